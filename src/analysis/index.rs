@@ -1,0 +1,165 @@
+//! Lookups built once per analysis so every check joins in constant time: by
+//! namespace/name, by owner, by node, by involved object. Nothing here is quadratic.
+
+use crate::k8s;
+use crate::snapshot::Snapshot;
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{
+    Event, Node, PersistentVolume, PersistentVolumeClaim, Pod, Service,
+};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::storage::v1::{StorageClass, VolumeAttachment};
+use std::collections::HashMap;
+
+type NsName<'a> = (&'a str, &'a str);
+
+#[derive(Default)]
+pub struct Index<'a> {
+    pub statefulset: HashMap<NsName<'a>, &'a StatefulSet>,
+    /// Pods whose controller is the StatefulSet, keyed by its namespace/name.
+    pub pods_of: HashMap<NsName<'a>, Vec<&'a Pod>>,
+    pub pod: HashMap<NsName<'a>, &'a Pod>,
+    pub pods_on_node: HashMap<&'a str, Vec<&'a Pod>>,
+    pub pvc: HashMap<NsName<'a>, &'a PersistentVolumeClaim>,
+    pub pv: HashMap<&'a str, &'a PersistentVolume>,
+    pub node: HashMap<&'a str, &'a Node>,
+    pub service: HashMap<NsName<'a>, &'a Service>,
+    pub slices_of: HashMap<NsName<'a>, Vec<&'a EndpointSlice>>,
+    pub pdbs_in: HashMap<&'a str, Vec<&'a PodDisruptionBudget>>,
+    /// Events by (kind, namespace, name) of the involved object, newest first.
+    pub events_of: HashMap<(&'a str, &'a str, &'a str), Vec<&'a Event>>,
+    pub storage_class: HashMap<&'a str, &'a StorageClass>,
+    pub default_storage_class: Option<&'a StorageClass>,
+    pub attachments_of_pv: HashMap<&'a str, Vec<&'a VolumeAttachment>>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(s: &'a Snapshot) -> Self {
+        let mut ix = Index::default();
+        for sts in &s.statefulsets {
+            ix.statefulset.insert(
+                (k8s::namespace(&sts.metadata), k8s::name(&sts.metadata)),
+                sts,
+            );
+        }
+        for pod in &s.pods {
+            let ns = k8s::namespace(&pod.metadata);
+            ix.pod.insert((ns, k8s::name(&pod.metadata)), pod);
+            if let Some(owner) = k8s::controller_of(&pod.metadata)
+                && owner.kind == "StatefulSet"
+            {
+                ix.pods_of
+                    .entry((ns, owner.name.as_str()))
+                    .or_default()
+                    .push(pod);
+            }
+            if let Some(node) = k8s::pod::node_name(pod) {
+                ix.pods_on_node.entry(node).or_default().push(pod);
+            }
+        }
+        for pods in ix.pods_of.values_mut() {
+            pods.sort_by(|a, b| k8s::name(&a.metadata).cmp(k8s::name(&b.metadata)));
+        }
+        for pvc in &s.pvcs {
+            ix.pvc.insert(
+                (k8s::namespace(&pvc.metadata), k8s::name(&pvc.metadata)),
+                pvc,
+            );
+        }
+        for pv in &s.pvs {
+            ix.pv.insert(k8s::name(&pv.metadata), pv);
+        }
+        for node in &s.nodes {
+            ix.node.insert(k8s::name(&node.metadata), node);
+        }
+        for svc in &s.services {
+            ix.service.insert(
+                (k8s::namespace(&svc.metadata), k8s::name(&svc.metadata)),
+                svc,
+            );
+        }
+        for slice in &s.endpoint_slices {
+            if let Some(svc) = slice
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get("kubernetes.io/service-name"))
+            {
+                ix.slices_of
+                    .entry((k8s::namespace(&slice.metadata), svc.as_str()))
+                    .or_default()
+                    .push(slice);
+            }
+        }
+        for pdb in &s.pdbs {
+            ix.pdbs_in
+                .entry(k8s::namespace(&pdb.metadata))
+                .or_default()
+                .push(pdb);
+        }
+        for ev in &s.events {
+            let o = &ev.involved_object;
+            let key = (
+                o.kind.as_deref().unwrap_or(""),
+                o.namespace
+                    .as_deref()
+                    .or(ev.metadata.namespace.as_deref())
+                    .unwrap_or(""),
+                o.name.as_deref().unwrap_or(""),
+            );
+            ix.events_of.entry(key).or_default().push(ev);
+        }
+        for evs in ix.events_of.values_mut() {
+            evs.sort_by_key(|e| std::cmp::Reverse(event_time(e)));
+        }
+        for sc in &s.storage_classes {
+            ix.storage_class.insert(k8s::name(&sc.metadata), sc);
+            let default = sc.metadata.annotations.as_ref().is_some_and(|a| {
+                a.get("storageclass.kubernetes.io/is-default-class")
+                    .map(String::as_str)
+                    == Some("true")
+            });
+            if default {
+                ix.default_storage_class = Some(sc);
+            }
+        }
+        for va in &s.volume_attachments {
+            if let Some(pv) = va.spec.source.persistent_volume_name.as_deref() {
+                ix.attachments_of_pv.entry(pv).or_default().push(va);
+            }
+        }
+        ix
+    }
+
+    pub fn pods_of<'s>(&'s self, ns: &'s str, sts: &'s str) -> &'s [&'a Pod] {
+        self.pods_of
+            .get(&(ns, sts))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    pub fn events<'s>(&'s self, kind: &'s str, ns: &'s str, name: &'s str) -> &'s [&'a Event] {
+        self.events_of
+            .get(&(kind, ns, name))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+}
+
+/// When an event last happened, whichever recorder wrote it (legacy events carry
+/// `lastTimestamp`; events.k8s.io ones `eventTime` or a series).
+pub fn event_time(e: &Event) -> Option<jiff::Timestamp> {
+    e.last_timestamp
+        .as_ref()
+        .map(|t| t.0)
+        .or_else(|| {
+            e.series
+                .as_ref()
+                .and_then(|s| s.last_observed_time.as_ref())
+                .map(|t| t.0)
+        })
+        .or_else(|| e.event_time.as_ref().map(|t| t.0))
+        .or_else(|| e.first_timestamp.as_ref().map(|t| t.0))
+        .or_else(|| e.metadata.creation_timestamp.as_ref().map(|t| t.0))
+}

@@ -1,0 +1,163 @@
+//! `analyze(snapshot, now) -> Report`: pure. No client, no clock, no printing. Almost all the
+//! logic and almost all the tests live below here.
+
+pub mod index;
+
+use crate::checks::{CHECKS, Check};
+use crate::finding::{Finding, ObjectRef, Severity};
+use crate::kubectl::Kubectl;
+use crate::runbooks;
+use crate::snapshot::{Skipped, Snapshot, Source};
+use index::Index;
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// What a check reads: the snapshot, its indexes, the analysis time and how to spell
+/// commands for the user's context.
+pub struct Ctx<'a> {
+    pub snap: &'a Snapshot,
+    pub idx: Index<'a>,
+    pub now: Timestamp,
+    pub kubectl: &'a Kubectl,
+}
+
+impl Ctx<'_> {
+    /// A finding for runbook `id`, with the runbook's default severity and category.
+    pub fn finding(
+        &self,
+        id: &str,
+        object: ObjectRef,
+        statefulset: Option<&str>,
+        summary: String,
+    ) -> Finding {
+        let rb = runbooks::get(id);
+        Finding {
+            runbook: id.to_string(),
+            severity: rb.map(|r| r.severity).unwrap_or(Severity::Warning),
+            category: rb
+                .map(|r| r.category)
+                .unwrap_or(crate::finding::Category::Incident),
+            object,
+            statefulset: statefulset.map(str::to_string),
+            summary,
+            evidence: Vec::new(),
+            commands: Vec::new(),
+        }
+    }
+
+    pub fn readable(&self, source: Source) -> bool {
+        self.snap.is_skipped(source).is_none()
+    }
+}
+
+/// A check that did not run because a source it needs could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotChecked {
+    pub runbook: String,
+    pub missing: Vec<Source>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub critical: usize,
+    pub warning: usize,
+    pub info: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub skipped: Vec<Skipped>,
+    pub not_checked: Vec<NotChecked>,
+    pub summary: Counts,
+    pub statefulsets_checked: usize,
+}
+
+impl Report {
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    fn recount(&mut self) {
+        let mut c = Counts::default();
+        for f in &self.findings {
+            match f.severity {
+                Severity::Critical => c.critical += 1,
+                Severity::Warning => c.warning += 1,
+                Severity::Info => c.info += 1,
+            }
+        }
+        self.summary = c;
+    }
+
+    /// Narrows to one StatefulSet and/or symptom groups (`diagnose NAME --symptom ...`).
+    pub fn retain(&mut self, statefulset: Option<(&str, &str)>, groups: &[String]) {
+        self.findings.retain(|f| {
+            let sts_ok = match statefulset {
+                None => true,
+                Some((ns, name)) => {
+                    f.statefulset.as_deref() == Some(name)
+                        && f.object.namespace.as_deref().is_none_or(|n| n == ns)
+                }
+            };
+            let group_ok = groups.is_empty()
+                || runbooks::get(&f.runbook).is_some_and(|r| groups.contains(&r.group));
+            sts_ok && group_ok
+        });
+        if !groups.is_empty() {
+            self.not_checked.retain(|n| {
+                runbooks::get(&n.runbook).is_some_and(|r| groups.contains(&r.group))
+            });
+        }
+        if let Some((_, name)) = statefulset {
+            self.statefulsets_checked = usize::from(!name.is_empty());
+        }
+        self.recount();
+    }
+}
+
+pub fn analyze(snap: &Snapshot, now: Timestamp, kubectl: &Kubectl) -> Report {
+    analyze_with(snap, now, kubectl, CHECKS)
+}
+
+pub fn analyze_with(
+    snap: &Snapshot,
+    now: Timestamp,
+    kubectl: &Kubectl,
+    checks: &[Check],
+) -> Report {
+    let ctx = Ctx {
+        snap,
+        idx: Index::new(snap),
+        now,
+        kubectl,
+    };
+    let mut findings = Vec::new();
+    let mut not_checked = Vec::new();
+    for check in checks {
+        let missing: Vec<Source> = check
+            .needs
+            .iter()
+            .copied()
+            .filter(|s| !ctx.readable(*s))
+            .collect();
+        if !missing.is_empty() {
+            not_checked.push(NotChecked {
+                runbook: check.id.to_string(),
+                missing,
+            });
+            continue;
+        }
+        (check.run)(&ctx, &mut findings);
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut report = Report {
+        findings,
+        skipped: snap.skipped.clone(),
+        not_checked,
+        summary: Counts::default(),
+        statefulsets_checked: snap.statefulsets.len(),
+    };
+    report.recount();
+    report
+}

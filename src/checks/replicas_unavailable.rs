@@ -1,0 +1,192 @@
+//! `replicas-unavailable`: fewer Ready replicas than desired. Names each missing or
+//! not-Ready member with its main problem and says whether quorum still holds.
+
+use super::Check;
+use crate::analysis::Ctx;
+use crate::finding::{Finding, ObjectRef, Remedy, Severity};
+use crate::k8s;
+use crate::snapshot::Source;
+
+pub const CHECK: Check = Check {
+    id: "replicas-unavailable",
+    needs: &[Source::StatefulSets],
+    run,
+};
+
+fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for sts in &ctx.snap.statefulsets {
+        let ns = k8s::namespace(&sts.metadata);
+        let name = k8s::name(&sts.metadata);
+        let n = k8s::replicas(sts);
+        if n == 0 {
+            continue;
+        }
+        let status_ready = sts
+            .status
+            .as_ref()
+            .and_then(|s| s.ready_replicas)
+            .unwrap_or(0);
+        // Trust the pods over the controller's status when we have them: the status lags.
+        let pods_read = ctx.readable(Source::Pods);
+        let pods = ctx.idx.pods_of(ns, name);
+        let ready = if pods_read {
+            pods.iter().filter(|p| k8s::pod::is_ready(p)).count() as i32
+        } else {
+            status_ready
+        };
+        if ready >= n {
+            continue;
+        }
+        let q = k8s::quorum(n);
+        let quorum_lost = ready < q;
+        let severity = if ready == 0 || (n >= 3 && quorum_lost) {
+            Severity::Critical
+        } else {
+            Severity::Warning
+        };
+        let quorum_text = if n >= 3 {
+            if quorum_lost {
+                format!("quorum ({q} of {n}) is LOST")
+            } else {
+                format!(
+                    "quorum ({q} of {n}) still holds, with {} to spare",
+                    ready - q
+                )
+            }
+        } else if ready == 0 {
+            "no replica is serving".to_string()
+        } else {
+            format!("{} of {n} serving, no redundancy left", ready)
+        };
+        let mut f = ctx.finding(
+            CHECK.id,
+            ObjectRef::namespaced("StatefulSet", ns, name),
+            Some(name),
+            format!("{ready} of {n} replicas Ready; {quorum_text}"),
+        );
+        f.severity = severity;
+        if ready == 0 && n < 3 {
+            f.evidence
+                .push("severity raised to critical: no replica is Ready".to_string());
+        }
+        let mut not_ready: Vec<String> = Vec::new();
+        if pods_read {
+            let start = k8s::ordinal_start(sts);
+            for ordinal in start..start + i64::from(n) {
+                let pod_name = format!("{name}-{ordinal}");
+                match ctx.idx.pod.get(&(ns, pod_name.as_str())) {
+                    None => {
+                        f.evidence.push(format!("{pod_name}: does not exist (not created yet, or waiting on a lower ordinal)"));
+                        not_ready.push(pod_name);
+                    }
+                    Some(pod) if !k8s::pod::is_ready(pod) => {
+                        let node =
+                            k8s::pod::node_name(pod).and_then(|nn| ctx.idx.node.get(nn).copied());
+                        f.evidence.push(format!(
+                            "{pod_name}: {}",
+                            k8s::pod::main_problem(pod, node, ctx.now)
+                        ));
+                        not_ready.push(pod_name);
+                    }
+                    Some(_) => {}
+                }
+            }
+        } else {
+            f.evidence.push(format!(
+                "status.readyReplicas is {status_ready}; pods could not be read, so the not-Ready members are unknown"
+            ));
+        }
+        if status_ready != ready && pods_read {
+            f.evidence.push(format!(
+                "the controller's status says {status_ready} Ready (it lags the pods)"
+            ));
+        }
+        let selector = sts
+            .spec
+            .as_ref()
+            .map(|s| k8s::labels::to_kubectl(&s.selector))
+            .filter(|s| !s.is_empty());
+        if let Some(sel) = selector {
+            f.commands.push(Remedy::run(
+                "See every member, where it runs and since when",
+                ctx.kubectl
+                    .argv(Some(ns), &["get", "pods", "-l", &sel, "-o", "wide"]),
+            ));
+        }
+        for pod in not_ready.iter().take(3) {
+            f.commands.push(Remedy::run(
+                format!("Read {pod}'s conditions and recent events"),
+                ctx.kubectl.argv(Some(ns), &["describe", "pod", pod]),
+            ));
+        }
+        f.commands.push(Remedy::run(
+            "Find the root cause per pod (the per-pod findings say what to fix)",
+            ctx.kubectl.sts_argv(Some(ns), &["diagnose", name]),
+        ));
+        out.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Severity;
+    use crate::testutil::*;
+
+    #[test]
+    fn quorum_lost_is_critical_and_names_each_member() {
+        let mut s = snapshot();
+        s.statefulsets.push(sts_with_ready("shop", "db", 3, 1));
+        s.pods.push(pod("shop", "db", 0, true));
+        s.pods.push(pod("shop", "db", 1, false));
+        let r = run_check(&s, super::CHECK);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].severity, Severity::Critical);
+        assert!(r[0].summary.contains("LOST"), "{}", r[0].summary);
+        assert!(
+            r[0].evidence
+                .iter()
+                .any(|e| e.starts_with("db-1: running but not Ready")),
+            "{:?}",
+            r[0].evidence
+        );
+        assert!(
+            r[0].evidence
+                .iter()
+                .any(|e| e.starts_with("db-2: does not exist"))
+        );
+        assert!(
+            r[0].commands
+                .iter()
+                .any(|c| c.command == "kubectl -n shop get pods -l app=db -o wide")
+        );
+    }
+
+    #[test]
+    fn one_down_of_three_is_a_warning_with_quorum_holding() {
+        let mut s = snapshot();
+        s.statefulsets.push(sts_with_ready("shop", "db", 3, 2));
+        s.pods.push(pod("shop", "db", 0, true));
+        s.pods.push(pod("shop", "db", 1, true));
+        s.pods.push(pod("shop", "db", 2, false));
+        let r = run_check(&s, super::CHECK);
+        assert_eq!(r[0].severity, Severity::Warning);
+        assert!(r[0].summary.contains("still holds"));
+    }
+
+    #[test]
+    fn single_replica_down_is_raised_to_critical() {
+        let mut s = snapshot();
+        s.statefulsets.push(sts_with_ready("shop", "db", 1, 0));
+        let r = run_check(&s, super::CHECK);
+        assert_eq!(r[0].severity, Severity::Critical);
+    }
+
+    #[test]
+    fn quiet_when_all_ready() {
+        let mut s = snapshot();
+        s.statefulsets.push(sts_with_ready("shop", "db", 2, 2));
+        s.pods.push(pod("shop", "db", 0, true));
+        s.pods.push(pod("shop", "db", 1, true));
+        assert!(run_check(&s, super::CHECK).is_empty());
+    }
+}

@@ -1,0 +1,186 @@
+//! Connecting to a cluster the way kubectl does: `--kubeconfig`, else every file in
+//! `KUBECONFIG` (missing ones skipped), else `~/.kube/config`, else the in-cluster service
+//! account; `--context`/`--cluster`/`--user`, impersonation, timeouts. Exec plugins and
+//! proxies (`proxy-url`, `HTTPS_PROXY`) are kube-rs's.
+
+use crate::error::Failure;
+use anyhow::{Context, Result};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub cluster: Option<String>,
+    pub user: Option<String>,
+    pub as_user: Option<String>,
+    pub as_groups: Vec<String>,
+    pub request_timeout: Option<Duration>,
+}
+
+pub struct Connection {
+    pub client: kube::Client,
+    /// The namespace of the selected context, or `default`.
+    pub default_namespace: String,
+    /// The context actually used (explicit or current-context), for remediation commands.
+    pub context: Option<String>,
+    pub server: String,
+}
+
+/// Loads the merged kubeconfig as kubectl would. `Ok(None)` when there is none at all.
+pub fn load_kubeconfig(explicit: Option<&Path>) -> Result<Option<Kubeconfig>> {
+    if let Some(path) = explicit {
+        let kc = Kubeconfig::read_from(path).map_err(|e| {
+            Failure::usage(format!("cannot load kubeconfig {}: {e}", path.display()))
+        })?;
+        return Ok(Some(kc));
+    }
+    if let Some(value) = std::env::var_os("KUBECONFIG") {
+        let mut merged: Option<Kubeconfig> = None;
+        for path in std::env::split_paths(&value).filter(|p| !p.as_os_str().is_empty()) {
+            // kubectl skips files in KUBECONFIG that do not exist; so do we.
+            if !path.exists() {
+                continue;
+            }
+            let kc = Kubeconfig::read_from(&path).map_err(|e| {
+                Failure::usage(format!("cannot load kubeconfig {}: {e}", path.display()))
+            })?;
+            merged = Some(match merged {
+                None => kc,
+                Some(m) => m.merge(kc).map_err(|e| {
+                    Failure::usage(format!("cannot merge kubeconfig {}: {e}", path.display()))
+                })?,
+            });
+        }
+        if merged.is_some() {
+            return Ok(merged);
+        }
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    if let Some(path) = home.map(|h| h.join(".kube").join("config"))
+        && path.exists()
+    {
+        let kc = Kubeconfig::read_from(&path).map_err(|e| {
+            Failure::usage(format!("cannot load kubeconfig {}: {e}", path.display()))
+        })?;
+        return Ok(Some(kc));
+    }
+    Ok(None)
+}
+
+pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
+    let (mut config, context) = match load_kubeconfig(opts.kubeconfig.as_deref())? {
+        Some(kc) => {
+            let context = opts.context.clone().or_else(|| kc.current_context.clone());
+            if let Some(name) = &context
+                && !kc.contexts.iter().any(|c| &c.name == name)
+            {
+                let known: Vec<&str> = kc.contexts.iter().map(|c| c.name.as_str()).collect();
+                return Err(Failure::usage(format!(
+                    "context \"{name}\" not found in kubeconfig (contexts: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ))
+                .into());
+            }
+            if context.is_none() && opts.cluster.is_none() {
+                return Err(Failure::usage(
+                    "kubeconfig has no current-context; pass --context (see `kubectl config get-contexts`)",
+                )
+                .into());
+            }
+            let kopts = KubeConfigOptions {
+                context: opts.context.clone(),
+                cluster: opts.cluster.clone(),
+                user: opts.user.clone(),
+            };
+            let config = kube::Config::from_custom_kubeconfig(kc, &kopts)
+                .await
+                .map_err(|e| Failure::usage(format!("invalid kubeconfig: {e}")))?;
+            (config, context)
+        }
+        None => {
+            let config = kube::Config::incluster().map_err(|_| {
+                Failure::usage(
+                    "no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a cluster",
+                )
+            })?;
+            (config, None)
+        }
+    };
+    if let Some(u) = &opts.as_user {
+        config.auth_info.impersonate = Some(u.clone());
+    }
+    if !opts.as_groups.is_empty() {
+        config.auth_info.impersonate_groups = Some(opts.as_groups.clone());
+    }
+    if let Some(t) = opts.request_timeout {
+        config.connect_timeout = Some(t);
+        config.read_timeout = Some(t);
+        config.write_timeout = Some(t);
+    }
+    // kube's default retries 429/503/504 with backoff for minutes. An incident tool must
+    // answer within --request-timeout, and a refused eviction must never be re-sent blindly.
+    config.default_retry = false;
+    let server = config.cluster_url.to_string();
+    let default_namespace = config.default_namespace.clone();
+    let client = kube::Client::try_from(config)
+        .with_context(|| format!("cannot build a client for {server}"))
+        .map_err(|e| Failure::usage(format!("{e:#}")))?;
+    Ok(Connection {
+        client,
+        default_namespace,
+        context,
+        server,
+    })
+}
+
+/// Parses kubectl's `--request-timeout` values: `0` (none), `30`, `30s`, `2m`, `1h`.
+pub fn parse_timeout(s: &str) -> Result<Option<Duration>, String> {
+    let s = s.trim();
+    let (num, mult) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 60.0)
+    } else if let Some(n) = s.strip_suffix('h') {
+        (n, 3600.0)
+    } else {
+        (s, 1.0)
+    };
+    let v: f64 = num.parse().map_err(|_| {
+        format!("invalid duration {s:?}: use a number with a unit, e.g. 30s, 2m, 1h")
+    })?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!("invalid duration {s:?}: must be zero or positive"));
+    }
+    if v == 0.0 {
+        return Ok(None);
+    }
+    Ok(Some(Duration::from_secs_f64(v * mult)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_parse_like_kubectl() {
+        assert_eq!(parse_timeout("0").unwrap(), None);
+        assert_eq!(parse_timeout("5").unwrap(), Some(Duration::from_secs(5)));
+        assert_eq!(parse_timeout("30s").unwrap(), Some(Duration::from_secs(30)));
+        assert_eq!(parse_timeout("2m").unwrap(), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_timeout("500ms").unwrap(),
+            Some(Duration::from_millis(500))
+        );
+        assert!(parse_timeout("soon").is_err());
+        assert!(parse_timeout("-1s").is_err());
+    }
+}

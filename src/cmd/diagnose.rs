@@ -1,0 +1,119 @@
+//! `kubectl sts diagnose [STATEFULSET] [--symptom GROUP]...`
+
+use super::input::{self, Input};
+use crate::analysis::{Report, analyze};
+use crate::cli::{DiagnoseArgs, GlobalArgs, Output};
+use crate::error::Failure;
+use crate::k8s;
+use crate::render::{self, Style};
+use crate::snapshot::Source;
+use anyhow::Result;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    evaluated_at: jiff::Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    captured_at: Option<jiff::Timestamp>,
+}
+
+pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
+    let input = input::load(g).await?;
+    input::print_notes(&input.snap);
+    let target = match &args.statefulset {
+        Some(name) => Some(resolve(&input, name)?),
+        None => None,
+    };
+    let mut report = analyze(&input.snap, input.now, &input.kubectl);
+    if target.is_some() || !args.symptom.is_empty() {
+        report.retain(
+            target.as_ref().map(|(ns, n)| (ns.as_str(), n.as_str())),
+            &args.symptom,
+        );
+    }
+    let out = match g.output {
+        Output::Table => {
+            let scope = match &target {
+                Some((ns, n)) => format!("statefulset {ns}/{n}"),
+                None => input.snap.scope.to_string(),
+            };
+            let header = render::diagnose::Header {
+                source: &input.source,
+                scope,
+                now: input.now,
+            };
+            render::diagnose::table(&report, &header, &Style::detect(g.no_color))
+        }
+        other => render::machine(
+            &Doc {
+                report: &report,
+                evaluated_at: input.now,
+                captured_at: input.snap.captured_at,
+            },
+            other,
+        )?,
+    };
+    print!("{out}");
+    Ok(exit_code(&report, g.fail_on.threshold()))
+}
+
+/// 1 when a finding is at or above the threshold, else 0.
+pub fn exit_code(report: &Report, threshold: Option<crate::finding::Severity>) -> i32 {
+    match (threshold, report.worst()) {
+        (Some(t), Some(w)) if w >= t => 1,
+        _ => 0,
+    }
+}
+
+/// Finds the named StatefulSet in scope: exactly one, or a clear error (exit 2).
+fn resolve(input: &Input, name: &str) -> Result<(String, String)> {
+    if let Some(s) = input.snap.is_skipped(Source::StatefulSets) {
+        return Err(Failure::usage(format!(
+            "cannot look up statefulset {name}: statefulsets were not read ({})",
+            s.reason
+        ))
+        .into());
+    }
+    let in_scope = |ns: &str| input.namespace.as_deref().is_none_or(|want| want == ns);
+    let found: Vec<&str> = input
+        .snap
+        .statefulsets
+        .iter()
+        .filter(|s| k8s::name(&s.metadata) == name && in_scope(k8s::namespace(&s.metadata)))
+        .map(|s| k8s::namespace(&s.metadata))
+        .collect();
+    match found.as_slice() {
+        [ns] => Ok((ns.to_string(), name.to_string())),
+        [] => {
+            let names: Vec<&str> = input
+                .snap
+                .statefulsets
+                .iter()
+                .filter(|s| in_scope(k8s::namespace(&s.metadata)))
+                .map(|s| k8s::name(&s.metadata))
+                .collect();
+            let near = super::closest(name, names.iter().copied());
+            let where_ = match &input.namespace {
+                Some(ns) => format!(" in namespace {ns}"),
+                None => String::new(),
+            };
+            let hint = if near.is_empty() {
+                if names.is_empty() {
+                    " (there are none)".to_string()
+                } else {
+                    format!(" (there are: {})", names.join(", "))
+                }
+            } else {
+                format!("; did you mean {}?", near.join(", "))
+            };
+            Err(Failure::usage(format!("statefulset {name} not found{where_}{hint}")).into())
+        }
+        many => Err(Failure::usage(format!(
+            "statefulset {name} exists in several namespaces ({}); pass -n",
+            many.join(", ")
+        ))
+        .into()),
+    }
+}

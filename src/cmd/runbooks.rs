@@ -1,0 +1,87 @@
+//! `kubectl sts runbooks [ID]`
+
+use crate::cli::{GlobalArgs, Output};
+use crate::error::Failure;
+use crate::render;
+use crate::runbooks::{RUNBOOKS, Runbook};
+use anyhow::Result;
+use comfy_table::{ContentArrangement, Table, presets};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Entry<'a> {
+    id: &'a str,
+    kind: &'a str,
+    severity: &'a str,
+    group: &'a str,
+    title: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a str>,
+}
+
+fn entry(r: &Runbook, with_body: bool) -> Entry<'_> {
+    Entry {
+        id: &r.id,
+        kind: r.category.as_str(),
+        severity: r.severity.as_str(),
+        group: &r.group,
+        title: &r.title,
+        body: with_body.then_some(r.body.as_str()),
+    }
+}
+
+pub fn run(g: &GlobalArgs, id: Option<&str>) -> Result<i32> {
+    match id {
+        None => {
+            if g.output != Output::Table {
+                let all: Vec<Entry> = RUNBOOKS.iter().map(|r| entry(r, false)).collect();
+                print!("{}", render::machine(&all, g.output)?);
+                return Ok(0);
+            }
+            let style = render::Style::detect(g.no_color);
+            let mut t = Table::new();
+            t.load_preset(presets::NOTHING)
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(style.width as u16)
+                .set_header(vec!["ID", "KIND", "SEVERITY", "GROUP", "TITLE"]);
+            for r in RUNBOOKS.iter() {
+                t.add_row(vec![
+                    &r.id,
+                    r.category.as_str(),
+                    r.severity.as_str(),
+                    &r.group,
+                    &r.title,
+                ]);
+            }
+            for line in t.to_string().lines() {
+                println!("{}", line.trim_end());
+            }
+            Ok(0)
+        }
+        Some(id) => {
+            let Some(r) = crate::runbooks::get(id) else {
+                let near = super::closest(id, RUNBOOKS.iter().map(|r| r.id.as_str()));
+                let hint = if near.is_empty() {
+                    " (see `kubectl sts runbooks`)".to_string()
+                } else {
+                    format!("; did you mean {}?", near.join(", "))
+                };
+                return Err(Failure::usage(format!("no runbook {id:?}{hint}")).into());
+            };
+            if g.output != Output::Table {
+                print!("{}", render::machine(&entry(r, true), g.output)?);
+                return Ok(0);
+            }
+            println!(
+                "{} ({}, {}, group {})",
+                r.id,
+                r.category.as_str(),
+                r.severity,
+                r.group
+            );
+            println!("{}\n", r.title);
+            print!("{}", r.body);
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! `kubectl sts snapshot`: everything the analysis reads, as a `v1` `List` with its capture
+//! time, so state can be analysed later, elsewhere, or attached to a ticket.
+
+use super::input;
+use crate::cli::{GlobalArgs, Output};
+use crate::render;
+use crate::snapshot::file;
+use anyhow::Result;
+
+pub async fn run(g: &GlobalArgs) -> Result<i32> {
+    let input = input::load(g).await?;
+    input::print_notes(&input.snap);
+    for s in &input.snap.skipped {
+        eprintln!("skipped: {} ({})", s.source, s.reason);
+    }
+    let doc = file::to_list_value(&input.snap)?;
+    let format = if g.output == Output::Json {
+        Output::Json
+    } else {
+        Output::Yaml
+    };
+    print!("{}", render::machine(&doc, format)?);
+    Ok(0)
+}

@@ -1,0 +1,237 @@
+//! The shape every command reports in: a finding with its evidence and remediation commands.
+//! Field names are the public contract in `shared/spec/output-contract.md`.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "critical" => Some(Severity::Critical),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a runbook is about: something broken now, a latent risk, or waste.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Incident,
+    Risk,
+    Orphan,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Incident => "incident",
+            Category::Risk => "risk",
+            Category::Orphan => "orphan",
+        }
+    }
+}
+
+/// The object a finding attaches to. `namespace` is absent for cluster-scoped kinds.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObjectRef {
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ObjectRef {
+    pub fn namespaced(kind: &str, namespace: &str, name: &str) -> Self {
+        ObjectRef {
+            kind: kind.to_string(),
+            namespace: Some(namespace.to_string()),
+            name: name.to_string(),
+        }
+    }
+
+    pub fn cluster(kind: &str, name: &str) -> Self {
+        ObjectRef {
+            kind: kind.to_string(),
+            namespace: None,
+            name: name.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{} {}/{}", self.kind, ns, self.name),
+            None => write!(f, "{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// One remediation step. `command` is a complete shell command line; `argv` and `stdin` are
+/// the same command as data, so it can be run without a shell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remedy {
+    pub description: String,
+    pub command: String,
+    /// Deletes or replaces something that cannot be recovered by re-running the tool.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub destructive: bool,
+    #[serde(skip)]
+    pub argv: Vec<String>,
+    #[serde(skip)]
+    pub stdin: Option<String>,
+}
+
+impl Remedy {
+    /// A command run as is.
+    pub fn run(description: impl Into<String>, argv: Vec<String>) -> Self {
+        Remedy {
+            description: description.into(),
+            command: shell_join(&argv),
+            destructive: false,
+            argv,
+            stdin: None,
+        }
+    }
+
+    /// A command fed a document on standard input, rendered as a quoted here-document so the
+    /// printed line can be pasted into a shell as it is.
+    pub fn with_stdin(description: impl Into<String>, argv: Vec<String>, stdin: String) -> Self {
+        let mut doc = stdin;
+        if !doc.ends_with('\n') {
+            doc.push('\n');
+        }
+        let command = format!("{} <<'EOF'\n{}EOF", shell_join(&argv), doc);
+        Remedy {
+            description: description.into(),
+            command,
+            destructive: false,
+            argv,
+            stdin: Some(doc),
+        }
+    }
+
+    pub fn destructive(mut self) -> Self {
+        self.destructive = true;
+        self
+    }
+}
+
+/// Joins words into one shell line, quoting only the words that need it.
+pub fn shell_join(argv: &[String]) -> String {
+    argv.iter()
+        .map(|w| {
+            if !w.is_empty()
+                && w.chars().all(|c| {
+                    c.is_ascii_alphanumeric()
+                        || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | ',' | '@' | '+')
+                })
+            {
+                w.clone()
+            } else {
+                // Single quotes take everything literally ($, `, \, "); a single quote
+                // itself is closed, escaped and reopened.
+                format!("'{}'", w.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub runbook: String,
+    pub severity: Severity,
+    pub category: Category,
+    pub object: ObjectRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statefulset: Option<String>,
+    pub summary: String,
+    pub evidence: Vec<String>,
+    pub commands: Vec<Remedy>,
+}
+
+impl Finding {
+    /// The contract's order: severity (critical first), namespace, StatefulSet, object name,
+    /// runbook id.
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        (
+            std::cmp::Reverse(self.severity),
+            self.object.namespace.as_deref().unwrap_or(""),
+            self.statefulset.as_deref().unwrap_or(""),
+            self.object.name.as_str(),
+            self.runbook.as_str(),
+            self.object.kind.as_str(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &[&str]) -> Vec<String> {
+        s.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn shell_join_quotes_json_and_spaces_only() {
+        let line = shell_join(&words(&[
+            "kubectl",
+            "-n",
+            "shop",
+            "patch",
+            "pdb",
+            "orders-db",
+            "--type=merge",
+            "-p",
+            r#"{"spec":{"maxUnavailable":1}}"#,
+        ]));
+        assert_eq!(
+            line,
+            r#"kubectl -n shop patch pdb orders-db --type=merge -p '{"spec":{"maxUnavailable":1}}'"#
+        );
+        assert_eq!(shell_join(&words(&["echo", "it's"])), r#"echo 'it'\''s'"#);
+        assert_eq!(
+            shell_join(&words(&["echo", "$HOME `x`"])),
+            "echo '$HOME `x`'"
+        );
+        assert_eq!(shell_join(&words(&["a", ""])), "a ''");
+    }
+
+    #[test]
+    fn here_document_is_closed_on_its_own_line() {
+        let r = Remedy::with_stdin(
+            "apply",
+            words(&["kubectl", "apply", "-f", "-"]),
+            "a: 1".into(),
+        );
+        assert_eq!(r.command, "kubectl apply -f - <<'EOF'\na: 1\nEOF");
+        assert_eq!(r.stdin.as_deref(), Some("a: 1\n"));
+    }
+}

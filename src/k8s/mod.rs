@@ -1,0 +1,86 @@
+//! Small, pure helpers over Kubernetes objects shared by the checks.
+
+pub mod labels;
+pub mod pod;
+pub mod time;
+
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+
+pub fn name(meta: &ObjectMeta) -> &str {
+    meta.name.as_deref().unwrap_or("")
+}
+
+pub fn namespace(meta: &ObjectMeta) -> &str {
+    meta.namespace.as_deref().unwrap_or("")
+}
+
+/// The owner reference with `controller: true`.
+pub fn controller_of(meta: &ObjectMeta) -> Option<&OwnerReference> {
+    meta.owner_references
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .find(|o| o.controller == Some(true))
+}
+
+/// `spec.replicas`, defaulted to 1 as the API server does.
+pub fn replicas(sts: &StatefulSet) -> i32 {
+    sts.spec
+        .as_ref()
+        .and_then(|s| s.replicas)
+        .unwrap_or(1)
+        .max(0)
+}
+
+/// The first ordinal (`spec.ordinals.start`, default 0).
+pub fn ordinal_start(sts: &StatefulSet) -> i64 {
+    sts.spec
+        .as_ref()
+        .and_then(|s| s.ordinals.as_ref())
+        .and_then(|o| o.start)
+        .map(i64::from)
+        .unwrap_or(0)
+}
+
+/// Quorum of `n` members: a strict majority, `floor(n/2)+1`.
+pub fn quorum(n: i32) -> i32 {
+    n / 2 + 1
+}
+
+/// The ordinal in `<prefix>-<ordinal>`, if `name` has that shape. Ordinals beyond what the
+/// API allows (u32) still parse, as evidence; anything else is no ordinal.
+pub fn ordinal_suffix(name: &str, prefix: &str) -> Option<u64> {
+    let rest = name.strip_prefix(prefix)?.strip_prefix('-')?;
+    if rest.is_empty() || rest.len() > 19 || !rest.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // No leading zeros: `db-01` is not ordinal 1.
+    if rest.len() > 1 && rest.starts_with('0') {
+        return None;
+    }
+    rest.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quorum_is_a_strict_majority() {
+        let q: Vec<i32> = (1..=7).map(quorum).collect();
+        assert_eq!(q, vec![1, 2, 2, 3, 3, 4, 4]);
+    }
+
+    #[test]
+    fn ordinals_parse_only_from_the_exact_shape() {
+        assert_eq!(ordinal_suffix("db-0", "db"), Some(0));
+        assert_eq!(ordinal_suffix("db-12", "db"), Some(12));
+        assert_eq!(ordinal_suffix("db-primary-1", "db"), None);
+        assert_eq!(ordinal_suffix("db-01", "db"), None);
+        assert_eq!(ordinal_suffix("db-", "db"), None);
+        assert_eq!(ordinal_suffix("dbx-1", "db"), None);
+        assert_eq!(ordinal_suffix("db-99999999999", "db"), Some(99_999_999_999));
+        assert_eq!(ordinal_suffix("db-99999999999999999999999", "db"), None);
+    }
+}

@@ -1,0 +1,64 @@
+//! Builds the kubectl command lines printed as remediations, carrying the user's
+//! `--context` (and `--kubeconfig`, when one was named) so a pasted command acts on the
+//! cluster that was analysed and not on whatever the current context happens to be.
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Kubectl {
+    pub kubeconfig: Option<String>,
+    pub context: Option<String>,
+}
+
+impl Kubectl {
+    /// `kubectl [--kubeconfig K] [--context C] [-n NS] args...`
+    pub fn argv<S: AsRef<str>>(&self, namespace: Option<&str>, args: &[S]) -> Vec<String> {
+        let mut v = vec!["kubectl".to_string()];
+        if let Some(k) = &self.kubeconfig {
+            v.push("--kubeconfig".into());
+            v.push(k.clone());
+        }
+        if let Some(c) = &self.context {
+            v.push("--context".into());
+            v.push(c.clone());
+        }
+        if let Some(ns) = namespace {
+            v.push("-n".into());
+            v.push(ns.to_string());
+        }
+        v.extend(args.iter().map(|a| a.as_ref().to_string()));
+        v
+    }
+
+    /// The same for the plugin itself, so suggestions like `kubectl sts pvc-expand` also
+    /// carry the context.
+    pub fn sts_argv<S: AsRef<str>>(&self, namespace: Option<&str>, args: &[S]) -> Vec<String> {
+        let mut v = self.argv(namespace, &[] as &[&str]);
+        v.insert(1, "sts".into());
+        v.extend(args.iter().map(|a| a.as_ref().to_string()));
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_and_namespace_come_before_the_verb() {
+        let k = Kubectl {
+            kubeconfig: None,
+            context: Some("prod-eu".into()),
+        };
+        assert_eq!(
+            k.argv(Some("shop"), &["get", "pods"]).join(" "),
+            "kubectl --context prod-eu -n shop get pods"
+        );
+        assert_eq!(
+            k.sts_argv(Some("shop"), &["pvc-expand", "db"]).join(" "),
+            "kubectl sts --context prod-eu -n shop pvc-expand db"
+        );
+        assert_eq!(
+            Kubectl::default().argv(None, &["get", "nodes"]).join(" "),
+            "kubectl get nodes"
+        );
+    }
+}

@@ -1,0 +1,20 @@
+//! kubectl-sts: finds what is wrong with StatefulSets and says exactly how to fix it.
+//!
+//! flags ─► collect ─► Snapshot ─► analyze(snapshot, now) ─► Report ─► render
+
+pub mod analysis;
+pub mod checks;
+pub mod cli;
+pub mod cluster;
+pub mod cmd;
+pub mod error;
+pub mod finding;
+pub mod k8s;
+pub mod kubectl;
+pub mod manifest;
+pub mod render;
+pub mod runbooks;
+pub mod snapshot;
+
+#[cfg(test)]
+mod testutil;

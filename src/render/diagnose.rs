@@ -1,0 +1,178 @@
+//! The diagnose report for people: an overview table, then each finding with its evidence and
+//! commands, incidents before risks, then what could not be read and a summary line.
+
+use super::{Style, wrap, wrap_hanging};
+use crate::analysis::Report;
+use crate::finding::{Category, Finding};
+use comfy_table::{ContentArrangement, Table, presets};
+use std::fmt::Write;
+
+pub struct Header<'a> {
+    pub source: &'a str,
+    pub scope: String,
+    pub now: jiff::Timestamp,
+}
+
+pub fn table(report: &Report, header: &Header, style: &Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        style.dim(&format!(
+            "{} · {} · evaluated at {} · {} StatefulSet(s)",
+            header.source,
+            header.scope,
+            header.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            report.statefulsets_checked
+        ))
+    );
+    if report.findings.is_empty() {
+        out.push('\n');
+        if !report.not_checked.is_empty() {
+            // Never a clean bill of health for what could not be seen.
+            let _ = writeln!(
+                out,
+                "No problems found in what could be read; some checks did not run (below)."
+            );
+        } else if !report.skipped.is_empty() {
+            let _ = writeln!(
+                out,
+                "No problems found. Some data could not be read (below); no check run here needed it."
+            );
+        } else {
+            let _ = writeln!(out, "No problems found.");
+        }
+    } else {
+        out.push('\n');
+        out.push_str(&overview(report, style));
+        for (category, title) in [
+            (Category::Incident, "INCIDENTS: broken now"),
+            (
+                Category::Risk,
+                "RISKS: will break at the next drain, rollout or node loss",
+            ),
+            (Category::Orphan, "WASTE"),
+        ] {
+            let group: Vec<&Finding> = report
+                .findings
+                .iter()
+                .filter(|f| f.category == category)
+                .collect();
+            if group.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "\n{}",
+                style.bold(&format!("── {title} ({}) ", group.len()))
+            );
+            for f in group {
+                out.push('\n');
+                out.push_str(&finding(f, style));
+            }
+        }
+    }
+    if !report.skipped.is_empty() {
+        out.push('\n');
+        for s in &report.skipped {
+            out.push_str(&wrap(
+                &format!("skipped: {} ({})", s.source, s.reason),
+                style.width,
+                "",
+            ));
+        }
+    }
+    if !report.not_checked.is_empty() {
+        let list: Vec<String> = report
+            .not_checked
+            .iter()
+            .map(|n| {
+                let m: Vec<&str> = n.missing.iter().map(|s| s.resource()).collect();
+                format!("{} (needs {})", n.runbook, m.join(", "))
+            })
+            .collect();
+        out.push_str(&wrap(
+            &format!("not checked: {}", list.join("; ")),
+            style.width,
+            "",
+        ));
+    }
+    let c = &report.summary;
+    let _ = writeln!(
+        out,
+        "\n{}",
+        style.bold(&format!(
+            "summary: {} critical, {} warning, {} info",
+            c.critical, c.warning, c.info
+        ))
+    );
+    out
+}
+
+fn overview(report: &Report, style: &Style) -> String {
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(style.width as u16)
+        .set_header(vec!["SEVERITY", "RUNBOOK", "OBJECT"]);
+    for f in &report.findings {
+        t.add_row(vec![
+            style.paint_severity(f.severity),
+            f.runbook.clone(),
+            f.object.to_string(),
+        ]);
+    }
+    let mut s = String::new();
+    for line in t.to_string().lines() {
+        let _ = writeln!(s, "{}", line.trim_end());
+    }
+    s
+}
+
+pub fn finding(f: &Finding, style: &Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {} · {}",
+        style.paint_severity(f.severity),
+        style.bold(&f.runbook),
+        f.object
+    );
+    out.push_str(&wrap(&f.summary, style.width, "  "));
+    if !f.evidence.is_empty() {
+        let _ = writeln!(out, "  {}", style.dim("evidence:"));
+        for e in &f.evidence {
+            out.push_str(&wrap_hanging(
+                &format!("- {e}"),
+                style.width,
+                "    ",
+                "      ",
+            ));
+        }
+    }
+    if !f.commands.is_empty() {
+        let _ = writeln!(out, "  {}", style.dim("fix:"));
+        for c in &f.commands {
+            let _ = writeln!(out, "    # {}", c.description);
+            if c.destructive {
+                let _ = writeln!(
+                    out,
+                    "    # {}",
+                    if style.color {
+                        use owo_colors::OwoColorize;
+                        "WARNING: destructive, cannot be undone"
+                            .red()
+                            .bold()
+                            .to_string()
+                    } else {
+                        "WARNING: destructive, cannot be undone".to_string()
+                    }
+                );
+            }
+            for line in c.command.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+    }
+    out
+}

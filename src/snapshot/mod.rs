@@ -1,0 +1,217 @@
+//! The snapshot: plain data holding every object the checks may look at, plus what could
+//! not be read. Built by the live collector (`collect`) or from saved files (`file`); the
+//! analysis never knows which.
+
+pub mod collect;
+pub mod file;
+
+use jiff::Timestamp;
+use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{
+    Event, Node, PersistentVolume, PersistentVolumeClaim, Pod, Service,
+};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::storage::v1::{StorageClass, VolumeAttachment};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Every kind the analysis reads, named as its API resource so `skipped` entries and
+/// RBAC rules speak the same language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    StatefulSets,
+    Pods,
+    PersistentVolumeClaims,
+    PersistentVolumes,
+    Nodes,
+    PodDisruptionBudgets,
+    Services,
+    EndpointSlices,
+    Events,
+    StorageClasses,
+    VolumeAttachments,
+    ControllerRevisions,
+    Deployments,
+}
+
+impl Source {
+    pub const ALL: [Source; 13] = [
+        Source::StatefulSets,
+        Source::Pods,
+        Source::PersistentVolumeClaims,
+        Source::PersistentVolumes,
+        Source::Nodes,
+        Source::PodDisruptionBudgets,
+        Source::Services,
+        Source::EndpointSlices,
+        Source::Events,
+        Source::StorageClasses,
+        Source::VolumeAttachments,
+        Source::ControllerRevisions,
+        Source::Deployments,
+    ];
+
+    /// The resource name, as in RBAC rules and `kubectl get`.
+    pub fn resource(self) -> &'static str {
+        match self {
+            Source::StatefulSets => "statefulsets",
+            Source::Pods => "pods",
+            Source::PersistentVolumeClaims => "persistentvolumeclaims",
+            Source::PersistentVolumes => "persistentvolumes",
+            Source::Nodes => "nodes",
+            Source::PodDisruptionBudgets => "poddisruptionbudgets",
+            Source::Services => "services",
+            Source::EndpointSlices => "endpointslices",
+            Source::Events => "events",
+            Source::StorageClasses => "storageclasses",
+            Source::VolumeAttachments => "volumeattachments",
+            Source::ControllerRevisions => "controllerrevisions",
+            Source::Deployments => "deployments",
+        }
+    }
+
+    pub fn from_resource(s: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|k| k.resource() == s)
+    }
+
+    /// The object kind and group/version as they appear in a manifest.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Source::StatefulSets => "StatefulSet",
+            Source::Pods => "Pod",
+            Source::PersistentVolumeClaims => "PersistentVolumeClaim",
+            Source::PersistentVolumes => "PersistentVolume",
+            Source::Nodes => "Node",
+            Source::PodDisruptionBudgets => "PodDisruptionBudget",
+            Source::Services => "Service",
+            Source::EndpointSlices => "EndpointSlice",
+            Source::Events => "Event",
+            Source::StorageClasses => "StorageClass",
+            Source::VolumeAttachments => "VolumeAttachment",
+            Source::ControllerRevisions => "ControllerRevision",
+            Source::Deployments => "Deployment",
+        }
+    }
+
+    pub fn namespaced(self) -> bool {
+        !matches!(
+            self,
+            Source::PersistentVolumes
+                | Source::Nodes
+                | Source::StorageClasses
+                | Source::VolumeAttachments
+        )
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.resource())
+    }
+}
+
+/// A data source that could not be read, and why. Checks that need it do not run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub source: Source,
+    pub reason: String,
+}
+
+/// Which namespaces the snapshot covers.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scope {
+    /// `None` means all namespaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+impl Scope {
+    pub fn all() -> Self {
+        Scope { namespace: None }
+    }
+
+    pub fn namespace(ns: &str) -> Self {
+        Scope {
+            namespace: Some(ns.to_string()),
+        }
+    }
+
+    pub fn contains(&self, ns: Option<&str>) -> bool {
+        match (&self.namespace, ns) {
+            (None, _) => true,
+            // Cluster-scoped objects are always in scope: they are read whole.
+            (Some(_), None) => true,
+            (Some(want), Some(ns)) => want == ns,
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "namespace {ns}"),
+            None => f.write_str("all namespaces"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub captured_at: Option<Timestamp>,
+    pub scope: Scope,
+    pub server_version: Option<String>,
+    pub statefulsets: Vec<StatefulSet>,
+    pub pods: Vec<Pod>,
+    pub pvcs: Vec<PersistentVolumeClaim>,
+    pub pvs: Vec<PersistentVolume>,
+    pub nodes: Vec<Node>,
+    pub pdbs: Vec<PodDisruptionBudget>,
+    pub services: Vec<Service>,
+    pub endpoint_slices: Vec<EndpointSlice>,
+    pub events: Vec<Event>,
+    pub storage_classes: Vec<StorageClass>,
+    pub volume_attachments: Vec<VolumeAttachment>,
+    pub controller_revisions: Vec<ControllerRevision>,
+    pub deployments: Vec<Deployment>,
+    pub skipped: Vec<Skipped>,
+    /// Things worth knowing about the input that are not findings (duplicates dropped,
+    /// kinds ignored), shown once on stderr.
+    pub notes: Vec<String>,
+}
+
+impl Snapshot {
+    pub fn is_skipped(&self, source: Source) -> Option<&Skipped> {
+        self.skipped.iter().find(|s| s.source == source)
+    }
+
+    pub fn skip(&mut self, source: Source, reason: impl Into<String>) {
+        if self.is_skipped(source).is_none() {
+            self.skipped.push(Skipped {
+                source,
+                reason: reason.into(),
+            });
+            self.skipped.sort_by_key(|s| s.source);
+        }
+    }
+
+    pub fn count(&self, source: Source) -> usize {
+        match source {
+            Source::StatefulSets => self.statefulsets.len(),
+            Source::Pods => self.pods.len(),
+            Source::PersistentVolumeClaims => self.pvcs.len(),
+            Source::PersistentVolumes => self.pvs.len(),
+            Source::Nodes => self.nodes.len(),
+            Source::PodDisruptionBudgets => self.pdbs.len(),
+            Source::Services => self.services.len(),
+            Source::EndpointSlices => self.endpoint_slices.len(),
+            Source::Events => self.events.len(),
+            Source::StorageClasses => self.storage_classes.len(),
+            Source::VolumeAttachments => self.volume_attachments.len(),
+            Source::ControllerRevisions => self.controller_revisions.len(),
+            Source::Deployments => self.deployments.len(),
+        }
+    }
+}
