@@ -30,10 +30,12 @@ impl Kubectl {
 
     /// The same for the plugin itself, so suggestions like `kubectl sts pvc-expand` also
     /// carry the context.
+    /// The flags go after the subcommand: kubectl hands everything after the plugin name
+    /// to the plugin, and this reads the way people type it.
     pub fn sts_argv<S: AsRef<str>>(&self, namespace: Option<&str>, args: &[S]) -> Vec<String> {
-        let mut v = self.argv(namespace, &[] as &[&str]);
-        v.insert(1, "sts".into());
+        let mut v = vec!["kubectl".to_string(), "sts".to_string()];
         v.extend(args.iter().map(|a| a.as_ref().to_string()));
+        v.extend(self.argv(namespace, &[] as &[&str]).into_iter().skip(1));
         v
     }
 }
@@ -54,7 +56,7 @@ mod tests {
         );
         assert_eq!(
             k.sts_argv(Some("shop"), &["pvc-expand", "db"]).join(" "),
-            "kubectl sts --context prod-eu -n shop pvc-expand db"
+            "kubectl sts pvc-expand db --context prod-eu -n shop"
         );
         assert_eq!(
             Kubectl::default().argv(None, &["get", "nodes"]).join(" "),

@@ -105,9 +105,8 @@ impl Report {
             sts_ok && group_ok
         });
         if !groups.is_empty() {
-            self.not_checked.retain(|n| {
-                runbooks::get(&n.runbook).is_some_and(|r| groups.contains(&r.group))
-            });
+            self.not_checked
+                .retain(|n| runbooks::get(&n.runbook).is_some_and(|r| groups.contains(&r.group)));
         }
         if let Some((_, name)) = statefulset {
             self.statefulsets_checked = usize::from(!name.is_empty());

@@ -48,10 +48,10 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
             if quorum_lost {
                 format!("quorum ({q} of {n}) is LOST")
             } else {
-                format!(
-                    "quorum ({q} of {n}) still holds, with {} to spare",
-                    ready - q
-                )
+                match ready - q {
+                    0 => format!("quorum ({q} of {n}) still holds, but one more loss breaks it"),
+                    spare => format!("quorum ({q} of {n}) still holds; {spare} more can fail"),
+                }
             }
         } else if ready == 0 {
             "no replica is serving".to_string()
@@ -70,14 +70,17 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                 .push("severity raised to critical: no replica is Ready".to_string());
         }
         let mut not_ready: Vec<String> = Vec::new();
+        let mut missing = 0;
         if pods_read {
             let start = k8s::ordinal_start(sts);
             for ordinal in start..start + i64::from(n) {
                 let pod_name = format!("{name}-{ordinal}");
                 match ctx.idx.pod.get(&(ns, pod_name.as_str())) {
                     None => {
-                        f.evidence.push(format!("{pod_name}: does not exist (not created yet, or waiting on a lower ordinal)"));
-                        not_ready.push(pod_name);
+                        missing += 1;
+                        f.evidence.push(format!(
+                            "{pod_name}: does not exist (not created yet, or waiting on a lower ordinal)"
+                        ));
                     }
                     Some(pod) if !k8s::pod::is_ready(pod) => {
                         let node =
@@ -117,6 +120,13 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
             f.commands.push(Remedy::run(
                 format!("Read {pod}'s conditions and recent events"),
                 ctx.kubectl.argv(Some(ns), &["describe", "pod", pod]),
+            ));
+        }
+        if missing > 0 {
+            f.commands.push(Remedy::run(
+                format!("Read {name}'s events: why the missing pods were not created"),
+                ctx.kubectl
+                    .argv(Some(ns), &["describe", "statefulset", name]),
             ));
         }
         f.commands.push(Remedy::run(

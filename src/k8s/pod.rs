@@ -85,7 +85,7 @@ pub fn main_problem(pod: &Pod, node: Option<&Node>, now: Timestamp) -> String {
         && c.status == "False"
     {
         let msg = c.message.as_deref().unwrap_or("no node fits");
-        return format!("unschedulable: {}", first_line(msg, 120));
+        return format!("unschedulable: {}", first_line(msg, 400));
     }
     let containers = status.and_then(|s| {
         s.init_container_statuses

@@ -15,17 +15,14 @@ pub struct Header<'a> {
 
 pub fn table(report: &Report, header: &Header, style: &Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}",
-        style.dim(&format!(
-            "{} · {} · evaluated at {} · {} StatefulSet(s)",
-            header.source,
-            header.scope,
-            header.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            report.statefulsets_checked
-        ))
+    let line = format!(
+        "{} · {} · evaluated at {} · {} StatefulSet(s)",
+        header.source,
+        header.scope,
+        header.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        report.statefulsets_checked
     );
+    out.push_str(&style.dim(&wrap(&line, style.width, "")));
     if report.findings.is_empty() {
         out.push('\n');
         if !report.not_checked.is_empty() {
@@ -153,7 +150,7 @@ pub fn finding(f: &Finding, style: &Style) -> String {
     if !f.commands.is_empty() {
         let _ = writeln!(out, "  {}", style.dim("fix:"));
         for c in &f.commands {
-            let _ = writeln!(out, "    # {}", c.description);
+            out.push_str(&wrap(&c.description, style.width, "    # "));
             if c.destructive {
                 let _ = writeln!(
                     out,
@@ -169,8 +166,12 @@ pub fn finding(f: &Finding, style: &Style) -> String {
                     }
                 );
             }
-            for line in c.command.lines() {
-                let _ = writeln!(out, "    {line}");
+            if c.command.contains('\n') {
+                // A here-document only ends at an unindented `EOF`: print it flush left so
+                // the block pastes into a shell as it is.
+                let _ = writeln!(out, "{}", c.command);
+            } else {
+                let _ = writeln!(out, "    {}", c.command);
             }
         }
     }

@@ -1,0 +1,355 @@
+//! The real binary, end to end on saved state: exit codes, JSON shape, table layout, errors.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn example() -> PathBuf {
+    root().join("docs/examples/cassandra-node-lost.yaml")
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    root().join("tests/fixtures").join(rel)
+}
+
+/// The binary with an environment that cannot reach a real cluster or colour the output.
+fn sts() -> Command {
+    let mut c = Command::cargo_bin("kubectl-sts").unwrap();
+    c.env_remove("KUBECONFIG")
+        .env("HOME", "/nonexistent")
+        .env("NO_COLOR", "1");
+    c
+}
+
+fn json(args: &[&str]) -> (Value, i32) {
+    let out = sts().args(args).args(["-o", "json"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    (v, out.status.code().unwrap())
+}
+
+#[test]
+fn example_snapshot_json_follows_the_contract() {
+    let ex = example();
+    let (v, code) = json(&["diagnose", "--from-file", ex.to_str().unwrap()]);
+    assert_eq!(code, 1, "warnings fail by default");
+    let findings = v["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        for key in [
+            "runbook", "severity", "object", "summary", "evidence", "commands",
+        ] {
+            assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
+        }
+        assert!(["critical", "warning", "info"].contains(&f["severity"].as_str().unwrap()));
+        assert!(f["object"]["kind"].is_string() && f["object"]["name"].is_string());
+        for c in f["commands"].as_array().unwrap() {
+            assert!(c["description"].is_string());
+            assert!(
+                c["command"].as_str().unwrap().starts_with("kubectl "),
+                "{c}"
+            );
+        }
+    }
+    assert!(v["skipped"].is_array());
+    // Sorted: severity first (critical before warning before info).
+    let rank = |s: &str| match s {
+        "critical" => 0,
+        "warning" => 1,
+        _ => 2,
+    };
+    let sev: Vec<i32> = findings
+        .iter()
+        .map(|f| rank(f["severity"].as_str().unwrap()))
+        .collect();
+    assert!(sev.windows(2).all(|w| w[0] <= w[1]), "{sev:?}");
+    // Time-based rules use the capture time recorded in the snapshot.
+    assert_eq!(v["evaluated_at"], "2026-11-22T02:14:00Z");
+}
+
+#[test]
+fn yaml_output_is_the_same_document() {
+    let ex = example();
+    let (j, _) = json(&["diagnose", "--from-file", ex.to_str().unwrap()]);
+    let out = sts()
+        .args([
+            "diagnose",
+            "--from-file",
+            ex.to_str().unwrap(),
+            "-o",
+            "yaml",
+        ])
+        .output()
+        .unwrap();
+    let y: Value = serde_saphyr::from_str(std::str::from_utf8(&out.stdout).unwrap()).unwrap();
+    assert_eq!(j, y);
+}
+
+#[test]
+fn table_output_fits_80_columns_outside_commands() {
+    // A relative path, so the pinned output does not depend on the checkout's location.
+    let out = sts()
+        .current_dir(root())
+        .args([
+            "diagnose",
+            "--from-file",
+            "docs/examples/cassandra-node-lost.yaml",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\u{1b}'), "no colour codes off a terminal");
+    let mut in_heredoc = false;
+    for line in text.lines() {
+        if line.contains("<<'EOF'") {
+            in_heredoc = true;
+        }
+        let is_command = line.trim_start().starts_with("kubectl ");
+        if !in_heredoc && !is_command {
+            assert!(line.chars().count() <= 80, "line over 80 columns: {line:?}");
+        }
+        if line == "EOF" {
+            in_heredoc = false;
+        }
+    }
+    insta::assert_snapshot!("example_table", text);
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    let ex = example();
+    let p = ex.to_str().unwrap();
+    sts()
+        .args(["diagnose", "-f", p, "--fail-on", "never"])
+        .assert()
+        .code(0);
+    sts()
+        .args(["diagnose", "-f", p, "--fail-on", "critical"])
+        .assert()
+        .code(0);
+    sts()
+        .args(["diagnose", "-f", p, "--fail-on", "warning"])
+        .assert()
+        .code(1);
+    sts()
+        .args(["diagnose", "-f", p, "--fail-on", "info"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn healthy_cluster_exits_zero_and_says_so() {
+    let q = fixture("runbooks/pdb-missing/quiet.yaml");
+    sts()
+        .args(["diagnose", "-f", q.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No problems found."));
+}
+
+#[test]
+fn one_statefulset_and_symptom_filters() {
+    let f = fixture("runbooks/replicas-unavailable/fires.yaml");
+    let p = f.to_str().unwrap();
+    let (v, _) = json(&["diagnose", "zk", "-f", p, "--symptom", "quorum"]);
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["runbook"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["replicas-unavailable"]);
+    let (v, _) = json(&["diagnose", "zk", "-f", p, "--symptom", "risks"]);
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["runbook"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["pdb-missing"]);
+}
+
+#[test]
+fn unknown_statefulset_is_exit_2_with_the_closest_name() {
+    let f = fixture("runbooks/replicas-unavailable/fires.yaml");
+    sts()
+        .args(["diagnose", "zk1", "-f", f.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("statefulset zk1 not found")
+                .and(predicate::str::contains("did you mean zk")),
+        );
+}
+
+#[test]
+fn malformed_and_missing_files_are_exit_2_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: v1\nkind: List\nitems:\n- kind: Pod\n  metadata: [\n",
+    )
+    .unwrap();
+    sts()
+        .args(["diagnose", "-f", bad.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.yaml"));
+    sts()
+        .args(["diagnose", "-f", "/nonexistent/state.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/state.yaml"));
+    sts()
+        .args([
+            "diagnose",
+            "-f",
+            example().to_str().unwrap(),
+            "--now",
+            "yesterday",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--now"));
+    sts().args(["diagnose", "-o", "xml"]).assert().code(2);
+}
+
+#[test]
+fn plain_kubectl_dump_marks_absent_kinds_as_not_checked() {
+    // `kubectl get sts,pods -A -o json` has no PodDisruptionBudgets: pdb-missing must say it
+    // did not run rather than stay silent or guess.
+    let dump = r#"{"apiVersion":"v1","kind":"List","items":[
+      {"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"db","namespace":"x"},
+       "spec":{"replicas":3,"serviceName":"db","selector":{"matchLabels":{"app":"db"}},
+               "template":{"metadata":{"labels":{"app":"db"}},"spec":{"containers":[{"name":"db","image":"db"}]}}},
+       "status":{"replicas":3,"readyReplicas":3}}]}"#;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("dump.json");
+    std::fs::write(&p, dump).unwrap();
+    let (v, code) = json(&["diagnose", "-f", p.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let not_checked: Vec<&str> = v["not_checked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["runbook"].as_str().unwrap())
+        .collect();
+    assert!(not_checked.contains(&"pdb-missing"), "{v}");
+    assert!(not_checked.contains(&"headless-service-missing"), "{v}");
+    let skipped: Vec<&str> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
+    assert!(skipped.contains(&"poddisruptionbudgets"));
+    let out = sts()
+        .args(["diagnose", "-f", p.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("some checks did not run"), "{text}");
+    assert!(!text.contains("No problems found.\n"), "{text}");
+}
+
+#[test]
+fn namespace_flag_filters_saved_state() {
+    let ex = example();
+    let (v, code) = json(&["diagnose", "-f", ex.to_str().unwrap(), "-n", "other"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(v["statefulsets_checked"], 0);
+}
+
+#[test]
+fn context_flag_reaches_commands_in_file_mode() {
+    let ex = example();
+    let (v, _) = json(&[
+        "diagnose",
+        "-f",
+        ex.to_str().unwrap(),
+        "--context",
+        "prod-eu",
+    ]);
+    for f in v["findings"].as_array().unwrap() {
+        for c in f["commands"].as_array().unwrap() {
+            assert!(
+                c["command"].as_str().unwrap().contains("--context prod-eu"),
+                "{c}"
+            );
+        }
+    }
+}
+
+#[test]
+fn runbooks_lists_and_prints() {
+    let (v, code) = json(&["runbooks"]);
+    assert_eq!(code, 0);
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"pdb-missing"));
+    sts()
+        .args(["runbooks", "pdb-missing"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("What to do"));
+    sts()
+        .args(["runbooks", "pdb-mising"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean pdb-missing"));
+}
+
+#[test]
+fn snapshot_of_saved_state_round_trips() {
+    let ex = example();
+    let out = sts()
+        .args(["snapshot", "-f", ex.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let dir = tempfile::tempdir().unwrap();
+    let again = dir.path().join("again.yaml");
+    std::fs::write(&again, &out.stdout).unwrap();
+    let (a, _) = json(&["diagnose", "-f", ex.to_str().unwrap()]);
+    let (b, _) = json(&["diagnose", "-f", again.to_str().unwrap()]);
+    assert_eq!(a["findings"], b["findings"]);
+    assert_eq!(a["evaluated_at"], b["evaluated_at"]);
+}
+
+#[test]
+fn commands_not_built_yet_say_so_with_exit_2() {
+    sts()
+        .args(["orphans", "-A"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not available in this build yet"));
+}
+
+#[test]
+fn usage_says_kubectl_sts() {
+    sts()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Usage: kubectl sts"));
+}
+
+#[test]
+fn completion_scripts_generate() {
+    sts()
+        .args(["completion", "bash"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("diagnose"));
+}
