@@ -48,6 +48,49 @@ impl Ctx<'_> {
     pub fn readable(&self, source: Source) -> bool {
         self.snap.is_skipped(source).is_none()
     }
+
+    /// Events of one object as evidence lines, newest first: type, reason, how often, how
+    /// long ago, and the message. `keep` picks the relevant ones; at most `max` lines.
+    pub fn event_lines(
+        &self,
+        kind: &str,
+        ns: &str,
+        name: &str,
+        keep: impl Fn(&k8s_openapi::api::core::v1::Event) -> bool,
+        max: usize,
+    ) -> Vec<String> {
+        self.idx
+            .events(kind, ns, name)
+            .iter()
+            .filter(|e| keep(e))
+            .take(max)
+            .map(|e| {
+                let count = e
+                    .count
+                    .or_else(|| e.series.as_ref().and_then(|s| s.count))
+                    .unwrap_or(1);
+                let times = if count > 1 {
+                    format!(" x{count}")
+                } else {
+                    String::new()
+                };
+                let ago = index::event_time(e)
+                    .map(|t| {
+                        format!(
+                            ", last {} ago",
+                            crate::k8s::time::short(crate::k8s::time::secs_since(t, self.now))
+                        )
+                    })
+                    .unwrap_or_default();
+                format!(
+                    "event {} {}{times}{ago}: {}",
+                    e.type_.as_deref().unwrap_or("Normal"),
+                    e.reason.as_deref().unwrap_or(""),
+                    e.message.as_deref().unwrap_or("").trim()
+                )
+            })
+            .collect()
+    }
 }
 
 /// A check that did not run because a source it needs could not be read.

@@ -2,6 +2,7 @@
 
 pub mod labels;
 pub mod pod;
+pub mod quantity;
 pub mod time;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
