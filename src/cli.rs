@@ -133,6 +133,17 @@ pub struct DiagnoseArgs {
     /// Only findings of these symptom groups (repeatable)
     #[arg(long, value_name = "GROUP", value_parser = clap::builder::PossibleValuesParser::new(crate::runbooks::GROUPS))]
     pub symptom: Vec<String>,
+    /// Read the last 50 lines of crash-looping containers' previous logs (at most 10 pods)
+    /// and turn known failure patterns into evidence
+    #[arg(long)]
+    pub logs: bool,
+    /// Read volume usage from each node's kubelet through the API server's node proxy
+    /// (needs the powerful `nodes/proxy` permission; one request per node in scope)
+    #[arg(long)]
+    pub volume_stats: bool,
+    /// Run a chosen non-destructive command without asking again (destructive ones always ask)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 /// Arguments of a command whose issue has not landed: accepted, then refused with exit 2.

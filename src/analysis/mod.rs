@@ -46,7 +46,10 @@ impl Ctx<'_> {
     }
 
     pub fn readable(&self, source: Source) -> bool {
-        self.snap.is_skipped(source).is_none()
+        match source {
+            Source::VolumeStats => self.snap.volume_stats.is_some(),
+            _ => self.snap.is_skipped(source).is_none(),
+        }
     }
 
     /// Events of one object as evidence lines, newest first: type, reason, how often, how
@@ -98,6 +101,13 @@ impl Ctx<'_> {
 pub struct NotChecked {
     pub runbook: String,
     pub missing: Vec<Source>,
+}
+
+impl NotChecked {
+    /// Only missing because an opt-in flag was not given, not because a read failed.
+    pub fn opt_in_only(&self) -> bool {
+        self.missing.iter().all(|s| s.opt_in_flag().is_some())
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -158,6 +168,48 @@ impl Report {
     }
 }
 
+/// Runbooks about a crashing container, whose findings gain what its last logs say.
+const CRASH_RUNBOOKS: &[&str] = &[
+    "container-crashloop",
+    "container-oomkilled",
+    "liveness-restart-loop",
+];
+
+/// With `--logs`, known failure patterns in the previous container's log become evidence
+/// on the crash findings of that pod.
+fn add_log_evidence(ctx: &Ctx, findings: &mut [Finding]) {
+    let Some(logs) = ctx.snap.container_logs.as_ref() else {
+        return;
+    };
+    for f in findings.iter_mut() {
+        if f.object.kind != "Pod" || !CRASH_RUNBOOKS.contains(&f.runbook.as_str()) {
+            continue;
+        }
+        let ns = f.object.namespace.as_deref().unwrap_or("");
+        for log in logs
+            .iter()
+            .filter(|l| l.namespace == ns && l.pod == f.object.name)
+        {
+            let causes = crate::k8s::logs::classify(&log.lines);
+            if causes.is_empty() && !log.lines.is_empty() {
+                f.evidence.push(format!(
+                    "previous log of {} ({} lines read): no known failure pattern; last line: {}",
+                    log.container,
+                    log.lines.len(),
+                    log.lines.last().map(|l| l.trim()).unwrap_or_default()
+                ));
+            }
+            for (cause, line) in causes {
+                f.evidence.push(format!(
+                    "previous log of {}: {} — \"{line}\"",
+                    log.container,
+                    cause.explain()
+                ));
+            }
+        }
+    }
+}
+
 pub fn analyze(snap: &Snapshot, now: Timestamp, kubectl: &Kubectl) -> Report {
     analyze_with(snap, now, kubectl, CHECKS)
 }
@@ -192,6 +244,7 @@ pub fn analyze_with(
         }
         (check.run)(&ctx, &mut findings);
     }
+    add_log_evidence(&ctx, &mut findings);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut report = Report {
         findings,

@@ -4,6 +4,7 @@
 mod headless_service_missing;
 mod pdb_missing;
 mod replicas_unavailable;
+mod volume_filling_up;
 
 use crate::analysis::Ctx;
 use crate::finding::Finding;
@@ -20,4 +21,5 @@ pub static CHECKS: &[Check] = &[
     headless_service_missing::CHECK,
     pdb_missing::CHECK,
     replicas_unavailable::CHECK,
+    volume_filling_up::CHECK,
 ];

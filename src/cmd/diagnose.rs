@@ -1,14 +1,17 @@
 //! `kubectl sts diagnose [STATEFULSET] [--symptom GROUP]...`
 
 use super::input::{self, Input};
+use super::interactive;
 use crate::analysis::{Report, analyze};
 use crate::cli::{DiagnoseArgs, GlobalArgs, Output};
 use crate::error::Failure;
 use crate::k8s;
 use crate::render::{self, Style};
 use crate::snapshot::Source;
+use crate::snapshot::extras;
 use anyhow::Result;
 use serde::Serialize;
+use std::io::IsTerminal;
 
 #[derive(Serialize)]
 struct Doc<'a> {
@@ -20,12 +23,22 @@ struct Doc<'a> {
 }
 
 pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
-    let input = input::load(g).await?;
+    let mut input = input::load(g).await?;
     input::print_notes(&input.snap);
-    let target = match &args.statefulset {
+    let interactive = g.output == Output::Table && interactive::allowed(g.no_interactive);
+    let mut name = args.statefulset.clone();
+    if name.is_none()
+        && interactive
+        && !g.all_namespaces
+        && let Some(ns) = input.namespace.clone()
+    {
+        name = interactive::pick_statefulset(&input.snap, &ns)?;
+    }
+    let target = match &name {
         Some(name) => Some(resolve(&input, name)?),
         None => None,
     };
+    read_opt_in(&mut input, args, target.as_ref()).await;
     let mut report = analyze(&input.snap, input.now, &input.kubectl);
     if target.is_some() || !args.symptom.is_empty() {
         report.retain(
@@ -56,7 +69,41 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
         )?,
     };
     print!("{out}");
+    if interactive {
+        interactive::offer_commands(&report, args.yes)?;
+    }
     Ok(exit_code(&report, g.fail_on.threshold()))
+}
+
+/// `--volume-stats` and `--logs`: bounded per-node / per-pod reads, live only.
+async fn read_opt_in(input: &mut Input, args: &DiagnoseArgs, target: Option<&(String, String)>) {
+    if !(args.volume_stats || args.logs) {
+        return;
+    }
+    let Some(client) = input.client.clone() else {
+        eprintln!(
+            "note: --volume-stats and --logs read the live cluster; with --from-file they use what the snapshot recorded"
+        );
+        return;
+    };
+    let only = target.map(|(ns, n)| (ns.as_str(), n.as_str()));
+    if args.volume_stats {
+        let nodes = extras::stats_nodes(&input.snap, only);
+        if std::io::stderr().is_terminal() {
+            eprintln!("reading volume stats from {} node(s) …", nodes.len());
+        }
+        extras::collect_volume_stats(&client, &mut input.snap, nodes, input.timeout).await;
+    }
+    if args.logs {
+        let targets = extras::log_targets(&input.snap, only);
+        if std::io::stderr().is_terminal() && !targets.is_empty() {
+            eprintln!(
+                "reading the previous logs of {} container(s) …",
+                targets.len()
+            );
+        }
+        extras::collect_logs(&client, &mut input.snap, targets, input.timeout).await;
+    }
 }
 
 /// 1 when a finding is at or above the threshold, else 0.

@@ -18,6 +18,9 @@ pub struct Input {
     pub namespace: Option<String>,
     /// "snapshot docs/examples/x.yaml" or "context prod (https://...)".
     pub source: String,
+    /// The live client, for opt-in reads after the snapshot; `None` with `--from-file`.
+    pub client: Option<kube::Client>,
+    pub timeout: Option<std::time::Duration>,
 }
 
 pub fn parse_now(g: &GlobalArgs) -> Result<Option<Timestamp>> {
@@ -60,6 +63,8 @@ pub async fn load(g: &GlobalArgs) -> Result<Input> {
             now,
             namespace,
             source: format!("snapshot {}", names.join(", ")),
+            client: None,
+            timeout,
         });
     }
     let opts = ConnectOptions {
@@ -108,6 +113,8 @@ pub async fn load(g: &GlobalArgs) -> Result<Input> {
             Some(namespace)
         },
         source,
+        client: Some(conn.client),
+        timeout,
     })
 }
 

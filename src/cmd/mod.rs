@@ -3,6 +3,7 @@
 
 mod diagnose;
 mod input;
+mod interactive;
 mod runbooks;
 mod snapshot;
 

@@ -1,6 +1,7 @@
 //! Small, pure helpers over Kubernetes objects shared by the checks.
 
 pub mod labels;
+pub mod logs;
 pub mod pod;
 pub mod quantity;
 pub mod time;

@@ -25,7 +25,7 @@ pub fn table(report: &Report, header: &Header, style: &Style) -> String {
     out.push_str(&style.dim(&wrap(&line, style.width, "")));
     if report.findings.is_empty() {
         out.push('\n');
-        if !report.not_checked.is_empty() {
+        if report.not_checked.iter().any(|n| !n.opt_in_only()) {
             // Never a clean bill of health for what could not be seen.
             let _ = writeln!(
                 out,
@@ -84,6 +84,11 @@ pub fn table(report: &Report, header: &Header, style: &Style) -> String {
             .not_checked
             .iter()
             .map(|n| {
+                if n.opt_in_only() {
+                    let flags: Vec<&str> =
+                        n.missing.iter().filter_map(|s| s.opt_in_flag()).collect();
+                    return format!("{} (run with {})", n.runbook, flags.join(" "));
+                }
                 let m: Vec<&str> = n.missing.iter().map(|s| s.resource()).collect();
                 format!("{} (needs {})", n.runbook, m.join(", "))
             })

@@ -28,6 +28,12 @@ pub struct Header {
     pub skipped: Vec<Skipped>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_stats: Option<Vec<super::VolumeStat>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_logs: Option<Vec<super::ContainerLog>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partial: Vec<super::Partial>,
 }
 
 /// Reads and merges snapshot files. `namespace` keeps only that namespace's namespaced
@@ -189,6 +195,7 @@ impl Loader {
                 push(&mut s.controller_revisions, doc).with_context(ctx)?
             }
             Source::Deployments => push(&mut s.deployments, doc).with_context(ctx)?,
+            Source::VolumeStats => return Ok(()),
         };
         // The same object in two files (or twice in one): the later copy wins, as if the
         // files were applied in order.
@@ -221,6 +228,17 @@ impl Loader {
             for s in &h.skipped {
                 snap.skip(s.source, s.reason.clone());
             }
+            if let Some(v) = &h.volume_stats {
+                snap.volume_stats
+                    .get_or_insert_with(Vec::new)
+                    .extend(v.iter().cloned());
+            }
+            if let Some(v) = &h.container_logs {
+                snap.container_logs
+                    .get_or_insert_with(Vec::new)
+                    .extend(v.iter().cloned());
+            }
+            snap.partial.extend(h.partial.iter().cloned());
         }
         if self.headers.len() > 1 {
             snap.scope = Scope::all();
@@ -305,6 +323,7 @@ fn replace_with_last(s: &mut Snapshot, source: Source, earlier: usize) {
         Source::VolumeAttachments => mv(&mut s.volume_attachments, earlier),
         Source::ControllerRevisions => mv(&mut s.controller_revisions, earlier),
         Source::Deployments => mv(&mut s.deployments, earlier),
+        Source::VolumeStats => {}
     }
 }
 
@@ -326,6 +345,12 @@ fn filter_namespace(s: &mut Snapshot, ns: &str) {
     keep(&mut s.events, ns);
     keep(&mut s.controller_revisions, ns);
     keep(&mut s.deployments, ns);
+    if let Some(v) = s.volume_stats.as_mut() {
+        v.retain(|x| x.namespace == ns);
+    }
+    if let Some(v) = s.container_logs.as_mut() {
+        v.retain(|x| x.namespace == ns);
+    }
 }
 
 /// Splits input into documents: JSON (one value or several concatenated) when it starts
@@ -428,6 +453,9 @@ pub fn to_list_value(snap: &Snapshot) -> Result<Value> {
             .collect(),
         skipped: s.skipped.clone(),
         tool: Some(format!("kubectl-sts {}", env!("CARGO_PKG_VERSION"))),
+        volume_stats: s.volume_stats.clone(),
+        container_logs: s.container_logs.clone(),
+        partial: s.partial.clone(),
     };
     Ok(serde_json::json!({
         "apiVersion": "v1",

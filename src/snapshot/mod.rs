@@ -3,6 +3,7 @@
 //! analysis never knows which.
 
 pub mod collect;
+pub mod extras;
 pub mod file;
 
 use jiff::Timestamp;
@@ -34,6 +35,8 @@ pub enum Source {
     VolumeAttachments,
     ControllerRevisions,
     Deployments,
+    /// Kubelet volume usage: read per node only with `--volume-stats`, so not in [`Source::ALL`].
+    VolumeStats,
 }
 
 impl Source {
@@ -69,6 +72,15 @@ impl Source {
             Source::VolumeAttachments => "volumeattachments",
             Source::ControllerRevisions => "controllerrevisions",
             Source::Deployments => "deployments",
+            Source::VolumeStats => "volume-stats",
+        }
+    }
+
+    /// The flag that turns an opt-in source on, for sources the default run never reads.
+    pub fn opt_in_flag(self) -> Option<&'static str> {
+        match self {
+            Source::VolumeStats => Some("--volume-stats"),
+            _ => None,
         }
     }
 
@@ -92,6 +104,7 @@ impl Source {
             Source::VolumeAttachments => "VolumeAttachment",
             Source::ControllerRevisions => "ControllerRevision",
             Source::Deployments => "Deployment",
+            Source::VolumeStats => "volume stats",
         }
     }
 
@@ -180,6 +193,47 @@ pub struct Snapshot {
     /// Things worth knowing about the input that are not findings (duplicates dropped,
     /// kinds ignored), shown once on stderr.
     pub notes: Vec<String>,
+    /// Volume usage from the kubelets (`--volume-stats`); `None` when not collected.
+    pub volume_stats: Option<Vec<VolumeStat>>,
+    /// Previous-container logs of crash-looping containers (`--logs`); `None` when not read.
+    pub container_logs: Option<Vec<ContainerLog>>,
+    /// Per-object reads behind an opt-in flag that failed (one node's stats, one pod's log).
+    pub partial: Vec<Partial>,
+}
+
+/// Usage of one mounted PersistentVolumeClaim, as the kubelet reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolumeStat {
+    pub namespace: String,
+    pub pod: String,
+    pub pvc: String,
+    pub node: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inodes_used: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inodes: Option<u64>,
+}
+
+/// The tail of a container's previous run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerLog {
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    pub lines: Vec<String>,
+}
+
+/// One object an opt-in per-object read could not get, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partial {
+    pub source: String,
+    pub object: String,
+    pub reason: String,
 }
 
 impl Snapshot {
@@ -212,6 +266,7 @@ impl Snapshot {
             Source::VolumeAttachments => self.volume_attachments.len(),
             Source::ControllerRevisions => self.controller_revisions.len(),
             Source::Deployments => self.deployments.len(),
+            Source::VolumeStats => self.volume_stats.as_ref().map_or(0, Vec::len),
         }
     }
 }

@@ -1,0 +1,139 @@
+//! The terminal-only parts of diagnose: picking a StatefulSet, and running one of the printed
+//! commands after confirmation. Never used when stdin or stdout is not a terminal.
+
+use crate::analysis::Report;
+use crate::finding::Remedy;
+use crate::k8s;
+use crate::snapshot::Snapshot;
+use anyhow::{Context, Result};
+use dialoguer::{Confirm, FuzzySelect, Select, theme::ColorfulTheme};
+use std::io::{IsTerminal, Write};
+use std::process::Stdio;
+
+/// Prompts are allowed only with a person on both ends.
+pub fn allowed(no_interactive: bool) -> bool {
+    !no_interactive && std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+/// One line per StatefulSet for the picker: name, ready/desired and a health mark.
+pub fn picker_items(snap: &Snapshot, ns: &str) -> Vec<(String, String)> {
+    let mut items: Vec<(String, String)> = snap
+        .statefulsets
+        .iter()
+        .filter(|s| k8s::namespace(&s.metadata) == ns)
+        .map(|s| {
+            let name = k8s::name(&s.metadata).to_string();
+            let want = k8s::replicas(s);
+            let ready = s
+                .status
+                .as_ref()
+                .and_then(|st| st.ready_replicas)
+                .unwrap_or(0);
+            let mark = if ready >= want {
+                "ok"
+            } else if want >= 3 && ready < k8s::quorum(want) {
+                "QUORUM LOST"
+            } else {
+                "degraded"
+            };
+            (
+                name.clone(),
+                format!("{name:<32} {ready}/{want} ready  {mark}"),
+            )
+        })
+        .collect();
+    items.sort();
+    items
+}
+
+/// Lets the user pick one StatefulSet, or all of them. `Ok(None)` means all.
+pub fn pick_statefulset(snap: &Snapshot, ns: &str) -> Result<Option<String>> {
+    let items = picker_items(snap, ns);
+    if items.len() < 2 {
+        return Ok(None);
+    }
+    let mut labels = vec![format!("(all {} StatefulSets in {ns})", items.len())];
+    labels.extend(items.iter().map(|(_, l)| l.clone()));
+    let choice = FuzzySelect::with_theme(&ColorfulTheme::default())
+        .with_prompt("StatefulSet to diagnose (type to filter)")
+        .items(&labels)
+        .default(0)
+        .interact_opt()
+        .context("reading the choice")?;
+    Ok(match choice {
+        Some(i) if i > 0 => Some(items[i - 1].0.clone()),
+        _ => None,
+    })
+}
+
+/// After the findings: offer each printed command, confirm, and run it through kubectl as
+/// an argument vector (no shell). Destructive commands always ask, whatever `--yes` says.
+pub fn offer_commands(report: &Report, yes: bool) -> Result<()> {
+    let remedies: Vec<(&str, &Remedy)> = report
+        .findings
+        .iter()
+        .flat_map(|f| f.commands.iter().map(move |c| (f.runbook.as_str(), c)))
+        .filter(|(_, c)| c.argv.first().map(String::as_str) == Some("kubectl"))
+        .collect();
+    if remedies.is_empty() {
+        return Ok(());
+    }
+    let theme = ColorfulTheme::default();
+    loop {
+        let mut labels: Vec<String> = remedies
+            .iter()
+            .map(|(rb, c)| {
+                let first = c.command.lines().next().unwrap_or_default();
+                let warn = if c.destructive { "  [DESTRUCTIVE]" } else { "" };
+                format!("{rb}: {}{warn}\n      {first}", c.description)
+            })
+            .collect();
+        labels.push("quit".to_string());
+        let choice = Select::with_theme(&theme)
+            .with_prompt("Run one of these commands? (Esc or q to quit)")
+            .items(&labels)
+            .default(labels.len() - 1)
+            .interact_opt()
+            .context("reading the choice")?;
+        let Some(i) = choice.filter(|i| *i < remedies.len()) else {
+            return Ok(());
+        };
+        let remedy = remedies[i].1;
+        println!("\n{}\n", remedy.command);
+        let ask = remedy.destructive || !yes;
+        if remedy.destructive {
+            println!("WARNING: this is destructive and cannot be undone.");
+        }
+        if ask
+            && !Confirm::with_theme(&theme)
+                .with_prompt("Run it?")
+                .default(false)
+                .interact()
+                .context("reading the confirmation")?
+        {
+            continue;
+        }
+        // A command that cannot start (no kubectl on PATH) is reported; the menu stays.
+        if let Err(e) = run(remedy) {
+            eprintln!("error: {e:#}\n");
+        }
+    }
+}
+
+fn run(remedy: &Remedy) -> Result<()> {
+    let (prog, args) = remedy.argv.split_first().context("empty command")?;
+    let mut cmd = std::process::Command::new(prog);
+    cmd.args(args);
+    if remedy.stdin.is_some() {
+        cmd.stdin(Stdio::piped());
+    }
+    let mut child = cmd.spawn().with_context(|| format!("cannot run {prog}"))?;
+    if let (Some(doc), Some(mut stdin)) = (remedy.stdin.as_deref(), child.stdin.take()) {
+        stdin
+            .write_all(doc.as_bytes())
+            .context("writing the manifest to kubectl")?;
+    }
+    let status = child.wait().context("waiting for kubectl")?;
+    println!("\n{prog} exited with {status}\n");
+    Ok(())
+}
