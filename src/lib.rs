@@ -15,6 +15,8 @@ pub mod manifest;
 pub mod render;
 pub mod runbooks;
 pub mod snapshot;
+#[doc(hidden)]
+pub mod synth;
 
 #[cfg(test)]
 mod testutil;

@@ -27,6 +27,11 @@ pub struct Index<'a> {
     pub service: HashMap<NsName<'a>, &'a Service>,
     pub slices_of: HashMap<NsName<'a>, Vec<&'a EndpointSlice>>,
     pub pdbs_in: HashMap<&'a str, Vec<&'a PodDisruptionBudget>>,
+    /// PDBs with matchLabels, under their first (namespace, key, value): a pod can only be
+    /// selected by PDBs found under one of its own labels.
+    pdb_by_label: HashMap<(&'a str, &'a str, &'a str), Vec<&'a PodDisruptionBudget>>,
+    /// PDBs without matchLabels (empty or expression-only selectors), checked one by one.
+    pdb_unindexed: HashMap<&'a str, Vec<&'a PodDisruptionBudget>>,
     /// Events by (kind, namespace, name) of the involved object, newest first.
     pub events_of: HashMap<(&'a str, &'a str, &'a str), Vec<&'a Event>>,
     pub storage_class: HashMap<&'a str, &'a StorageClass>,
@@ -93,10 +98,22 @@ impl<'a> Index<'a> {
             }
         }
         for pdb in &s.pdbs {
-            ix.pdbs_in
-                .entry(k8s::namespace(&pdb.metadata))
-                .or_default()
-                .push(pdb);
+            let ns = k8s::namespace(&pdb.metadata);
+            ix.pdbs_in.entry(ns).or_default().push(pdb);
+            let first = pdb
+                .spec
+                .as_ref()
+                .and_then(|sp| sp.selector.as_ref())
+                .and_then(|sel| sel.match_labels.as_ref())
+                .and_then(|ml| ml.iter().next());
+            match first {
+                Some((k, v)) => ix
+                    .pdb_by_label
+                    .entry((ns, k.as_str(), v.as_str()))
+                    .or_default()
+                    .push(pdb),
+                None => ix.pdb_unindexed.entry(ns).or_default().push(pdb),
+            }
         }
         for ev in &s.events {
             let o = &ev.involved_object;
@@ -137,6 +154,32 @@ impl<'a> Index<'a> {
             .get(&(ns, sts))
             .map(Vec::as_slice)
             .unwrap_or_default()
+    }
+
+    /// The PodDisruptionBudgets (policy/v1 semantics) in `ns` that select pods with `labels`,
+    /// without scanning every budget of the namespace.
+    pub fn pdbs_selecting(
+        &self,
+        ns: &str,
+        labels: Option<&std::collections::BTreeMap<String, String>>,
+    ) -> Vec<&'a PodDisruptionBudget> {
+        let mut out: Vec<&'a PodDisruptionBudget> = Vec::new();
+        let selects = |p: &PodDisruptionBudget| {
+            p.spec
+                .as_ref()
+                .and_then(|s| s.selector.as_ref())
+                .is_some_and(|sel| k8s::labels::matches(sel, labels))
+        };
+        for (k, v) in labels.into_iter().flatten() {
+            if let Some(c) = self.pdb_by_label.get(&(ns, k.as_str(), v.as_str())) {
+                out.extend(c.iter().copied().filter(|p| selects(p)));
+            }
+        }
+        if let Some(c) = self.pdb_unindexed.get(ns) {
+            out.extend(c.iter().copied().filter(|p| selects(p)));
+        }
+        out.sort_by_key(|p| k8s::name(&p.metadata));
+        out
     }
 
     pub fn events<'s>(&'s self, kind: &'s str, ns: &'s str, name: &'s str) -> &'s [&'a Event] {

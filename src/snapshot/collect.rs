@@ -34,12 +34,26 @@ pub enum ListError {
 impl ListError {
     fn from_kube(e: kube::Error) -> Self {
         match e {
+            // kube-rs wraps an error body that is not a Status in a made-up Status. An HTML
+            // page there comes from a web server, proxy or login portal, not from the API
+            // server (whose own non-Status answers, like "404 page not found", are plain text).
+            kube::Error::Api(s)
+                if s.reason == NOT_A_STATUS && s.message.trim_start().starts_with('<') =>
+            {
+                ListError::Decode(format!(
+                    "HTTP {} with an HTML page instead of a Kubernetes Status: {}",
+                    s.code,
+                    excerpt(&s.message)
+                ))
+            }
             kube::Error::Api(s) => ListError::Api {
                 code: s.code,
                 reason: s.reason.clone(),
                 message: s.message.clone(),
             },
-            kube::Error::SerdeError(e) => ListError::Decode(e.to_string()),
+            kube::Error::SerdeError(e) => {
+                ListError::Decode(format!("the body is not a Kubernetes list ({e})"))
+            }
             other => {
                 // Walk to the innermost cause: "connection refused" beats "client error (Connect)".
                 let mut msg = other.to_string();
@@ -77,6 +91,20 @@ impl ListError {
 
     fn is_unreachable(&self) -> bool {
         matches!(self, ListError::Timeout(_) | ListError::Transport(_))
+    }
+}
+
+/// The reason kube-rs gives the Status it makes up for an error body it cannot parse.
+const NOT_A_STATUS: &str = "Failed to parse error data";
+
+/// The start of a page that was not JSON, on one line, to show what answered instead.
+fn excerpt(body: &str) -> String {
+    const MAX: usize = 100;
+    let flat = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > MAX {
+        format!("{}…", flat.chars().take(MAX).collect::<String>())
+    } else {
+        flat
     }
 }
 

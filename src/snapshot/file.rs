@@ -6,6 +6,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
@@ -78,7 +79,31 @@ struct Loader {
 
 impl Loader {
     fn load_text(&mut self, text: &str, name: &str) -> Result<()> {
-        let docs = parse_documents(text)?;
+        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+        if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            // JSON is read without building a value tree: each object is deserialised
+            // straight from its text, which is several times faster on big dumps.
+            let mut any = false;
+            for (i, doc) in serde_json::Deserializer::from_str(trimmed)
+                .into_iter::<&RawValue>()
+                .enumerate()
+            {
+                let doc = doc.map_err(|e| {
+                    anyhow!(
+                        "invalid JSON at line {}, column {}: {e}",
+                        e.line(),
+                        e.column()
+                    )
+                })?;
+                any |= doc.get() != "null";
+                self.load_raw(doc, &format!("document {}", i + 1), true)?;
+            }
+            if !any {
+                bail!("no Kubernetes objects in {name}");
+            }
+            return Ok(());
+        }
+        let docs = parse_yaml(trimmed)?;
         if docs.iter().all(|d| d.is_null()) {
             bail!("no Kubernetes objects in {name}");
         }
@@ -86,6 +111,49 @@ impl Loader {
             self.load_value(doc, &format!("document {}", i + 1), true)?;
         }
         Ok(())
+    }
+
+    fn load_raw(&mut self, raw: &RawValue, position: &str, top: bool) -> Result<()> {
+        let text = raw.get();
+        if text == "null" {
+            return Ok(());
+        }
+        if text.starts_with('[') {
+            let items: Vec<&RawValue> =
+                serde_json::from_str(text).map_err(|e| anyhow!("{position}: {e}"))?;
+            for (j, item) in items.into_iter().enumerate() {
+                self.load_raw(item, &format!("{position}, item {}", j + 1), false)?;
+            }
+            return Ok(());
+        }
+        let head: Head = serde_json::from_str(text)
+            .map_err(|e| anyhow!("{position}: expected a Kubernetes object or List: {e}"))?;
+        if top && let Some(h) = head.header {
+            let header: Header = serde_json::from_str(h.get())
+                .with_context(|| format!("{position}: invalid {HEADER_KEY} header"))?;
+            self.headers.push(header);
+        }
+        let kind = head.kind.as_deref().unwrap_or("");
+        if kind.ends_with("List") || (kind.is_empty() && head.items.is_some()) {
+            for (j, item) in head.items.unwrap_or_default().into_iter().enumerate() {
+                self.load_raw(item, &format!("{position}, item {}", j + 1), false)?;
+            }
+            return Ok(());
+        }
+        if kind.is_empty() {
+            bail!("{position}: object has no `kind`");
+        }
+        let meta = head.metadata.unwrap_or_default();
+        let api_version = head.api_version.as_deref().unwrap_or("").to_string();
+        let kind = kind.to_string();
+        self.load_object(
+            Doc::Raw(raw),
+            &api_version,
+            &kind,
+            meta.name,
+            meta.namespace,
+            position,
+        )
     }
 
     fn load_value(&mut self, mut doc: Value, position: &str, top: bool) -> Result<()> {
@@ -127,14 +195,32 @@ impl Loader {
         if kind.is_empty() {
             bail!("{position}: object has no `kind`");
         }
-        self.load_object(doc, &api_version, &kind, position)
+        let meta = doc.get("metadata");
+        let name = meta
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let namespace = meta
+            .and_then(|m| m.get("namespace"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        self.load_object(
+            Doc::Value(doc),
+            &api_version,
+            &kind,
+            name,
+            namespace,
+            position,
+        )
     }
 
     fn load_object(
         &mut self,
-        doc: Value,
+        doc: Doc,
         api_version: &str,
         kind: &str,
+        name: Option<String>,
+        namespace: Option<String>,
         position: &str,
     ) -> Result<()> {
         let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
@@ -158,22 +244,13 @@ impl Loader {
                 return Ok(());
             }
         };
-        let meta = doc.get("metadata");
-        let name = meta
-            .and_then(|m| m.get("name"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let namespace = meta
-            .and_then(|m| m.get("namespace"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let name = name.unwrap_or_default();
         let label = match &namespace {
             Some(ns) => format!("{kind} {ns}/{name}"),
             None => format!("{kind} {name}"),
         };
         let doc = if group == "events.k8s.io" {
-            events_v1_to_core(doc)
+            Doc::Value(events_v1_to_core(doc.into_value()?))
         } else {
             doc
         };
@@ -293,8 +370,52 @@ impl Loader {
     }
 }
 
-fn push<T: serde::de::DeserializeOwned>(list: &mut Vec<T>, doc: Value) -> Result<usize> {
-    let obj: T = serde_json::from_value(doc).map_err(|e| anyhow!("invalid object: {e}"))?;
+/// One object, either parsed (YAML) or still as JSON text.
+enum Doc<'a> {
+    Value(Value),
+    Raw(&'a RawValue),
+}
+
+impl Doc<'_> {
+    fn into_value(self) -> Result<Value> {
+        match self {
+            Doc::Value(v) => Ok(v),
+            Doc::Raw(r) => {
+                serde_json::from_str(r.get()).map_err(|e| anyhow!("invalid object: {e}"))
+            }
+        }
+    }
+}
+
+/// The few fields needed to route a JSON object before deserialising it whole.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(default, borrow)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, rename = "apiVersion", borrow)]
+    api_version: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    items: Option<Vec<&'a RawValue>>,
+    #[serde(default, rename = "kubectlSts", borrow)]
+    header: Option<&'a RawValue>,
+    #[serde(default)]
+    metadata: Option<MetaHead>,
+}
+
+#[derive(Deserialize, Default)]
+struct MetaHead {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+}
+
+fn push<T: serde::de::DeserializeOwned>(list: &mut Vec<T>, doc: Doc) -> Result<usize> {
+    let obj: T = match doc {
+        Doc::Value(v) => serde_json::from_value(v),
+        Doc::Raw(r) => serde_json::from_str(r.get()),
+    }
+    .map_err(|e| anyhow!("invalid object: {e}"))?;
     list.push(obj);
     Ok(list.len() - 1)
 }
@@ -353,28 +474,24 @@ fn filter_namespace(s: &mut Snapshot, ns: &str) {
     }
 }
 
-/// Splits input into documents: JSON (one value or several concatenated) when it starts
-/// like JSON, YAML (possibly multi-document) otherwise.
-fn parse_documents(text: &str) -> Result<Vec<Value>> {
-    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        let mut docs = Vec::new();
-        for v in serde_json::Deserializer::from_str(trimmed).into_iter::<Value>() {
-            let v = v.map_err(|e| {
-                anyhow!(
-                    "invalid JSON at line {}, column {}: {e}",
-                    e.line(),
-                    e.column()
-                )
-            })?;
-            match v {
-                Value::Array(items) => docs.extend(items),
-                other => docs.push(other),
-            }
+/// Parses (possibly multi-document) YAML. The parser's safety budgets scale with the input,
+/// so a 50k-pod snapshot is read while an alias bomb of a few bytes is still refused.
+fn parse_yaml(text: &str) -> Result<Vec<Value>> {
+    let len = text.len();
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_events = (len * 2).max(budget.max_events);
+    budget.max_nodes = len.max(budget.max_nodes);
+    budget.max_total_scalar_bytes = len.max(budget.max_total_scalar_bytes);
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    serde_saphyr::from_multiple_with_options::<Value>(text, options).map_err(|e| {
+        let msg = e.to_string();
+        if msg.trim().is_empty() {
+            anyhow!("invalid YAML: {e:?}")
+        } else {
+            anyhow!("invalid YAML: {msg}")
         }
-        return Ok(docs);
-    }
-    serde_saphyr::from_multiple::<Value>(trimmed).map_err(|e| anyhow!("invalid YAML: {e}"))
+    })
 }
 
 fn type_name(v: &Value) -> &'static str {

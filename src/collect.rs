@@ -1,0 +1,276 @@
+//! The live collector: the only code on the read path that talks to the cluster. One
+//! paginated list per kind (500 per page), all kinds at once; a kind that cannot be read
+//! is recorded in `skipped` and the run goes on. No per-object GETs.
+
+use super::{Scope, Snapshot, Source};
+use crate::error::Failure;
+use jiff::Timestamp;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, ListParams};
+use serde::de::DeserializeOwned;
+use std::fmt::Debug;
+use std::time::Duration;
+
+pub const PAGE_SIZE: u32 = 500;
+/// How many times an expired continue token restarts a list before giving up on the kind.
+const MAX_RESTARTS: u32 = 3;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListError {
+    /// The server answered with a Kubernetes Status (Forbidden, NotFound, ...).
+    Api {
+        code: u16,
+        reason: String,
+        message: String,
+    },
+    /// No answer in time.
+    Timeout(Duration),
+    /// The connection failed: refused, DNS, TLS, proxy.
+    Transport(String),
+    /// Something answered that was not a Kubernetes list.
+    Decode(String),
+}
+
+impl ListError {
+    fn from_kube(e: kube::Error) -> Self {
+        match e {
+            // kube-rs wraps an error body that is not a Status in a made-up Status. An HTML
+            // page there comes from a web server, proxy or login portal, not from the API
+            // server (whose own non-Status answers, like "404 page not found", are plain text).
+            kube::Error::Api(s)
+                if s.reason == NOT_A_STATUS && s.message.trim_start().starts_with('<') =>
+            {
+                ListError::Decode(format!(
+                    "HTTP {} with an HTML page instead of a Kubernetes Status: {}",
+                    s.code,
+                    excerpt(&s.message)
+                ))
+            }
+            kube::Error::Api(s) => ListError::Api {
+                code: s.code,
+                reason: s.reason.clone(),
+                message: s.message.clone(),
+            },
+            kube::Error::SerdeError(e) => {
+                ListError::Decode(format!("the body is not a Kubernetes list ({e})"))
+            }
+            other => {
+                // Walk to the innermost cause: "connection refused" beats "client error (Connect)".
+                let mut msg = other.to_string();
+                let mut src: Option<&dyn std::error::Error> = std::error::Error::source(&other);
+                while let Some(s) = src {
+                    msg = s.to_string();
+                    src = s.source();
+                }
+                if msg.contains("timed out") || msg.contains("deadline") {
+                    ListError::Transport(format!("timed out: {msg}"))
+                } else {
+                    ListError::Transport(msg)
+                }
+            }
+        }
+    }
+
+    /// The `skipped` reason people read.
+    pub fn reason(&self) -> String {
+        match self {
+            ListError::Api {
+                code: 403, message, ..
+            } => format!("forbidden: {message}"),
+            ListError::Api { code: 404, .. } => "not served by this API server (404)".to_string(),
+            ListError::Api {
+                code,
+                reason,
+                message,
+            } => format!("{code} {reason}: {message}"),
+            ListError::Timeout(d) => format!("timed out after {}s", d.as_secs_f64()),
+            ListError::Transport(m) => format!("connection failed: {m}"),
+            ListError::Decode(m) => format!("unexpected response: {m}"),
+        }
+    }
+
+    fn is_unreachable(&self) -> bool {
+        matches!(self, ListError::Timeout(_) | ListError::Transport(_))
+    }
+}
+
+/// The reason kube-rs gives the Status it makes up for an error body it cannot parse.
+const NOT_A_STATUS: &str = "Failed to parse error data";
+
+/// The start of a page that was not JSON, on one line, to show what answered instead.
+fn excerpt(body: &str) -> String {
+    const MAX: usize = 100;
+    let flat = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > MAX {
+        format!("{}…", flat.chars().take(MAX).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+/// Lists one kind completely, following `continue` tokens. An expired token (410) restarts
+/// the list from the beginning so the result is one consistent read.
+pub async fn list_all<K>(api: Api<K>, timeout: Option<Duration>) -> Result<Vec<K>, ListError>
+where
+    K: Clone + DeserializeOwned + Debug,
+{
+    let mut restarts = 0;
+    'restart: loop {
+        let mut items: Vec<K> = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let lp = ListParams {
+                limit: Some(PAGE_SIZE),
+                continue_token: token.take(),
+                ..Default::default()
+            };
+            let fut = api.list(&lp);
+            let res = match timeout {
+                Some(t) => tokio::time::timeout(t, fut)
+                    .await
+                    .map_err(|_| ListError::Timeout(t))?,
+                None => fut.await,
+            };
+            match res {
+                Ok(list) => {
+                    items.extend(list.items);
+                    match list.metadata.continue_ {
+                        Some(c) if !c.is_empty() => token = Some(c),
+                        _ => return Ok(items),
+                    }
+                }
+                Err(kube::Error::Api(s)) if s.code == 410 && restarts < MAX_RESTARTS => {
+                    restarts += 1;
+                    continue 'restart;
+                }
+                Err(e) => return Err(ListError::from_kube(e)),
+            }
+        }
+    }
+}
+
+fn api<K>(client: &kube::Client, scope: &Scope, namespaced: bool) -> Api<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+    <K as kube::Resource>::DynamicType: Default,
+{
+    match (&scope.namespace, namespaced) {
+        (Some(ns), true) => Api::namespaced(client.clone(), ns),
+        _ => Api::all(client.clone()),
+    }
+}
+
+/// Drops what the analysis never reads and what makes snapshots large: `managedFields`
+/// (kept on StatefulSets, where it dates spec changes) and the last-applied annotation.
+fn slim(meta: &mut ObjectMeta, keep_managed_fields: bool) {
+    if !keep_managed_fields {
+        meta.managed_fields = None;
+    }
+    if let Some(a) = meta.annotations.as_mut() {
+        a.remove("kubectl.kubernetes.io/last-applied-configuration");
+    }
+}
+
+fn settle<K: kube::Resource<Scope = S>, S>(
+    snap: &mut Snapshot,
+    errors: &mut Vec<(Source, ListError)>,
+    source: Source,
+    res: Result<Vec<K>, ListError>,
+    keep_managed_fields: bool,
+) -> Vec<K> {
+    match res {
+        Ok(mut items) => {
+            for o in &mut items {
+                slim(o.meta_mut(), keep_managed_fields);
+            }
+            items
+        }
+        Err(e) => {
+            snap.skip(source, e.reason());
+            errors.push((source, e));
+            Vec::new()
+        }
+    }
+}
+
+/// Reads everything the analysis uses. Fails (exit 2) only when nothing at all could be
+/// read because the server is unreachable or is not a Kubernetes API server.
+pub async fn collect(
+    client: &kube::Client,
+    server: &str,
+    scope: Scope,
+    timeout: Option<Duration>,
+) -> anyhow::Result<Snapshot> {
+    use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, StatefulSet};
+    use k8s_openapi::api::core::v1::{
+        Event, Node, PersistentVolume, PersistentVolumeClaim, Pod, Service,
+    };
+    use k8s_openapi::api::discovery::v1::EndpointSlice;
+    use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+    use k8s_openapi::api::storage::v1::{StorageClass, VolumeAttachment};
+
+    let captured_at = Timestamp::now();
+    let (sts, pods, pvcs, pvs, nodes, pdbs, svcs, slices, events, classes, vas, revs, deps) = tokio::join!(
+        list_all(api::<StatefulSet>(client, &scope, true), timeout),
+        list_all(api::<Pod>(client, &scope, true), timeout),
+        list_all(api::<PersistentVolumeClaim>(client, &scope, true), timeout),
+        list_all(Api::<PersistentVolume>::all(client.clone()), timeout),
+        list_all(Api::<Node>::all(client.clone()), timeout),
+        list_all(api::<PodDisruptionBudget>(client, &scope, true), timeout),
+        list_all(api::<Service>(client, &scope, true), timeout),
+        list_all(api::<EndpointSlice>(client, &scope, true), timeout),
+        list_all(api::<Event>(client, &scope, true), timeout),
+        list_all(Api::<StorageClass>::all(client.clone()), timeout),
+        list_all(Api::<VolumeAttachment>::all(client.clone()), timeout),
+        list_all(api::<ControllerRevision>(client, &scope, true), timeout),
+        list_all(api::<Deployment>(client, &scope, true), timeout),
+    );
+
+    let mut snap = Snapshot {
+        captured_at: Some(captured_at),
+        scope,
+        ..Default::default()
+    };
+    let mut errors = Vec::new();
+    let e = &mut errors;
+    snap.statefulsets = settle(&mut snap, e, Source::StatefulSets, sts, true);
+    snap.pods = settle(&mut snap, e, Source::Pods, pods, false);
+    snap.pvcs = settle(&mut snap, e, Source::PersistentVolumeClaims, pvcs, false);
+    snap.pvs = settle(&mut snap, e, Source::PersistentVolumes, pvs, false);
+    snap.nodes = settle(&mut snap, e, Source::Nodes, nodes, false);
+    snap.pdbs = settle(&mut snap, e, Source::PodDisruptionBudgets, pdbs, false);
+    snap.services = settle(&mut snap, e, Source::Services, svcs, false);
+    snap.endpoint_slices = settle(&mut snap, e, Source::EndpointSlices, slices, false);
+    snap.events = settle(&mut snap, e, Source::Events, events, false);
+    snap.storage_classes = settle(&mut snap, e, Source::StorageClasses, classes, false);
+    snap.volume_attachments = settle(&mut snap, e, Source::VolumeAttachments, vas, false);
+    snap.controller_revisions = settle(&mut snap, e, Source::ControllerRevisions, revs, false);
+    snap.deployments = settle(&mut snap, e, Source::Deployments, deps, false);
+
+    if errors.len() == Source::ALL.len() {
+        let first = &errors[0].1;
+        let msg = if errors.iter().all(|(_, e)| e.is_unreachable()) {
+            format!(
+                "cannot reach the Kubernetes API server at {server}: {}",
+                first.reason()
+            )
+        } else if errors.iter().all(|(_, e)| {
+            matches!(
+                e,
+                ListError::Api { code: 403, .. } | ListError::Api { code: 401, .. }
+            )
+        }) {
+            format!(
+                "the API server at {server} refused every request: {}",
+                first.reason()
+            )
+        } else {
+            format!(
+                "the server at {server} did not answer like a Kubernetes API server: {}",
+                first.reason()
+            )
+        };
+        return Err(Failure::usage(msg).into());
+    }
+    Ok(snap)
+}

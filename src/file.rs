@@ -1,0 +1,663 @@
+//! Snapshots from files: what people actually have (`kubectl get a,b,c -A -o yaml|json`,
+//! multi-document YAML, several files) and what `kubectl sts snapshot` writes.
+
+use super::{Scope, Skipped, Snapshot, Source};
+use anyhow::{Context, Result, anyhow, bail};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+/// The key `kubectl sts snapshot` adds beside `items` to say when and how it was taken.
+pub const HEADER_KEY: &str = "kubectlSts";
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Header {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captured_at: Option<Timestamp>,
+    #[serde(default)]
+    pub scope: Scope,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<String>,
+    /// The kinds that were read; a kind in this list with no object really had none.
+    #[serde(default)]
+    pub sources: Vec<Source>,
+    #[serde(default)]
+    pub skipped: Vec<Skipped>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_stats: Option<Vec<super::VolumeStat>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_logs: Option<Vec<super::ContainerLog>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partial: Vec<super::Partial>,
+}
+
+/// Reads and merges snapshot files. `namespace` keeps only that namespace's namespaced
+/// objects (the `-n` flag applied to saved state).
+pub fn read_files(paths: &[impl AsRef<Path>], namespace: Option<&str>) -> Result<Snapshot> {
+    let mut loader = Loader::default();
+    for path in paths {
+        let path = path.as_ref();
+        let text = if path == Path::new("-") {
+            std::io::read_to_string(std::io::stdin())
+                .context("reading the snapshot from standard input")?
+        } else {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            String::from_utf8(bytes)
+                .map_err(|e| anyhow!("{}: not UTF-8 text ({e})", path.display()))?
+        };
+        loader
+            .load_text(&text, &path.display().to_string())
+            .with_context(|| format!("{}", path.display()))?;
+    }
+    Ok(loader.finish(namespace))
+}
+
+/// Parses one document stream (YAML or JSON) into a snapshot; used by tests and benches.
+pub fn read_str(text: &str, name: &str) -> Result<Snapshot> {
+    let mut loader = Loader::default();
+    loader
+        .load_text(text, name)
+        .with_context(|| name.to_string())?;
+    Ok(loader.finish(None))
+}
+
+#[derive(Default)]
+struct Loader {
+    snap: Snapshot,
+    headers: Vec<Header>,
+    seen: HashMap<(Source, Option<String>, String), usize>,
+    duplicates: usize,
+    ignored: BTreeMap<String, usize>,
+}
+
+impl Loader {
+    fn load_text(&mut self, text: &str, name: &str) -> Result<()> {
+        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+        if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            // JSON is read without building a value tree: each object is deserialised
+            // straight from its text, which is several times faster on big dumps.
+            let mut any = false;
+            for (i, doc) in serde_json::Deserializer::from_str(trimmed)
+                .into_iter::<&RawValue>()
+                .enumerate()
+            {
+                let doc = doc.map_err(|e| {
+                    anyhow!("invalid JSON at line {}, column {}: {e}", e.line(), e.column())
+                })?;
+                any |= doc.get() != "null";
+                self.load_raw(doc, &format!("document {}", i + 1), true)?;
+            }
+            if !any {
+                bail!("no Kubernetes objects in {name}");
+            }
+            return Ok(());
+        }
+        let docs = parse_yaml(trimmed)?;
+        if docs.iter().all(|d| d.is_null()) {
+            bail!("no Kubernetes objects in {name}");
+        }
+        for (i, doc) in docs.into_iter().enumerate() {
+            self.load_value(doc, &format!("document {}", i + 1), true)?;
+        }
+        Ok(())
+    }
+
+    fn load_raw(&mut self, raw: &RawValue, position: &str, top: bool) -> Result<()> {
+        let text = raw.get();
+        if text == "null" {
+            return Ok(());
+        }
+        if text.starts_with('[') {
+            let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| anyhow!("{position}: {e}"))?;
+            for (j, item) in items.into_iter().enumerate() {
+                self.load_raw(item, &format!("{position}, item {}", j + 1), false)?;
+            }
+            return Ok(());
+        }
+        let head: Head = serde_json::from_str(text)
+            .map_err(|e| anyhow!("{position}: expected a Kubernetes object or List: {e}"))?;
+        if top && let Some(h) = head.header {
+            let header: Header = serde_json::from_str(h.get())
+                .with_context(|| format!("{position}: invalid {HEADER_KEY} header"))?;
+            self.headers.push(header);
+        }
+        let kind = head.kind.as_deref().unwrap_or("");
+        if kind.ends_with("List") || (kind.is_empty() && head.items.is_some()) {
+            for (j, item) in head.items.unwrap_or_default().into_iter().enumerate() {
+                self.load_raw(item, &format!("{position}, item {}", j + 1), false)?;
+            }
+            return Ok(());
+        }
+        if kind.is_empty() {
+            bail!("{position}: object has no `kind`");
+        }
+        let meta = head.metadata.unwrap_or_default();
+        let api_version = head.api_version.as_deref().unwrap_or("").to_string();
+        let kind = kind.to_string();
+        self.load_object(Doc::Raw(raw), &api_version, &kind, meta.name, meta.namespace, position)
+    }
+
+    fn load_value(&mut self, mut doc: Value, position: &str, top: bool) -> Result<()> {
+        if doc.is_null() {
+            return Ok(());
+        }
+        let Some(obj) = doc.as_object_mut() else {
+            bail!(
+                "{position}: expected a Kubernetes object or List, found {}",
+                type_name(&doc)
+            );
+        };
+        if top && let Some(h) = obj.remove(HEADER_KEY) {
+            let header: Header = serde_json::from_value(h)
+                .with_context(|| format!("{position}: invalid {HEADER_KEY} header"))?;
+            self.headers.push(header);
+        }
+        let kind = obj
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let api_version = obj
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if kind.ends_with("List") || (kind.is_empty() && obj.contains_key("items")) {
+            let items = match obj.remove("items") {
+                Some(Value::Array(items)) => items,
+                Some(Value::Null) | None => Vec::new(),
+                Some(other) => bail!("{position}: `items` is {}, not a list", type_name(&other)),
+            };
+            for (j, item) in items.into_iter().enumerate() {
+                self.load_value(item, &format!("{position}, item {}", j + 1), false)?;
+            }
+            return Ok(());
+        }
+        if kind.is_empty() {
+            bail!("{position}: object has no `kind`");
+        }
+        let meta = doc.get("metadata");
+        let name = meta.and_then(|m| m.get("name")).and_then(Value::as_str).map(str::to_string);
+        let namespace = meta.and_then(|m| m.get("namespace")).and_then(Value::as_str).map(str::to_string);
+        self.load_object(Doc::Value(doc), &api_version, &kind, name, namespace, position)
+    }
+
+    fn load_object(
+        &mut self,
+        doc: Doc,
+        api_version: &str,
+        kind: &str,
+        name: Option<String>,
+        namespace: Option<String>,
+        position: &str,
+    ) -> Result<()> {
+        let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+        let source = match (group, kind) {
+            ("apps", "StatefulSet") => Source::StatefulSets,
+            ("", "Pod") => Source::Pods,
+            ("", "PersistentVolumeClaim") => Source::PersistentVolumeClaims,
+            ("", "PersistentVolume") => Source::PersistentVolumes,
+            ("", "Node") => Source::Nodes,
+            ("policy", "PodDisruptionBudget") => Source::PodDisruptionBudgets,
+            ("", "Service") => Source::Services,
+            ("discovery.k8s.io", "EndpointSlice") => Source::EndpointSlices,
+            ("", "Event") => Source::Events,
+            ("events.k8s.io", "Event") => Source::Events,
+            ("storage.k8s.io", "StorageClass") => Source::StorageClasses,
+            ("storage.k8s.io", "VolumeAttachment") => Source::VolumeAttachments,
+            ("apps", "ControllerRevision") => Source::ControllerRevisions,
+            ("apps", "Deployment") => Source::Deployments,
+            _ => {
+                *self.ignored.entry(kind.to_string()).or_default() += 1;
+                return Ok(());
+            }
+        };
+        let name = name.unwrap_or_default();
+        let label = match &namespace {
+            Some(ns) => format!("{kind} {ns}/{name}"),
+            None => format!("{kind} {name}"),
+        };
+        let doc = if group == "events.k8s.io" {
+            Doc::Value(events_v1_to_core(doc.into_value()?))
+        } else {
+            doc
+        };
+        let ctx = || format!("{position} ({label})");
+        let s = &mut self.snap;
+        let slot = match source {
+            Source::StatefulSets => push(&mut s.statefulsets, doc).with_context(ctx)?,
+            Source::Pods => push(&mut s.pods, doc).with_context(ctx)?,
+            Source::PersistentVolumeClaims => push(&mut s.pvcs, doc).with_context(ctx)?,
+            Source::PersistentVolumes => push(&mut s.pvs, doc).with_context(ctx)?,
+            Source::Nodes => push(&mut s.nodes, doc).with_context(ctx)?,
+            Source::PodDisruptionBudgets => push(&mut s.pdbs, doc).with_context(ctx)?,
+            Source::Services => push(&mut s.services, doc).with_context(ctx)?,
+            Source::EndpointSlices => push(&mut s.endpoint_slices, doc).with_context(ctx)?,
+            Source::Events => push(&mut s.events, doc).with_context(ctx)?,
+            Source::StorageClasses => push(&mut s.storage_classes, doc).with_context(ctx)?,
+            Source::VolumeAttachments => push(&mut s.volume_attachments, doc).with_context(ctx)?,
+            Source::ControllerRevisions => {
+                push(&mut s.controller_revisions, doc).with_context(ctx)?
+            }
+            Source::Deployments => push(&mut s.deployments, doc).with_context(ctx)?,
+            Source::VolumeStats => return Ok(()),
+        };
+        // The same object in two files (or twice in one): the later copy wins, as if the
+        // files were applied in order.
+        if !name.is_empty() {
+            let key = (source, namespace, name);
+            if let Some(&earlier) = self.seen.get(&key) {
+                replace_with_last(&mut self.snap, source, earlier);
+                self.duplicates += 1;
+            } else {
+                self.seen.insert(key, slot);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, namespace: Option<&str>) -> Snapshot {
+        let mut snap = std::mem::take(&mut self.snap);
+        let mut recorded: BTreeSet<Source> = BTreeSet::new();
+        let mut have_header = false;
+        for h in &self.headers {
+            have_header = true;
+            recorded.extend(h.sources.iter().copied());
+            if h.captured_at > snap.captured_at {
+                snap.captured_at = h.captured_at;
+            }
+            if snap.server_version.is_none() {
+                snap.server_version = h.server_version.clone();
+            }
+            snap.scope = h.scope.clone();
+            for s in &h.skipped {
+                snap.skip(s.source, s.reason.clone());
+            }
+            if let Some(v) = &h.volume_stats {
+                snap.volume_stats
+                    .get_or_insert_with(Vec::new)
+                    .extend(v.iter().cloned());
+            }
+            if let Some(v) = &h.container_logs {
+                snap.container_logs
+                    .get_or_insert_with(Vec::new)
+                    .extend(v.iter().cloned());
+            }
+            snap.partial.extend(h.partial.iter().cloned());
+        }
+        if self.headers.len() > 1 {
+            snap.scope = Scope::all();
+        }
+        for source in Source::ALL {
+            if snap.count(source) > 0
+                || recorded.contains(&source)
+                || snap.is_skipped(source).is_some()
+            {
+                continue;
+            }
+            // A kubectl dump leaves no trace of a kind it was not asked for; an empty kind
+            // is indistinguishable from an unread one, so checks that need it say so.
+            let reason = if have_header {
+                "not in the snapshot file".to_string()
+            } else {
+                format!(
+                    "no {} objects in the input (not dumped, or none exist)",
+                    source.kind()
+                )
+            };
+            snap.skip(source, reason);
+        }
+        if let Some(ns) = namespace {
+            filter_namespace(&mut snap, ns);
+            snap.scope = Scope::namespace(ns);
+        }
+        if self.duplicates > 0 {
+            snap.notes.push(format!(
+                "{} object(s) appeared more than once in the input; the last copy was used",
+                self.duplicates
+            ));
+        }
+        if let Some(n) = self.ignored.get("Secret") {
+            snap.notes.push(format!(
+                "{n} Secret(s) in the input were ignored: kubectl-sts never reads Secrets"
+            ));
+        }
+        let others: Vec<String> = self
+            .ignored
+            .iter()
+            .filter(|(k, _)| k.as_str() != "Secret")
+            .map(|(k, n)| format!("{k} ({n})"))
+            .collect();
+        if !others.is_empty() {
+            snap.notes.push(format!(
+                "ignored kinds the analysis does not use: {}",
+                others.join(", ")
+            ));
+        }
+        snap
+    }
+}
+
+/// One object, either parsed (YAML) or still as JSON text.
+enum Doc<'a> {
+    Value(Value),
+    Raw(&'a RawValue),
+}
+
+impl Doc<'_> {
+    fn into_value(self) -> Result<Value> {
+        match self {
+            Doc::Value(v) => Ok(v),
+            Doc::Raw(r) => serde_json::from_str(r.get()).map_err(|e| anyhow!("invalid object: {e}")),
+        }
+    }
+}
+
+/// The few fields needed to route a JSON object before deserialising it whole.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(default, borrow)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, rename = "apiVersion", borrow)]
+    api_version: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    items: Option<Vec<&'a RawValue>>,
+    #[serde(default, rename = "kubectlSts", borrow)]
+    header: Option<&'a RawValue>,
+    #[serde(default)]
+    metadata: Option<MetaHead>,
+}
+
+#[derive(Deserialize, Default)]
+struct MetaHead {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+}
+
+fn push<T: serde::de::DeserializeOwned>(list: &mut Vec<T>, doc: Doc) -> Result<usize> {
+    let obj: T = match doc {
+        Doc::Value(v) => serde_json::from_value(v),
+        Doc::Raw(r) => serde_json::from_str(r.get()),
+    }
+    .map_err(|e| anyhow!("invalid object: {e}"))?;
+    list.push(obj);
+    Ok(list.len() - 1)
+}
+
+/// Moves the newest element of `source`'s list into slot `earlier`, so a duplicate keeps
+/// its first position but the last content.
+fn replace_with_last(s: &mut Snapshot, source: Source, earlier: usize) {
+    fn mv<T>(v: &mut Vec<T>, i: usize) {
+        if let Some(last) = v.pop()
+            && i < v.len()
+        {
+            v[i] = last;
+        }
+    }
+    match source {
+        Source::StatefulSets => mv(&mut s.statefulsets, earlier),
+        Source::Pods => mv(&mut s.pods, earlier),
+        Source::PersistentVolumeClaims => mv(&mut s.pvcs, earlier),
+        Source::PersistentVolumes => mv(&mut s.pvs, earlier),
+        Source::Nodes => mv(&mut s.nodes, earlier),
+        Source::PodDisruptionBudgets => mv(&mut s.pdbs, earlier),
+        Source::Services => mv(&mut s.services, earlier),
+        Source::EndpointSlices => mv(&mut s.endpoint_slices, earlier),
+        Source::Events => mv(&mut s.events, earlier),
+        Source::StorageClasses => mv(&mut s.storage_classes, earlier),
+        Source::VolumeAttachments => mv(&mut s.volume_attachments, earlier),
+        Source::ControllerRevisions => mv(&mut s.controller_revisions, earlier),
+        Source::Deployments => mv(&mut s.deployments, earlier),
+        Source::VolumeStats => {}
+    }
+}
+
+fn filter_namespace(s: &mut Snapshot, ns: &str) {
+    fn keep<
+        T: k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
+    >(
+        v: &mut Vec<T>,
+        ns: &str,
+    ) {
+        v.retain(|o| o.metadata().namespace.as_deref() == Some(ns));
+    }
+    keep(&mut s.statefulsets, ns);
+    keep(&mut s.pods, ns);
+    keep(&mut s.pvcs, ns);
+    keep(&mut s.pdbs, ns);
+    keep(&mut s.services, ns);
+    keep(&mut s.endpoint_slices, ns);
+    keep(&mut s.events, ns);
+    keep(&mut s.controller_revisions, ns);
+    keep(&mut s.deployments, ns);
+    if let Some(v) = s.volume_stats.as_mut() {
+        v.retain(|x| x.namespace == ns);
+    }
+    if let Some(v) = s.container_logs.as_mut() {
+        v.retain(|x| x.namespace == ns);
+    }
+}
+
+/// Parses (possibly multi-document) YAML. The parser's safety budgets scale with the input,
+/// so a 50k-pod snapshot is read while an alias bomb of a few bytes is still refused.
+fn parse_yaml(text: &str) -> Result<Vec<Value>> {
+    let len = text.len();
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_events = (len * 2).max(budget.max_events);
+    budget.max_nodes = len.max(budget.max_nodes);
+    budget.max_total_scalar_bytes = len.max(budget.max_total_scalar_bytes);
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    serde_saphyr::from_multiple_with_options::<Value>(text, options).map_err(|e| {
+        let msg = e.to_string();
+        if msg.trim().is_empty() {
+            anyhow!("invalid YAML: {e:?}")
+        } else {
+            anyhow!("invalid YAML: {msg}")
+        }
+    })
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// An `events.k8s.io/v1` Event in the core/v1 shape the analysis reads (the same
+/// mapping the API server applies between the two views).
+fn events_v1_to_core(mut doc: Value) -> Value {
+    if let Some(o) = doc.as_object_mut() {
+        o.insert("apiVersion".into(), Value::String("v1".into()));
+        let renames = [
+            ("regarding", "involvedObject"),
+            ("note", "message"),
+            ("deprecatedFirstTimestamp", "firstTimestamp"),
+            ("deprecatedLastTimestamp", "lastTimestamp"),
+            ("deprecatedCount", "count"),
+            ("deprecatedSource", "source"),
+            ("reportingController", "reportingComponent"),
+        ];
+        for (from, to) in renames {
+            if let Some(v) = o.remove(from) {
+                o.insert(to.into(), v);
+            }
+        }
+        if let Some(series) = o.remove("series") {
+            if let Some(c) = series.get("count") {
+                o.insert("count".into(), c.clone());
+            }
+            if let Some(t) = series.get("lastObservedTime") {
+                o.insert("lastTimestamp".into(), t.clone());
+            }
+        }
+    }
+    doc
+}
+
+/// Writes a snapshot as a `v1` `List` whose header records the capture time, scope, the
+/// kinds read and those skipped, so a later `--from-file` run knows what was absent.
+pub fn to_list_value(snap: &Snapshot) -> Result<Value> {
+    let mut items: Vec<Value> = Vec::new();
+    fn add<T: Serialize>(items: &mut Vec<Value>, list: &[T]) -> Result<()> {
+        for o in list {
+            items.push(serde_json::to_value(o)?);
+        }
+        Ok(())
+    }
+    let s = snap;
+    add(&mut items, &s.nodes)?;
+    add(&mut items, &s.storage_classes)?;
+    add(&mut items, &s.pvs)?;
+    add(&mut items, &s.volume_attachments)?;
+    add(&mut items, &s.statefulsets)?;
+    add(&mut items, &s.controller_revisions)?;
+    add(&mut items, &s.deployments)?;
+    add(&mut items, &s.pods)?;
+    add(&mut items, &s.pvcs)?;
+    add(&mut items, &s.pdbs)?;
+    add(&mut items, &s.services)?;
+    add(&mut items, &s.endpoint_slices)?;
+    add(&mut items, &s.events)?;
+    let header = Header {
+        captured_at: s.captured_at,
+        scope: s.scope.clone(),
+        server_version: s.server_version.clone(),
+        sources: Source::ALL
+            .into_iter()
+            .filter(|k| s.is_skipped(*k).is_none())
+            .collect(),
+        skipped: s.skipped.clone(),
+        tool: Some(format!("kubectl-sts {}", env!("CARGO_PKG_VERSION"))),
+        volume_stats: s.volume_stats.clone(),
+        container_logs: s.container_logs.clone(),
+        partial: s.partial.clone(),
+    };
+    Ok(serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "List",
+        "metadata": {"resourceVersion": ""},
+        HEADER_KEY: header,
+        "items": items,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DUMP: &str = r#"
+apiVersion: v1
+kind: List
+items:
+- apiVersion: apps/v1
+  kind: StatefulSet
+  metadata: {name: db, namespace: shop}
+  spec:
+    replicas: 3
+    serviceName: db
+    selector: {matchLabels: {app: db}}
+    template:
+      metadata: {labels: {app: db}}
+      spec: {containers: [{name: db, image: postgres:16}]}
+- apiVersion: v1
+  kind: Secret
+  metadata: {name: creds, namespace: shop}
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: cfg, namespace: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-0, namespace: shop}
+spec: {containers: [{name: db, image: postgres:16}]}
+"#;
+
+    #[test]
+    fn kubectl_list_and_multi_document_yaml_merge() {
+        let s = read_str(DUMP, "dump.yaml").unwrap();
+        assert_eq!(s.statefulsets.len(), 1);
+        assert_eq!(s.pods.len(), 1);
+        // Kinds absent from a plain dump are recorded as unread, never as "none exist".
+        assert!(s.is_skipped(Source::PodDisruptionBudgets).is_some());
+        assert!(s.is_skipped(Source::Pods).is_none());
+        assert!(s.notes.iter().any(|n| n.contains("Secret")));
+        assert!(s.notes.iter().any(|n| n.contains("ConfigMap (1)")));
+    }
+
+    #[test]
+    fn json_list_is_read() {
+        let json = r#"{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1"}}]}"#;
+        let s = read_str(json, "x.json").unwrap();
+        assert_eq!(s.nodes.len(), 1);
+    }
+
+    #[test]
+    fn malformed_input_names_the_position() {
+        let err = read_str("{\"kind\": \"List\", \"items\": [}", "bad.json").unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("bad.json") && msg.contains("line 1"), "{msg}");
+
+        let err = read_str("kind: List\nitems:\n - a: [\n", "bad.yaml").unwrap_err();
+        assert!(format!("{err:#}").contains("bad.yaml"));
+
+        let wrong =
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec: {containers: 3}\n";
+        let msg = format!("{:#}", read_str(wrong, "pod.yaml").unwrap_err());
+        assert!(msg.contains("document 1 (Pod x/p)"), "{msg}");
+    }
+
+    #[test]
+    fn duplicates_keep_the_last_copy_in_the_first_place() {
+        let a = "apiVersion: v1\nkind: Node\nmetadata: {name: n1, labels: {v: a}}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: n2}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: n1, labels: {v: b}}\n";
+        let s = read_str(a, "n.yaml").unwrap();
+        assert_eq!(s.nodes.len(), 2);
+        assert_eq!(s.nodes[0].metadata.labels.as_ref().unwrap()["v"], "b");
+        assert!(s.notes.iter().any(|n| n.contains("more than once")));
+    }
+
+    #[test]
+    fn written_snapshot_round_trips_with_its_header() {
+        let mut s = read_str(DUMP, "dump.yaml").unwrap();
+        s.captured_at = Some("2026-11-22T02:00:00Z".parse().unwrap());
+        s.skipped.clear();
+        s.skip(Source::Nodes, "forbidden: nodes is forbidden");
+        let text = serde_saphyr::to_string(&to_list_value(&s).unwrap()).unwrap();
+        let back = read_str(&text, "snap.yaml").unwrap();
+        assert_eq!(back.captured_at, s.captured_at);
+        assert_eq!(back.statefulsets, s.statefulsets);
+        assert_eq!(back.pods, s.pods);
+        // Recorded as read: empty but not skipped.
+        assert!(back.is_skipped(Source::PodDisruptionBudgets).is_none());
+        assert_eq!(
+            back.is_skipped(Source::Nodes).unwrap().reason,
+            "forbidden: nodes is forbidden"
+        );
+    }
+
+    #[test]
+    fn events_k8s_io_events_become_core_events() {
+        let e = r#"{"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"e","namespace":"shop"},
+          "regarding":{"kind":"Pod","name":"p","namespace":"shop"},"note":"0/3 nodes are available","reason":"FailedScheduling","type":"Warning",
+          "eventTime":"2026-11-22T02:00:00.000000Z","series":{"count":4,"lastObservedTime":"2026-11-22T02:05:00.000000Z"}}"#;
+        let s = read_str(e, "ev.json").unwrap();
+        let ev = &s.events[0];
+        assert_eq!(ev.involved_object.name.as_deref(), Some("p"));
+        assert_eq!(ev.message.as_deref(), Some("0/3 nodes are available"));
+        assert_eq!(ev.count, Some(4));
+    }
+}

@@ -1,0 +1,589 @@
+//! The live collector and the binary against a fake kube-apiserver over real HTTP that serves
+//! the responses recorded from kube-apiserver v1.36 (`tests/support/fake_apiserver.rs`):
+//! which requests are made, pagination, expired continue tokens, RBAC gaps, unreachable and
+//! non-Kubernetes servers, concurrency, impersonation, and live/snapshot agreement.
+
+mod support;
+
+use assert_cmd::Command;
+use kube::Resource;
+use kubectl_sts::snapshot::collect::collect;
+use kubectl_sts::snapshot::{Scope, Snapshot};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+use support::fake_apiserver::{
+    FakeApiServer, KINDS, Options, RecordedRequest, fixture, fixture_items, kubeconfig_for,
+};
+use tempfile::TempDir;
+
+/// The instant both runs of the live/snapshot comparison evaluate at.
+const NOW: &str = "2026-11-22T03:00:00Z";
+
+/// Every list the collector makes with `-A`, written out rather than taken from the fake.
+const ALL_NAMESPACES: [&str; 13] = [
+    "/apis/apps/v1/statefulsets",
+    "/api/v1/pods",
+    "/api/v1/persistentvolumeclaims",
+    "/api/v1/persistentvolumes",
+    "/api/v1/nodes",
+    "/apis/policy/v1/poddisruptionbudgets",
+    "/api/v1/services",
+    "/apis/discovery.k8s.io/v1/endpointslices",
+    "/api/v1/events",
+    "/apis/storage.k8s.io/v1/storageclasses",
+    "/apis/storage.k8s.io/v1/volumeattachments",
+    "/apis/apps/v1/controllerrevisions",
+    "/apis/apps/v1/deployments",
+];
+
+/// Every list the collector makes with `-n shop`: cluster-scoped kinds stay cluster-wide.
+const IN_SHOP: [&str; 13] = [
+    "/apis/apps/v1/namespaces/shop/statefulsets",
+    "/api/v1/namespaces/shop/pods",
+    "/api/v1/namespaces/shop/persistentvolumeclaims",
+    "/api/v1/persistentvolumes",
+    "/api/v1/nodes",
+    "/apis/policy/v1/namespaces/shop/poddisruptionbudgets",
+    "/api/v1/namespaces/shop/services",
+    "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices",
+    "/api/v1/namespaces/shop/events",
+    "/apis/storage.k8s.io/v1/storageclasses",
+    "/apis/storage.k8s.io/v1/volumeattachments",
+    "/apis/apps/v1/namespaces/shop/controllerrevisions",
+    "/apis/apps/v1/namespaces/shop/deployments",
+];
+
+/// A temp directory holding a kubeconfig for one server and an empty HOME, so neither the
+/// developer's kubeconfig nor their cluster can leak into a test.
+struct Kube {
+    dir: TempDir,
+    kubeconfig: PathBuf,
+}
+
+impl Kube {
+    fn new(server_url: &str) -> Self {
+        let dir = TempDir::new().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        std::fs::write(&kubeconfig, kubeconfig_for(server_url)).unwrap();
+        std::fs::create_dir(dir.path().join("home")).unwrap();
+        Kube { dir, kubeconfig }
+    }
+
+    /// The binary, pointed at this kubeconfig only.
+    fn sts(&self) -> Command {
+        let mut c = Command::cargo_bin("kubectl-sts").unwrap();
+        c.env_remove("KUBECONFIG")
+            .env("HOME", self.dir.path().join("home"))
+            .env("NO_COLOR", "1");
+        // kube-rs honours these; a proxy in the developer's environment must not carry
+        // requests for 127.0.0.1 elsewhere.
+        for var in [
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+            "NO_PROXY",
+            "no_proxy",
+            "KUBE_RS_DEBUG_OVERRIDE_URL",
+        ] {
+            c.env_remove(var);
+        }
+        c.arg("--kubeconfig").arg(&self.kubeconfig);
+        // Generous: a hung run fails the test instead of hanging the suite.
+        c.timeout(Duration::from_secs(60));
+        c
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+fn run(cmd: &mut Command) -> Run {
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let code = out
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("kubectl-sts was killed (timeout?); stderr:\n{stderr}"));
+    Run {
+        code,
+        stdout,
+        stderr,
+    }
+}
+
+/// `collect()` in this process, with a client for the fake and no retries, as the binary
+/// builds it.
+async fn collect_from(server: &FakeApiServer, scope: Scope) -> Snapshot {
+    let mut config = kube::Config::new(server.url().parse().unwrap());
+    config.default_retry = false;
+    let client = kube::Client::try_from(config).unwrap();
+    collect(&client, &server.url(), scope, Some(Duration::from_secs(10)))
+        .await
+        .unwrap()
+}
+
+/// `namespace/name` of each object, sorted but not deduplicated, so a duplicate shows.
+fn names<K: Resource>(objs: &[K]) -> Vec<String> {
+    let mut v: Vec<String> = objs
+        .iter()
+        .map(|o| {
+            let m = o.meta();
+            format!(
+                "{}/{}",
+                m.namespace.as_deref().unwrap_or_default(),
+                m.name.as_deref().unwrap_or_default()
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// What the collector got, per resource.
+fn collected(s: &Snapshot) -> BTreeMap<&'static str, Vec<String>> {
+    BTreeMap::from([
+        ("statefulsets", names(&s.statefulsets)),
+        ("pods", names(&s.pods)),
+        ("persistentvolumeclaims", names(&s.pvcs)),
+        ("persistentvolumes", names(&s.pvs)),
+        ("nodes", names(&s.nodes)),
+        ("poddisruptionbudgets", names(&s.pdbs)),
+        ("services", names(&s.services)),
+        ("endpointslices", names(&s.endpoint_slices)),
+        ("events", names(&s.events)),
+        ("storageclasses", names(&s.storage_classes)),
+        ("volumeattachments", names(&s.volume_attachments)),
+        ("controllerrevisions", names(&s.controller_revisions)),
+        ("deployments", names(&s.deployments)),
+    ])
+}
+
+/// What the recording holds, per resource, in one namespace or all.
+fn recorded(namespace: Option<&str>) -> BTreeMap<&'static str, Vec<String>> {
+    KINDS
+        .iter()
+        .map(|k| {
+            let mut v: Vec<String> = fixture_items(k.resource)
+                .iter()
+                .filter_map(|o| {
+                    let ns = o.pointer("/metadata/namespace").and_then(Value::as_str);
+                    if k.namespaced && namespace.is_some() && ns != namespace {
+                        return None;
+                    }
+                    let name = o.pointer("/metadata/name")?.as_str()?;
+                    Some(format!("{}/{name}", ns.unwrap_or_default()))
+                })
+                .collect();
+            v.sort();
+            (k.resource, v)
+        })
+        .collect()
+}
+
+fn of<'a>(reqs: &'a [RecordedRequest], resource: &str) -> Vec<&'a RecordedRequest> {
+    reqs.iter().filter(|r| r.resource() == resource).collect()
+}
+
+fn sorted(paths: impl IntoIterator<Item = impl Into<String>>) -> Vec<String> {
+    let mut v: Vec<String> = paths.into_iter().map(Into::into).collect();
+    v.sort();
+    v
+}
+
+/// A bare HTTP/1.1 GET, independent of kube-rs, to look at the fake's own answers.
+fn raw_get(server: &FakeApiServer, path_and_query: &str) -> (u16, Value) {
+    let addr = server.url().trim_start_matches("http://").to_string();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        conn,
+        "GET {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    conn.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, serde_json::from_str(body).unwrap())
+}
+
+fn item_names(list: &Value) -> Vec<&str> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["metadata"]["name"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn fake_pages_like_the_recorded_server() {
+    // Guards the fake itself: its pages have the recorded shape, so the tests below test
+    // the collector against something a real server would send.
+    let server = FakeApiServer::start();
+    let page1_recorded = fixture("GET_api_v1_namespaces_shop_pods_limit2.json");
+    let page2_recorded = fixture("GET_api_v1_namespaces_shop_pods_limit2_page2.json");
+
+    let (status, page1) = raw_get(&server, "/api/v1/namespaces/shop/pods?limit=2");
+    assert_eq!(status, 200);
+    assert_eq!(page1["kind"], page1_recorded["kind"]);
+    assert_eq!(page1["apiVersion"], page1_recorded["apiVersion"]);
+    assert_eq!(item_names(&page1), item_names(&page1_recorded));
+    assert_eq!(page1["metadata"]["remainingItemCount"], json!(2));
+    let token = page1["metadata"]["continue"].as_str().unwrap();
+
+    let (status, page2) = raw_get(
+        &server,
+        &format!("/api/v1/namespaces/shop/pods?limit=2&continue={token}"),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(item_names(&page2), item_names(&page2_recorded));
+    assert!(page2["metadata"].get("continue").is_none());
+    assert!(page2["metadata"].get("remainingItemCount").is_none());
+
+    let (status, bad) = raw_get(&server, "/api/v1/pods?limit=2&continue=not-a-valid-token");
+    assert_eq!((status, bad["reason"].as_str()), (400, Some("BadRequest")));
+    // Only lists are served: a single object is a 404 Status.
+    let (status, missing) = raw_get(&server, "/api/v1/namespaces/shop/pods/orders-db-0");
+    assert_eq!((status, missing["kind"].as_str()), (404, Some("Status")));
+    // Cluster-scoped kinds have no namespaced path.
+    let (status, _) = raw_get(&server, "/api/v1/namespaces/shop/nodes");
+    assert_eq!(status, 404);
+
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 5);
+    assert_eq!(reqs[1].query_value("continue"), Some(token));
+    assert_eq!(reqs[0].issued_continue.as_deref(), Some(token));
+    // One request after another is never two in flight: the overlap measure is not trivial.
+    assert_eq!(server.max_in_flight(), 1);
+}
+
+#[test]
+fn diagnose_all_namespaces_makes_one_list_per_kind_and_nothing_else() {
+    let server = FakeApiServer::start();
+    let kube = Kube::new(&server.url());
+    let run = run(kube
+        .sts()
+        .args(["diagnose", "-A", "-o", "json", "--now", NOW]));
+    assert!(
+        run.code == 0 || run.code == 1,
+        "exit {}: {}",
+        run.code,
+        run.stderr
+    );
+    assert_eq!(run.json()["skipped"], json!([]));
+
+    let reqs = server.requests();
+    // Every kind fits in one 500-item page, so exactly one request each: lists only, no
+    // per-object GETs, no discovery, no /version.
+    assert_eq!(
+        sorted(reqs.iter().map(|r| r.path.clone())),
+        sorted(ALL_NAMESPACES)
+    );
+    for r in &reqs {
+        assert_eq!(r.method, "GET", "{r:?}");
+        assert_eq!(
+            r.query,
+            vec![("limit".to_string(), "500".to_string())],
+            "{r:?}"
+        );
+        assert_eq!(r.status, Some(200), "{r:?}");
+        // The kubeconfig's token user is the one speaking.
+        assert_eq!(
+            r.header("authorization"),
+            Some("Bearer fake-token"),
+            "{r:?}"
+        );
+        assert_eq!(r.header("impersonate-user"), None, "{r:?}");
+    }
+}
+
+#[test]
+fn one_namespace_lists_namespaced_kinds_there_and_cluster_kinds_cluster_wide() {
+    let server = FakeApiServer::start();
+    let kube = Kube::new(&server.url());
+    let run = run(kube
+        .sts()
+        .args(["diagnose", "-n", "shop", "-o", "json", "--now", NOW]));
+    assert!(
+        run.code == 0 || run.code == 1,
+        "exit {}: {}",
+        run.code,
+        run.stderr
+    );
+
+    let reqs = server.requests();
+    assert_eq!(sorted(reqs.iter().map(|r| r.path.clone())), sorted(IN_SHOP));
+    for r in &reqs {
+        assert_eq!(
+            r.query,
+            vec![("limit".to_string(), "500".to_string())],
+            "{r:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_namespace_collects_that_namespace_and_every_cluster_object() {
+    let server = FakeApiServer::start();
+    let snap = collect_from(&server, Scope::namespace("shop")).await;
+    assert!(snap.skipped.is_empty(), "{:?}", snap.skipped);
+    let got = collected(&snap);
+    assert_eq!(got, recorded(Some("shop")));
+    // The recording has a Service outside shop (default/kubernetes): it must not come in,
+    // while Nodes, which have no namespace, all do.
+    assert_eq!(got["services"], vec!["shop/orders-db"]);
+    assert_eq!(got["nodes"].len(), 3);
+}
+
+#[tokio::test]
+async fn pages_are_followed_and_every_object_arrives_once() {
+    let server = FakeApiServer::with(Options::default().max_page_size(2));
+    let snap = collect_from(&server, Scope::all()).await;
+    assert!(snap.skipped.is_empty(), "{:?}", snap.skipped);
+    assert_eq!(collected(&snap), recorded(None));
+    assert_eq!(
+        names(&snap.pods),
+        [
+            "shop/batch-runner",
+            "shop/orders-db-0",
+            "shop/orders-db-1",
+            "shop/orders-db-2"
+        ]
+    );
+
+    let reqs = server.requests();
+    // One request per page of each kind: ceil(n / 2), and one for an empty list.
+    for k in KINDS {
+        let n = fixture_items(k.resource).len();
+        assert_eq!(
+            of(&reqs, k.resource).len(),
+            n.div_ceil(2).max(1),
+            "{} has {n} items",
+            k.resource
+        );
+    }
+    let pods = of(&reqs, "pods");
+    let [first, second] = pods.as_slice() else {
+        panic!("pods in two pages: {pods:?}")
+    };
+    assert_eq!(first.query, vec![("limit".to_string(), "500".to_string())]);
+    let token = first.issued_continue.as_deref().unwrap();
+    // Page 2 asks for the same page size and carries the token page 1 gave out.
+    assert_eq!(
+        second.query,
+        vec![
+            ("limit".to_string(), "500".to_string()),
+            ("continue".to_string(), token.to_string())
+        ]
+    );
+    assert_eq!(second.issued_continue, None);
+}
+
+#[tokio::test]
+async fn an_expired_continue_token_restarts_the_list_from_the_beginning() {
+    let server = FakeApiServer::with(
+        Options::default()
+            .max_page_size(2)
+            .expire_continue_once("pods"),
+    );
+    let snap = collect_from(&server, Scope::all()).await;
+    assert!(snap.skipped.is_empty(), "{:?}", snap.skipped);
+    assert_eq!(names(&snap.pods), recorded(None)["pods"]);
+
+    let reqs = server.requests();
+    let pods = of(&reqs, "pods");
+    let shape: Vec<(bool, Option<u16>)> = pods
+        .iter()
+        .map(|r| (r.query_value("continue").is_some(), r.status))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (false, Some(200)),
+            (true, Some(410)),
+            // Started over without a token, rather than resuming with the 410's own token
+            // (which would give a list inconsistent with what was already read).
+            (false, Some(200)),
+            (true, Some(200)),
+        ]
+    );
+}
+
+#[test]
+fn a_forbidden_kind_is_skipped_and_the_run_goes_on() {
+    let server = FakeApiServer::with(Options::default().forbid("nodes"));
+    let kube = Kube::new(&server.url());
+    let run = run(kube
+        .sts()
+        .args(["diagnose", "-A", "-o", "json", "--now", NOW]));
+    assert_ne!(run.code, 2, "{}", run.stderr);
+    let skipped = run.json()["skipped"].clone();
+    assert_eq!(skipped.as_array().unwrap().len(), 1, "{skipped}");
+    assert_eq!(skipped[0]["source"], "nodes");
+    let reason = skipped[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(
+            "forbidden: nodes is forbidden: User \"fake\" cannot list resource \"nodes\""
+        ),
+        "{reason}"
+    );
+    // Everything else was read.
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 13);
+    for r in &reqs {
+        let want = if r.resource() == "nodes" { 403 } else { 200 };
+        assert_eq!(r.status, Some(want), "{r:?}");
+    }
+}
+
+#[test]
+fn an_unreachable_server_fails_fast_with_exit_2_naming_the_server() {
+    // A port nothing listens on: bound, then released.
+    let url = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let kube = Kube::new(&url);
+    let run = run(kube
+        .sts()
+        .args(["diagnose", "-A", "--request-timeout", "2s"])
+        .timeout(Duration::from_secs(20)));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(&url), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("cannot reach the Kubernetes API server"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+}
+
+#[test]
+fn a_server_answering_html_is_not_taken_for_kubernetes() {
+    // A web server's 404 page, and a portal's 200 login page.
+    for (status, says) in [
+        (
+            404,
+            "HTTP 404 with an HTML page instead of a Kubernetes Status",
+        ),
+        (200, "the body is not a Kubernetes list"),
+    ] {
+        let server = FakeApiServer::with(Options::default().not_kubernetes(status));
+        let kube = Kube::new(&server.url());
+        let run = run(kube.sts().args(["diagnose", "-A"]));
+        assert_eq!(run.code, 2, "HTML {status}: {}", run.stderr);
+        let err = run.stderr.trim_end();
+        assert!(
+            err.contains(&format!(
+                "the server at {}/ did not answer like a Kubernetes API server",
+                server.url()
+            )),
+            "HTML {status}: {err}"
+        );
+        assert!(err.contains(says), "HTML {status}: {err}");
+        // One line, not the page: a 404 from a web server is not "not served by this API
+        // server", and the HTML itself is cut short.
+        assert_eq!(err.lines().count(), 1, "HTML {status}: {err}");
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+        assert_eq!(server.requests().len(), 13);
+    }
+}
+
+#[tokio::test]
+async fn the_lists_are_made_concurrently() {
+    let server = FakeApiServer::with(Options::default().delay(Duration::from_millis(300)));
+    let snap = collect_from(&server, Scope::all()).await;
+    assert!(snap.skipped.is_empty(), "{:?}", snap.skipped);
+    assert_eq!(server.requests().len(), 13);
+    // Overlap, not a stopwatch: one at a time would never have two in flight.
+    let in_flight = server.max_in_flight();
+    assert!(in_flight >= 2, "at most {in_flight} request(s) in flight");
+}
+
+#[test]
+fn a_snapshot_diagnoses_the_same_as_the_live_cluster() {
+    // A state with findings, so there is something to compare: no PDB, and one
+    // StatefulSet pod not Ready.
+    let mut pods = fixture_items("pods");
+    let pod = pods
+        .iter_mut()
+        .find(|p| p["metadata"]["name"] == "orders-db-1")
+        .unwrap();
+    for c in pod["status"]["conditions"].as_array_mut().unwrap() {
+        if c["type"] == "Ready" || c["type"] == "ContainersReady" {
+            c["status"] = json!("False");
+        }
+    }
+    let server = FakeApiServer::with(
+        Options::default()
+            .items("poddisruptionbudgets", Vec::new())
+            .items("pods", pods),
+    );
+    let kube = Kube::new(&server.url());
+    // The same flags on both runs, so the remediation commands are spelled the same.
+    let common = ["--context", "fake", "--now", NOW];
+
+    let snapshot = run(kube.sts().arg("snapshot").arg("-A").args(common));
+    assert_eq!(snapshot.code, 0, "{}", snapshot.stderr);
+    let file = kube.dir.path().join("state.yaml");
+    std::fs::write(&file, &snapshot.stdout).unwrap();
+
+    let live = run(kube
+        .sts()
+        .args(["diagnose", "-A", "-o", "json"])
+        .args(common));
+    let saved = run(kube
+        .sts()
+        .args(["diagnose", "-o", "json", "--from-file"])
+        .arg(&file)
+        .args(common));
+    assert_eq!(live.code, saved.code, "{}\n{}", live.stderr, saved.stderr);
+    let (live, saved) = (live.json(), saved.json());
+    let runbooks: Vec<&str> = live["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["runbook"].as_str().unwrap())
+        .collect();
+    assert!(runbooks.contains(&"pdb-missing"), "{runbooks:?}");
+    assert!(runbooks.contains(&"replicas-unavailable"), "{runbooks:?}");
+    assert_eq!(live["findings"], saved["findings"]);
+}
+
+#[test]
+fn as_sends_impersonation_headers() {
+    let server = FakeApiServer::start();
+    let kube = Kube::new(&server.url());
+    let run = run(kube
+        .sts()
+        .args(["diagnose", "-A", "--as", "nobody", "--as-group", "auditors"]));
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 13);
+    for r in &reqs {
+        assert_eq!(r.header("Impersonate-User"), Some("nobody"), "{r:?}");
+        assert_eq!(r.header("Impersonate-Group"), Some("auditors"), "{r:?}");
+    }
+}
