@@ -58,3 +58,9 @@ fn load_snapshot_json_10k(bencher: divan::Bencher) {
     let text = JSON_10K.as_str();
     bencher.bench(|| file::read_str(divan::black_box(text), "bench.json").expect("valid"));
 }
+
+#[divan::bench(args = [10_000], sample_count = 10)]
+fn index_only(bencher: divan::Bencher, pods: usize) {
+    let s = snap(pods);
+    bencher.bench(|| kubectl_sts::analysis::index::Index::new(divan::black_box(s)));
+}

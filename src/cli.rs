@@ -116,12 +116,12 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Orphaned PVCs and PVs with their monthly cost (not yet available)
-    Orphans(Pending),
+    /// Orphaned PVCs and PVs with their estimated monthly cost; --delete to clean up
+    Orphans(OrphansArgs),
     /// Rollout status with the real stuck cause, and guarded partition steps (not yet available)
     Rollout(Pending),
-    /// Will draining these nodes break a StatefulSet? (not yet available)
-    DrainCheck(Pending),
+    /// Will draining these nodes break a StatefulSet? Budgets, quorum, volume topology
+    DrainCheck(DrainCheckArgs),
     /// Grow a StatefulSet's volumes end to end (not yet available)
     PvcExpand(Pending),
 }
@@ -144,6 +144,49 @@ pub struct DiagnoseArgs {
     /// Run a chosen non-destructive command without asking again (destructive ones always ask)
     #[arg(long, short = 'y')]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kubectl sts orphans -A\n  kubectl sts orphans -n data --price gp3=0.08 --price io2=0.125\n  kubectl sts orphans -n data --delete\n  kubectl sts orphans -n data --delete --yes    # no prompt: everything listed"
+)]
+pub struct OrphansArgs {
+    /// Estimated price per GiB-month for the monthly cost column (an estimate, not a bill)
+    #[arg(long, value_name = "PRICE", default_value_t = crate::orphans::cost::DEFAULT_PRICE_PER_GIB_MONTH,
+          value_parser = crate::orphans::cost::parse_price)]
+    pub price_per_gib: f64,
+    /// Price per GiB-month for one storage class, e.g. gp3=0.08 (repeatable)
+    #[arg(long = "price", value_name = "CLASS=PRICE", value_parser = crate::orphans::cost::parse_class_price)]
+    pub prices: Vec<(String, f64)>,
+    /// Delete orphans: on a terminal, pick them and confirm; without one, --yes is required
+    /// and everything listed is deleted. Server-side dry run first; each deletion checks
+    /// the object is unchanged since it was listed
+    #[arg(long)]
+    pub delete: bool,
+    /// With --delete: no questions, delete everything listed
+    #[arg(long, short = 'y', requires = "delete")]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kubectl sts drain-check node-a\n  kubectl sts drain-check node-a node-b node-c --plan\n  kubectl sts drain-check -l pool=db --plan\n  kubectl sts drain-check node-a --server-dry-run\n  kubectl sts drain-check node-a -f state.yaml -o json\n\nExit codes: 0 every node safe, 1 a node is unsafe or blocked, 2 could not run."
+)]
+pub struct DrainCheckArgs {
+    /// The nodes to drain, judged one after another in this order
+    #[arg(value_name = "NODE", conflicts_with = "selector")]
+    pub nodes: Vec<String>,
+    /// Select the nodes by label instead (kubectl syntax: a=b,c!=d,e,!f,g in (x,y))
+    #[arg(short = 'l', long = "selector", value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Find an order (grouping nodes that can go together) in which no step is blocked or
+    /// unsafe, and print its runbook
+    #[arg(long)]
+    pub plan: bool,
+    /// Also ask the API server: one dry-run Eviction per pod (dryRun=All, nothing is
+    /// evicted; live cluster only)
+    #[arg(long)]
+    pub server_dry_run: bool,
 }
 
 /// Arguments of a command whose issue has not landed: accepted, then refused with exit 2.

@@ -2,16 +2,19 @@
 //!
 //! flags ─► collect ─► Snapshot ─► analyze(snapshot, now) ─► Report ─► render
 
+pub mod act;
 pub mod analysis;
 pub mod checks;
 pub mod cli;
 pub mod cluster;
 pub mod cmd;
+pub mod drain;
 pub mod error;
 pub mod finding;
 pub mod k8s;
 pub mod kubectl;
 pub mod manifest;
+pub mod orphans;
 pub mod render;
 pub mod runbooks;
 pub mod snapshot;

@@ -3,16 +3,21 @@
 
 use crate::k8s;
 use crate::snapshot::Snapshot;
-use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{
     Event, Node, PersistentVolume, PersistentVolumeClaim, Pod, Service,
 };
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::storage::v1::{StorageClass, VolumeAttachment};
-use std::collections::HashMap;
+// FxHash: the keys are names from one snapshot, not attacker-chosen at scale; SipHash
+// made the index the larger part of the analysis time.
+type HashMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 type NsName<'a> = (&'a str, &'a str);
+
+/// A live StatefulSet and the name of one of its volumeClaimTemplates.
+pub type ClaimOwner<'a> = (&'a StatefulSet, &'a str);
 
 #[derive(Default)]
 pub struct Index<'a> {
@@ -37,6 +42,28 @@ pub struct Index<'a> {
     pub storage_class: HashMap<&'a str, &'a StorageClass>,
     pub default_storage_class: Option<&'a StorageClass>,
     pub attachments_of_pv: HashMap<&'a str, Vec<&'a VolumeAttachment>>,
+    /// ControllerRevisions by namespace/name (a StatefulSet's revisions are named in its status).
+    pub controller_revision: HashMap<NsName<'a>, &'a ControllerRevision>,
+    /// StatefulSets by namespace, in snapshot order.
+    pub statefulsets_in: HashMap<&'a str, Vec<&'a StatefulSet>>,
+    /// Deployments by namespace, in snapshot order.
+    pub deployments_in: HashMap<&'a str, Vec<&'a Deployment>>,
+    /// Pods that mount a claim (`persistentVolumeClaim` and generic ephemeral volumes), by
+    /// namespace, then claim name.
+    pub pods_of_claim: HashMap<&'a str, HashMap<String, Vec<&'a Pod>>>,
+    /// PersistentVolumes by the namespace/name in their `claimRef`.
+    pub pvs_claimed_by: HashMap<NsName<'a>, Vec<&'a PersistentVolume>>,
+    /// Nodes by their zone label.
+    pub nodes_in_zone: HashMap<&'a str, Vec<&'a Node>>,
+    /// Nodes by their `kubernetes.io/hostname` label (not always the node name).
+    pub node_by_hostname: HashMap<&'a str, &'a Node>,
+    /// PersistentVolumes in phase Available, by storage class (`""` for none): what a
+    /// claim may still bind to.
+    pub available_pvs_of_class: HashMap<&'a str, Vec<&'a PersistentVolume>>,
+    /// Live StatefulSets' claim-name prefixes `<template>-<statefulset>` by namespace and
+    /// prefix, with the StatefulSet and template name: a claim `<prefix>-<ordinal>` is one of
+    /// theirs. More than one entry when names overlap (`data` + `web-db`, `data-web` + `db`).
+    pub claim_prefixes: HashMap<&'a str, HashMap<String, Vec<ClaimOwner<'a>>>>,
 }
 
 impl<'a> Index<'a> {
@@ -47,6 +74,22 @@ impl<'a> Index<'a> {
                 (k8s::namespace(&sts.metadata), k8s::name(&sts.metadata)),
                 sts,
             );
+            ix.statefulsets_in
+                .entry(k8s::namespace(&sts.metadata))
+                .or_default()
+                .push(sts);
+        }
+        for rev in &s.controller_revisions {
+            ix.controller_revision.insert(
+                (k8s::namespace(&rev.metadata), k8s::name(&rev.metadata)),
+                rev,
+            );
+        }
+        for d in &s.deployments {
+            ix.deployments_in
+                .entry(k8s::namespace(&d.metadata))
+                .or_default()
+                .push(d);
         }
         for pod in &s.pods {
             let ns = k8s::namespace(&pod.metadata);
@@ -146,7 +189,81 @@ impl<'a> Index<'a> {
                 ix.attachments_of_pv.entry(pv).or_default().push(va);
             }
         }
+        ix.index_volumes_and_nodes(s);
+        ix.index_claim_templates(s);
         ix
+    }
+
+    /// Claims to their pods and volumes, nodes by zone and hostname.
+    fn index_volumes_and_nodes(&mut self, s: &'a Snapshot) {
+        for pod in &s.pods {
+            let ns = k8s::namespace(&pod.metadata);
+            for (_, claim) in k8s::pod::claims(pod) {
+                self.pods_of_claim
+                    .entry(ns)
+                    .or_default()
+                    .entry(claim.into_owned())
+                    .or_default()
+                    .push(pod);
+            }
+        }
+        for pv in &s.pvs {
+            if let Some(c) = pv.spec.as_ref().and_then(|s| s.claim_ref.as_ref())
+                && let (Some(ns), Some(name)) = (c.namespace.as_deref(), c.name.as_deref())
+            {
+                self.pvs_claimed_by.entry((ns, name)).or_default().push(pv);
+            }
+            if pv.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Available") {
+                let class = pv
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.storage_class_name.as_deref())
+                    .unwrap_or("");
+                self.available_pvs_of_class
+                    .entry(class)
+                    .or_default()
+                    .push(pv);
+            }
+        }
+        for node in &s.nodes {
+            if let Some(z) = k8s::node::zone(node) {
+                self.nodes_in_zone.entry(z).or_default().push(node);
+            }
+            if let Some(h) = k8s::node::label(node, k8s::node::HOSTNAME_LABEL) {
+                self.node_by_hostname.insert(h, node);
+            }
+        }
+    }
+
+    /// Claim-name prefixes of every StatefulSet's volumeClaimTemplates.
+    fn index_claim_templates(&mut self, s: &'a Snapshot) {
+        for sts in &s.statefulsets {
+            let ns = k8s::namespace(&sts.metadata);
+            let name = k8s::name(&sts.metadata);
+            let templates = sts
+                .spec
+                .as_ref()
+                .and_then(|sp| sp.volume_claim_templates.as_deref())
+                .unwrap_or_default();
+            for t in templates {
+                let tpl = k8s::name(&t.metadata);
+                self.claim_prefixes
+                    .entry(ns)
+                    .or_default()
+                    .entry(format!("{tpl}-{name}"))
+                    .or_default()
+                    .push((sts, tpl));
+            }
+        }
+    }
+
+    /// The live StatefulSets (with the template) whose claims are named `<prefix>-<ordinal>`.
+    pub fn claim_prefix_owners(&self, ns: &str, prefix: &str) -> &[ClaimOwner<'a>] {
+        self.claim_prefixes
+            .get(ns)
+            .and_then(|m| m.get(prefix))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     pub fn pods_of<'s>(&'s self, ns: &'s str, sts: &'s str) -> &'s [&'a Pod] {
@@ -179,6 +296,84 @@ impl<'a> Index<'a> {
             out.extend(c.iter().copied().filter(|p| selects(p)));
         }
         out.sort_by_key(|p| k8s::name(&p.metadata));
+        out
+    }
+
+    pub fn statefulsets_in<'s>(&'s self, ns: &'s str) -> &'s [&'a StatefulSet] {
+        self.statefulsets_in
+            .get(ns)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    pub fn deployments_in<'s>(&'s self, ns: &'s str) -> &'s [&'a Deployment] {
+        self.deployments_in
+            .get(ns)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    pub fn pdbs_in<'s>(&'s self, ns: &'s str) -> &'s [&'a PodDisruptionBudget] {
+        self.pdbs_in.get(ns).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// Pods that mount claim `ns/name`.
+    pub fn pods_of_claim(&self, ns: &str, name: &str) -> &[&'a Pod] {
+        self.pods_of_claim
+            .get(ns)
+            .and_then(|m| m.get(name))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// The Nodes a node selector selects. A term that names nodes (`kubernetes.io/hostname
+    /// In`, `metadata.name In`) or zones (`topology.kubernetes.io/zone In`) is looked up
+    /// directly; only a term with neither scans every node.
+    pub fn nodes_matching(&self, sel: &k8s_openapi::api::core::v1::NodeSelector) -> Vec<&'a Node> {
+        use k8s::node::{HOSTNAME_LABEL, LEGACY_ZONE_LABEL, ZONE_LABEL};
+        let mut out: Vec<&'a Node> = Vec::new();
+        let mut seen: std::collections::HashSet<&'a str> = std::collections::HashSet::new();
+        for term in &sel.node_selector_terms {
+            let reqs = term
+                .match_expressions
+                .iter()
+                .flatten()
+                .map(|r| (r, false))
+                .chain(term.match_fields.iter().flatten().map(|r| (r, true)));
+            let mut candidates: Option<Vec<&'a Node>> = None;
+            for (r, field) in reqs {
+                if r.operator != "In" {
+                    continue;
+                }
+                let values = r.values.iter().flatten();
+                let found: Vec<&'a Node> = if field && r.key == "metadata.name" {
+                    values
+                        .filter_map(|v| self.node.get(v.as_str()).copied())
+                        .collect()
+                } else if !field && r.key == HOSTNAME_LABEL {
+                    values
+                        .filter_map(|v| self.node_by_hostname.get(v.as_str()).copied())
+                        .collect()
+                } else if !field && (r.key == ZONE_LABEL || r.key == LEGACY_ZONE_LABEL) {
+                    values
+                        .flat_map(|v| self.nodes_in_zone.get(v.as_str()).into_iter().flatten())
+                        .copied()
+                        .collect()
+                } else {
+                    continue;
+                };
+                candidates = Some(found);
+                break;
+            }
+            let pool: Vec<&'a Node> =
+                candidates.unwrap_or_else(|| self.node.values().copied().collect());
+            for n in pool {
+                if k8s::node::term_matches(term, n) && seen.insert(k8s::name(&n.metadata)) {
+                    out.push(n);
+                }
+            }
+        }
+        out.sort_by(|a, b| k8s::name(&a.metadata).cmp(k8s::name(&b.metadata)));
         out
     }
 

@@ -7,7 +7,6 @@ use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
 use crate::snapshot::Source;
-use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde_json::json;
 
@@ -23,20 +22,7 @@ pub fn pdb_selects(
     pdb: &PodDisruptionBudget,
     labels: Option<&std::collections::BTreeMap<String, String>>,
 ) -> bool {
-    match pdb.spec.as_ref().and_then(|s| s.selector.as_ref()) {
-        None => false,
-        Some(sel) => k8s::labels::matches(sel, labels),
-    }
-}
-
-fn template_labels(sts: &StatefulSet) -> Option<&std::collections::BTreeMap<String, String>> {
-    sts.spec
-        .as_ref()?
-        .template
-        .metadata
-        .as_ref()?
-        .labels
-        .as_ref()
+    k8s::pdb::selects(pdb, labels)
 }
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -47,7 +33,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         if n < 2 {
             continue;
         }
-        let labels = template_labels(sts);
+        let labels = k8s::pdb::template_labels(sts);
         let pdbs = ctx
             .idx
             .pdbs_in

@@ -2,8 +2,10 @@
 //! the pure core, renders, and returns an exit code.
 
 mod diagnose;
+mod drain_check;
 mod input;
 mod interactive;
+mod orphans;
 mod runbooks;
 mod snapshot;
 
@@ -64,9 +66,9 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             clap_complete::generate(*shell, &mut cmd, "kubectl-sts", &mut std::io::stdout());
             Ok(0)
         }
-        Command::Orphans(_) => not_yet("orphans", 5),
+        Command::Orphans(args) => orphans::run(g, args).await,
         Command::Rollout(_) => not_yet("rollout", 7),
-        Command::DrainCheck(_) => not_yet("drain-check", 6),
+        Command::DrainCheck(args) => drain_check::run(g, args).await,
         Command::PvcExpand(_) => not_yet("pvc-expand", 8),
     }
 }

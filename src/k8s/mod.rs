@@ -2,6 +2,8 @@
 
 pub mod labels;
 pub mod logs;
+pub mod node;
+pub mod pdb;
 pub mod pod;
 pub mod quantity;
 pub mod time;

@@ -79,24 +79,24 @@ pub fn table(report: &Report, header: &Header, style: &Style) -> String {
             ));
         }
     }
-    if !report.not_checked.is_empty() {
-        let list: Vec<String> = report
-            .not_checked
-            .iter()
-            .map(|n| {
-                if n.opt_in_only() {
-                    let flags: Vec<&str> =
-                        n.missing.iter().filter_map(|s| s.opt_in_flag()).collect();
-                    return format!("{} (run with {})", n.runbook, flags.join(" "));
-                }
-                let m: Vec<&str> = n.missing.iter().map(|s| s.resource()).collect();
-                format!("{} (needs {})", n.runbook, m.join(", "))
-            })
-            .collect();
-        out.push_str(&wrap(
-            &format!("not checked: {}", list.join("; ")),
+    // Grouped by what is missing, so one unreadable kind is one line, not twenty.
+    let mut groups: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+    for n in &report.not_checked {
+        let key = if n.opt_in_only() {
+            let flags: Vec<&str> = n.missing.iter().filter_map(|s| s.opt_in_flag()).collect();
+            format!("run with {}", flags.join(" "))
+        } else {
+            let m: Vec<&str> = n.missing.iter().map(|s| s.resource()).collect();
+            format!("needs {}", m.join(", "))
+        };
+        groups.entry(key).or_default().push(&n.runbook);
+    }
+    for (why, runbooks) in &groups {
+        out.push_str(&wrap_hanging(
+            &format!("not checked ({why}): {}", runbooks.join(", ")),
             style.width,
             "",
+            "  ",
         ));
     }
     let c = &report.summary;

@@ -1,6 +1,8 @@
 //! Turning reports into text: the only place that picks colours or lays out columns.
 
 pub mod diagnose;
+pub mod drain;
+pub mod orphans;
 
 use crate::cli::Output;
 use anyhow::Result;

@@ -10,7 +10,10 @@
 //!
 //! Anything that is not a list of a known kind gets the 404 Status a real server sends for an
 //! unknown path, so a client that starts making other requests shows up in the record and in
-//! its own errors.
+//! its own errors. The exception is DELETE of a PersistentVolumeClaim or PersistentVolume,
+//! answered like the recorded server (options from the body, preconditions, dry run,
+//! finalizers; see `Shared::delete`), with request bodies recorded; and dry-run POSTs of
+//! pod evictions, answered with the recorded 201 or 429 bodies (see `Shared::evict`).
 //!
 //! The server runs on its own thread with its own tokio runtime, because tests that run the
 //! binary with `assert_cmd` are synchronous, and stops when the handle is dropped.
@@ -258,6 +261,9 @@ pub struct Options {
     delay: Duration,
     not_kubernetes: Option<u16>,
     items: BTreeMap<String, Vec<Value>>,
+    then_items: BTreeMap<String, Vec<Value>>,
+    /// Pods (namespace, name) whose eviction is refused, with the recorded body to answer.
+    refused_evictions: BTreeMap<(String, String), String>,
 }
 
 impl Options {
@@ -305,6 +311,26 @@ impl Options {
         self.items.insert(resource.to_string(), items);
         self
     }
+
+    /// Change a resource once it has been listed: the first list (all its pages) serves
+    /// the usual items, every later list and every DELETE sees these instead. Models what
+    /// happens between a listing and a mutation (a pod starts, a claim is re-created).
+    pub fn then_items(mut self, resource: &str, items: Vec<Value>) -> Self {
+        kind_of(resource);
+        self.then_items.insert(resource.to_string(), items);
+        self
+    }
+
+    /// Refuse the eviction of this pod with a recorded 429 body (one of the
+    /// `POST_…_eviction_dryRunAll_pdb_*.json` fixtures). Other pods' evictions are allowed.
+    pub fn refuse_eviction(mut self, namespace: &str, pod: &str, fixture_file: &str) -> Self {
+        fixture(fixture_file);
+        self.refused_evictions.insert(
+            (namespace.to_string(), pod.to_string()),
+            fixture_file.to_string(),
+        );
+        self
+    }
 }
 
 /// One request as the server saw it.
@@ -324,6 +350,8 @@ pub struct RecordedRequest {
     pub status: Option<u16>,
     /// The `metadata.continue` token given out with this answer, if any.
     pub issued_continue: Option<String>,
+    /// The request body, when there was one (DELETE options, for instance).
+    pub body: Option<String>,
 }
 
 impl RecordedRequest {
@@ -491,6 +519,12 @@ struct Shared {
     expired: Mutex<HashSet<String>>,
     forbidden_template: Value,
     expired_template: Value,
+    /// How many lists (first pages) of each resource have been served.
+    listed: Mutex<BTreeMap<String, usize>>,
+    /// What DELETEs did: (resource, namespace, name) to the object left terminating
+    /// (finalizers) or `None` when it is gone.
+    deleted: Mutex<BTreeMap<(String, String, String), Option<Value>>>,
+    conflict_template: Value,
 }
 
 impl Shared {
@@ -516,7 +550,174 @@ impl Shared {
             expired_template: fixture(
                 "GET_api_v1_namespaces_shop_pods_limit2_continue_expired.json",
             ),
+            listed: Mutex::new(BTreeMap::new()),
+            deleted: Mutex::new(BTreeMap::new()),
+            conflict_template: fixture(
+                "DELETE_api_v1_namespaces_shop_persistentvolumeclaims_data-orders-db-0_dryRunAll_wrong_uid.json",
+            ),
         }
+    }
+
+    /// The items of a resource as they are now: the served ones (or `then_items` once the
+    /// resource has been listed), minus what was deleted, with terminating objects as they
+    /// were left. `new_listing` counts a list's first page.
+    fn items_now(&self, resource: &str, new_listing: bool) -> Vec<Value> {
+        let listed = {
+            let mut l = self.listed.lock().unwrap_or_else(|e| e.into_inner());
+            let c = l.entry(resource.to_string()).or_insert(0);
+            if new_listing {
+                *c += 1;
+            }
+            *c
+        };
+        // A list sees the change from the second listing on; a DELETE once one happened.
+        let changed = if new_listing { listed > 1 } else { listed >= 1 };
+        let base = match self.options.then_items.get(resource) {
+            Some(items) if changed => items.clone(),
+            _ => self
+                .lists
+                .get(resource)
+                .map(|(_, items)| items.clone())
+                .unwrap_or_default(),
+        };
+        let deleted = self.deleted.lock().unwrap_or_else(|e| e.into_inner());
+        base.into_iter()
+            .filter_map(|o| {
+                let key = (
+                    resource.to_string(),
+                    item_namespace(&o).unwrap_or_default().to_string(),
+                    o.pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                );
+                match deleted.get(&key) {
+                    None => Some(o),
+                    Some(left) => left.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// A DELETE of a PersistentVolumeClaim or PersistentVolume, as the real server does it:
+    /// with a body, `DeleteOptions` come from the body alone and `?dryRun=All` is ignored;
+    /// without one, from the query. `preconditions` are checked against the stored object
+    /// (409 Conflict, in the recorded shape, on a mismatch). A dry run changes nothing and
+    /// returns the object with a deletionTimestamp when finalizers hold it, else a Success
+    /// Status; a real deletion leaves an object with finalizers terminating and removes one
+    /// without.
+    fn delete(&self, path: &str, query: &[(String, String)], body: Option<&str>) -> Answer {
+        if let Some(code) = self.options.not_kubernetes {
+            return Answer::html(code);
+        }
+        let Some((kind, namespace, name)) = object_route(path) else {
+            return not_found();
+        };
+        let options: Value = match body {
+            Some(b) => match serde_json::from_str(b) {
+                Ok(v) => v,
+                Err(e) => {
+                    return Answer::status(
+                        400,
+                        "BadRequest",
+                        &format!("error decoding DeleteOptions: {e}"),
+                        None,
+                    );
+                }
+            },
+            None => json!({ "dryRun": query_value(query, "dryRun").map(|v| vec![v]) }),
+        };
+        let dry_run = options
+            .get("dryRun")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|v| v == "All"));
+        let stored = self.items_now(kind.resource, false).into_iter().find(|o| {
+            item_namespace(o) == namespace
+                && o.pointer("/metadata/name").and_then(Value::as_str) == Some(name)
+        });
+        let Some(mut obj) = stored else {
+            return Answer::status(
+                404,
+                "NotFound",
+                &format!("{} \"{name}\" not found", kind.resource),
+                Some(json!({"name": name, "kind": kind.resource})),
+            );
+        };
+        // List items carry no `kind`; the Conflict message names the Kind, not the resource.
+        let object_kind = kind.list_kind.trim_end_matches("List");
+        let field = |o: &Value, p: &str| {
+            o.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        for (key, pointer, what, tail) in [
+            ("uid", "/metadata/uid", "UID", "deleted and then recreated"),
+            (
+                "resourceVersion",
+                "/metadata/resourceVersion",
+                "ResourceVersion",
+                "modified",
+            ),
+        ] {
+            let Some(want) = options
+                .pointer(&format!("/preconditions/{key}"))
+                .and_then(Value::as_str)
+            else {
+                continue;
+            };
+            let have = field(&obj, pointer);
+            if want != have {
+                let mut b = self.conflict_template.clone();
+                b["message"] = json!(format!(
+                    "Operation cannot be fulfilled on {object_kind} \"{name}\": the {what} in the precondition ({want}) does not match the {what} in record ({have}). The object might have been {tail}"
+                ));
+                b["details"] = json!({"name": name, "kind": object_kind});
+                return Answer::json(409, &b);
+            }
+        }
+        let finalizers = obj
+            .pointer("/metadata/finalizers")
+            .and_then(Value::as_array)
+            .is_some_and(|f| !f.is_empty());
+        let key = (
+            kind.resource.to_string(),
+            namespace.unwrap_or_default().to_string(),
+            name.to_string(),
+        );
+        let gone = json!({
+            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+            "details": {"name": name, "kind": kind.resource, "uid": field(&obj, "/metadata/uid")},
+        });
+        if !finalizers {
+            if !dry_run {
+                self.deleted
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key, None);
+            }
+            return Answer::json(200, &gone);
+        }
+        if obj.pointer("/metadata/deletionTimestamp").is_none() {
+            obj["metadata"]["deletionTimestamp"] = json!("2026-11-22T03:00:00Z");
+            obj["metadata"]["deletionGracePeriodSeconds"] = json!(0);
+            // Dry-run answers keep the stored resourceVersion; a real update bumps it.
+            if !dry_run && let Ok(rv) = field(&obj, "/metadata/resourceVersion").parse::<u64>() {
+                obj["metadata"]["resourceVersion"] = json!((rv + 1).to_string());
+            }
+        }
+        if !dry_run {
+            self.deleted
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key, Some(obj.clone()));
+        }
+        // A single object comes back with the `kind` and `apiVersion` list items lack.
+        if let Some(o) = obj.as_object_mut() {
+            o.insert("kind".into(), json!(object_kind));
+            o.insert("apiVersion".into(), json!(kind.api_version));
+        }
+        Answer::json(200, &obj)
     }
 
     /// The record, even if a test thread panicked while holding it.
@@ -551,9 +752,10 @@ impl Shared {
     /// `continue` from the previous page, and on every page but the last a new `continue`
     /// and `remainingItemCount`.
     fn list(&self, kind: &Kind, namespace: Option<&str>, query: &[(String, String)]) -> Answer {
-        let Some((template, all)) = self.lists.get(kind.resource) else {
+        let Some((template, _)) = self.lists.get(kind.resource) else {
             return not_found();
         };
+        let all = self.items_now(kind.resource, query_value(query, "continue").is_none());
         let items: Vec<&Value> = all
             .iter()
             .filter(|o| namespace.is_none_or(|ns| item_namespace(o) == Some(ns)))
@@ -694,6 +896,112 @@ fn route(path: &str) -> Option<(&'static Kind, Option<&str>)> {
     })
 }
 
+/// The kind, namespace and name an object path names, for the kinds the fake deletes.
+fn object_route(path: &str) -> Option<(&'static Kind, Option<&str>, &str)> {
+    ["persistentvolumeclaims", "persistentvolumes"]
+        .iter()
+        .map(|r| kind_of(r))
+        .find_map(|k| {
+            let rest = path.strip_prefix(k.prefix)?.strip_prefix('/')?;
+            let segments: Vec<&str> = rest.split('/').collect();
+            match segments.as_slice() {
+                ["namespaces", ns, r, name]
+                    if *r == k.resource && k.namespaced && !ns.is_empty() && !name.is_empty() =>
+                {
+                    Some((k, Some(*ns), *name))
+                }
+                [r, name] if *r == k.resource && !k.namespaced && !name.is_empty() => {
+                    Some((k, None, *name))
+                }
+                _ => None,
+            }
+        })
+}
+
+/// The namespace and pod an eviction path names:
+/// `/api/v1/namespaces/<ns>/pods/<name>/eviction`.
+fn eviction_route(path: &str) -> Option<(&str, &str)> {
+    let rest = path.strip_prefix("/api/v1/namespaces/")?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    match segments.as_slice() {
+        [ns, "pods", name, "eviction"] if !ns.is_empty() && !name.is_empty() => Some((*ns, *name)),
+        _ => None,
+    }
+}
+
+impl Shared {
+    /// A POST of an Eviction, answered with the recorded bodies. Only dry runs are accepted
+    /// (`dryRun=All` in the query, which the real eviction API reads for POST, or in the
+    /// body's `deleteOptions`); anything else gets a 400 that shows up in the record, so a
+    /// client that would really evict is caught. The body must name the pod of the path, as
+    /// the real server requires. A pod set with [`Options::refuse_eviction`] gets its 429;
+    /// an unknown pod the 404 the real server sends; every other pod the recorded 201.
+    fn evict(&self, path: &str, query: &[(String, String)], body: Option<&str>) -> Answer {
+        if let Some(code) = self.options.not_kubernetes {
+            return Answer::html(code);
+        }
+        let Some((ns, name)) = eviction_route(path) else {
+            return not_found();
+        };
+        let eviction: Value = match body.map(serde_json::from_str::<Value>) {
+            Some(Ok(v)) => v,
+            Some(Err(e)) => {
+                return Answer::status(
+                    400,
+                    "BadRequest",
+                    &format!("error decoding Eviction: {e}"),
+                    None,
+                );
+            }
+            None => return Answer::status(400, "BadRequest", "the Eviction body is missing", None),
+        };
+        if eviction.pointer("/metadata/name").and_then(Value::as_str) != Some(name) {
+            return Answer::status(
+                400,
+                "BadRequest",
+                "name in URL does not match name in Eviction object",
+                None,
+            );
+        }
+        let in_query = query_value(query, "dryRun") == Some("All");
+        let in_body = eviction
+            .pointer("/deleteOptions/dryRun")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|v| v == "All"));
+        if !in_query && !in_body {
+            return Answer::status(
+                400,
+                "BadRequest",
+                "the fake API server only answers dry-run evictions (dryRun=All)",
+                None,
+            );
+        }
+        let exists = self.items_now("pods", false).iter().any(|o| {
+            item_namespace(o) == Some(ns)
+                && o.pointer("/metadata/name").and_then(Value::as_str) == Some(name)
+        });
+        if !exists {
+            return Answer::status(
+                404,
+                "NotFound",
+                &format!("pods \"{name}\" not found"),
+                Some(json!({"name": name, "kind": "pods"})),
+            );
+        }
+        match self
+            .options
+            .refused_evictions
+            .get(&(ns.to_string(), name.to_string()))
+        {
+            Some(file) => Answer::json(429, &fixture(file)),
+            None => Answer::json(
+                201,
+                &fixture("POST_api_v1_namespaces_shop_pods_orders-db-0_eviction_dryRunAll.json"),
+            ),
+        }
+    }
+}
+
 fn item_namespace(item: &Value) -> Option<&str> {
     item.pointer("/metadata/namespace").and_then(Value::as_str)
 }
@@ -829,6 +1137,13 @@ impl Answer {
 /// Every request lands here: record it, wait if asked, answer, record the answer.
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, 16 << 20)
+        .await
+        .ok()
+        .filter(|b| !b.is_empty())
+        .map(|b| String::from_utf8_lossy(&b).into_owned());
+    let req = Request::from_parts(parts, Body::empty());
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = parse_query(req.uri().query().unwrap_or_default());
@@ -858,6 +1173,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             finished: None,
             status: None,
             issued_continue: None,
+            body: body.clone(),
         });
         log.len() - 1
     };
@@ -865,7 +1181,13 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     if !shared.options.delay.is_zero() {
         tokio::time::sleep(shared.options.delay).await;
     }
-    let answer = shared.answer(&method, &path, &query, &user);
+    let answer = if method == Method::DELETE {
+        shared.delete(&path, &query, body.as_deref())
+    } else if method == Method::POST && eviction_route(&path).is_some() {
+        shared.evict(&path, &query, body.as_deref())
+    } else {
+        shared.answer(&method, &path, &query, &user)
+    };
 
     if let Some(r) = shared.log().get_mut(slot) {
         r.finished = Some(Instant::now());

@@ -1,0 +1,359 @@
+//! `orderedready-blocked`: under OrderedReady, a member exists and is not Ready and the
+//! members above it do not exist: the controller creates member k+1 only when 0..k are all
+//! Running and Ready, so the set cannot grow past the broken member. When the governing
+//! Service does not publish not-ready addresses, the waiting member has no DNS record
+//! either: a member that needs its peers before it reports Ready (a quorum that must form
+//! first) then waits forever, which is a bootstrap deadlock.
+//!
+//! Precedence: when the blocking pod runs an old revision, `rollout-broken-pod-trap`
+//! reports it (deleting it is the fix) and this check stays quiet, as it does when the pod's
+//! node is down (`node-not-ready`); `rollout-stuck` stays
+//! quiet for a pod this check reports, since nothing at all progresses until it is Ready;
+//! `service-missing-endpoints` stays quiet when this finding already advises
+//! `publishNotReadyAddresses` for the same Service.
+
+use super::Check;
+use super::{node_not_ready, rollout_broken_pod_trap, workload};
+use crate::analysis::Ctx;
+use crate::finding::{Finding, ObjectRef, Remedy};
+use crate::k8s;
+use crate::manifest;
+use crate::snapshot::Source;
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::Pod;
+use serde_json::{Value, json};
+
+pub const CHECK: Check = Check {
+    id: "orderedready-blocked",
+    needs: &[Source::StatefulSets, Source::Pods],
+    run,
+};
+
+/// The member the controller waits on, and the members it therefore does not create.
+pub(crate) struct Blocked<'a> {
+    pub pod: &'a Pod,
+    pub missing: Vec<String>,
+}
+
+/// The blocked state of `sts`, if it is in one.
+pub(crate) fn blocked<'a>(ctx: &Ctx<'a>, sts: &StatefulSet) -> Option<Blocked<'a>> {
+    if !workload::ordered_ready(sts) {
+        return None;
+    }
+    let members = workload::members(ctx, sts);
+    let highest = members.iter().rposition(|m| m.pod.is_some())?;
+    if highest + 1 == members.len() {
+        return None;
+    }
+    // A gap below the highest member is being filled by the controller: progress.
+    if members[..highest].iter().any(|m| m.pod.is_none()) {
+        return None;
+    }
+    let pod = members[..=highest]
+        .iter()
+        .filter_map(|m| m.pod)
+        .find(|p| !workload::serving(p))?;
+    if !workload::stuck_not_ready(ctx, pod)
+        || rollout_broken_pod_trap::explains(ctx, sts, pod)
+        || node_not_ready::explains(ctx, pod)
+    {
+        return None;
+    }
+    Some(Blocked {
+        pod,
+        missing: members[highest + 1..]
+            .iter()
+            .map(|m| m.name.clone())
+            .collect(),
+    })
+}
+
+/// Whether this runbook reports `pod` as the member `sts` is blocked on.
+pub(crate) fn explains(ctx: &Ctx, sts: &StatefulSet, pod: &Pod) -> bool {
+    blocked(ctx, sts).is_some_and(|b| std::ptr::eq(b.pod, pod))
+}
+
+/// The deadlock case: the governing Service hides not-ready pods and the waiting pod runs
+/// on a node (a pod that is not even scheduled has no address to publish).
+fn publish_would_help(ctx: &Ctx, sts: &StatefulSet, pod: &Pod) -> bool {
+    ctx.readable(Source::Services)
+        && k8s::pod::node_name(pod).is_some()
+        && workload::governing_service(ctx, sts).is_some_and(|s| !workload::publishes_not_ready(s))
+}
+
+/// Whether this runbook fires for `sts` and advises `publishNotReadyAddresses: true` on its
+/// governing Service.
+pub(crate) fn advises_publish_not_ready(ctx: &Ctx, sts: &StatefulSet) -> bool {
+    blocked(ctx, sts).is_some_and(|b| publish_would_help(ctx, sts, b.pod))
+}
+
+fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for sts in &ctx.snap.statefulsets {
+        if let Some(b) = blocked(ctx, sts) {
+            out.push(finding(ctx, sts, &b));
+        }
+    }
+}
+
+/// The StatefulSet as a manifest to re-create it with `podManagementPolicy: Parallel`:
+/// server-set fields and status removed, everything else as it is.
+fn parallel_manifest(sts: &StatefulSet) -> Value {
+    let mut v = serde_json::to_value(sts).unwrap_or_else(|_| json!({}));
+    if let Some(o) = v.as_object_mut() {
+        o.remove("status");
+    }
+    if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+        for k in [
+            "uid",
+            "resourceVersion",
+            "generation",
+            "creationTimestamp",
+            "managedFields",
+            "selfLink",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+        ] {
+            meta.remove(k);
+        }
+        if let Some(a) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
+            a.remove("kubectl.kubernetes.io/last-applied-configuration");
+        }
+    }
+    if let Some(vcts) = v
+        .pointer_mut("/spec/volumeClaimTemplates")
+        .and_then(Value::as_array_mut)
+    {
+        for t in vcts {
+            if let Some(o) = t.as_object_mut() {
+                o.remove("status");
+            }
+        }
+    }
+    if let Some(spec) = v.get_mut("spec").and_then(Value::as_object_mut) {
+        spec.insert("podManagementPolicy".into(), json!("Parallel"));
+    }
+    v["apiVersion"] = json!("apps/v1");
+    v["kind"] = json!("StatefulSet");
+    v
+}
+
+fn finding(ctx: &Ctx, sts: &StatefulSet, b: &Blocked) -> Finding {
+    let ns = k8s::namespace(&sts.metadata);
+    let name = k8s::name(&sts.metadata);
+    let pod_name = k8s::name(&b.pod.metadata);
+    let svc = workload::governing_service(ctx, sts);
+    let svc_name = workload::spec(sts)
+        .and_then(|s| s.service_name.as_deref())
+        .unwrap_or("");
+    let deadlock = publish_would_help(ctx, sts, b.pod);
+    let mut summary = format!(
+        "{pod_name} is not Ready, so OrderedReady does not create {}",
+        b.missing.join(", ")
+    );
+    if deadlock {
+        summary.push_str(": possible bootstrap deadlock");
+    }
+    let mut f = ctx.finding(
+        CHECK.id,
+        ObjectRef::namespaced("StatefulSet", ns, name),
+        Some(name),
+        summary,
+    );
+    f.evidence.push(format!(
+        "{pod_name} ({}): {}",
+        workload::not_ready_for(ctx, b.pod),
+        workload::problem(ctx, b.pod)
+    ));
+    f.evidence.extend(workload::pod_event_lines(ctx, b.pod, 2));
+    f.evidence.push(format!(
+        "not created: {} (podManagementPolicy OrderedReady creates a member only when every lower one is Running and Ready)",
+        b.missing.join(", ")
+    ));
+    if ctx.readable(Source::Services) {
+        match svc {
+            Some(s) if !workload::publishes_not_ready(s) => f.evidence.push(format!(
+                "governing Service {svc_name} has publishNotReadyAddresses: false: {pod_name} has no DNS record while it is not Ready, so peers cannot reach it; if it waits for peers before reporting Ready, nothing moves (possible bootstrap deadlock)"
+            )),
+            Some(_) => f.evidence.push(format!(
+                "governing Service {svc_name} publishes not-ready addresses, so peers can resolve {pod_name}: the problem is in the pod itself"
+            )),
+            None => f.evidence.push(format!(
+                "governing Service {svc_name} does not exist (see headless-service-missing): no member has a DNS name"
+            )),
+        }
+    }
+    if let (Some(u), Some(c)) = (
+        workload::update_revision(sts),
+        workload::current_revision(sts),
+    ) && u != c
+    {
+        f.evidence.push(format!(
+            "a rollout to {u} is also pending; it continues only once every member is Ready"
+        ));
+    }
+    f.commands.push(Remedy::run(
+        format!(
+            "Fix {pod_name} first: read why it is not Ready (its own findings say what to fix)"
+        ),
+        ctx.kubectl.argv(Some(ns), &["describe", "pod", pod_name]),
+    ));
+    if let Some((c, _)) =
+        workload::failing_container(b.pod).filter(|(_, r)| *r == "CrashLoopBackOff")
+    {
+        f.commands.push(Remedy::run(
+            format!("Read the crashed run of {c}"),
+            ctx.kubectl.argv(
+                Some(ns),
+                &["logs", pod_name, "-c", c, "--previous", "--tail=50"],
+            ),
+        ));
+    }
+    if deadlock {
+        let patch = json!({"spec": {"publishNotReadyAddresses": true}}).to_string();
+        f.commands.push(Remedy::run(
+            format!(
+                "Let members resolve each other before they are Ready, so peers can reach a member that is still joining or forming a quorum: the usual setting for the headless Service of a quorum system (clients that also use Service {svc_name} would then see not-ready members). It does not by itself create the missing members"
+            ),
+            ctx.kubectl.argv(
+                Some(ns),
+                &["patch", "service", svc_name, "--type=merge", "-p", patch.as_str()],
+            ),
+        ));
+    }
+    if let Some(owner) = k8s::controller_of(&sts.metadata) {
+        f.evidence.push(format!(
+            "{name} is managed by {} {}: to start members in parallel, change podManagementPolicy through it",
+            owner.kind, owner.name
+        ));
+    } else {
+        f.commands.push(
+            Remedy::run(
+                "If the application needs several members running before any of them is Ready (a quorum that must form first), it needs podManagementPolicy: Parallel, which is immutable: delete only the StatefulSet object; --cascade=orphan leaves its pods and volumes running",
+                ctx.kubectl.argv(
+                    Some(ns),
+                    &["delete", "statefulset", name, "--cascade=orphan"],
+                ),
+            )
+            .destructive(),
+        );
+        f.commands.push(Remedy::with_stdin(
+            format!(
+                "Then re-create {name} with podManagementPolicy: Parallel (its spec as read, so the template is unchanged and the running pods are adopted without a restart). If Helm or GitOps manages it, make the same change there, or the next sync reverts it"
+            ),
+            ctx.kubectl.argv(None, &["apply", "-f", "-"]),
+            manifest::to_yaml(&parallel_manifest(sts)),
+        ));
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testutil::*;
+    use serde_json::json;
+
+    fn stuck(p: k8s_openapi::api::core::v1::Pod) -> k8s_openapi::api::core::v1::Pod {
+        merged(
+            &p,
+            json!({"status": {"conditions": [{"type": "Ready", "status": "False",
+                "lastTransitionTime": "2026-11-22T02:30:00Z"}]}}),
+        )
+    }
+
+    #[test]
+    fn pod_zero_waiting_without_published_addresses_is_a_possible_deadlock() {
+        let mut s = snapshot();
+        s.statefulsets.push(sts("shop", "zk", 3));
+        s.services.push(service("shop", "zk", None));
+        s.pods.push(stuck(pod("shop", "zk", 0, false)));
+        let r = run_check(&s, super::CHECK);
+        assert_eq!(r.len(), 1);
+        let f = &r[0];
+        assert_eq!(f.object.kind, "StatefulSet");
+        assert!(
+            f.summary.ends_with("possible bootstrap deadlock"),
+            "{}",
+            f.summary
+        );
+        assert!(f.summary.contains("zk-1, zk-2"));
+        let cmds: Vec<&str> = f.commands.iter().map(|c| c.command.as_str()).collect();
+        assert!(cmds.contains(
+            &r#"kubectl -n shop patch service zk --type=merge -p '{"spec":{"publishNotReadyAddresses":true}}'"#
+        ));
+        let del = f
+            .commands
+            .iter()
+            .find(|c| c.command.contains("--cascade=orphan"))
+            .unwrap();
+        assert!(del.destructive);
+        let apply = f.commands.last().unwrap();
+        let doc = apply.stdin.as_deref().unwrap();
+        assert!(doc.contains("podManagementPolicy: Parallel"), "{doc}");
+        assert!(
+            !doc.contains("uid:") && !doc.contains("readyReplicas"),
+            "{doc}"
+        );
+    }
+
+    #[test]
+    fn published_addresses_mean_no_deadlock_wording() {
+        let mut s = snapshot();
+        s.statefulsets.push(sts("shop", "zk", 3));
+        s.services.push(merged(
+            &service("shop", "zk", None),
+            json!({"spec": {"publishNotReadyAddresses": true}}),
+        ));
+        s.pods.push(pod("shop", "zk", 0, true));
+        s.pods.push(stuck(pod("shop", "zk", 1, false)));
+        let r = run_check(&s, super::CHECK);
+        assert!(!r[0].summary.contains("deadlock"));
+        assert!(
+            !r[0]
+                .commands
+                .iter()
+                .any(|c| c.command.contains("patch service"))
+        );
+    }
+
+    #[test]
+    fn quiet_when_the_blocking_pod_is_trapped_on_an_old_revision() {
+        let mut s = snapshot();
+        s.statefulsets.push(sts("shop", "zk", 3));
+        s.pods.push(merged(
+            &stuck(pod("shop", "zk", 0, false)),
+            json!({"metadata": {"labels": {"controller-revision-hash": "zk-rev0"}}}),
+        ));
+        assert!(run_check(&s, super::CHECK).is_empty());
+        assert_eq!(
+            run_check(&s, crate::checks::rollout_broken_pod_trap::CHECK).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn quiet_when_starting_parallel_complete_or_filling_a_gap() {
+        // Just created: still starting.
+        let mut s = snapshot();
+        s.statefulsets.push(sts("shop", "zk", 3));
+        s.pods.push(merged(
+            &pod("shop", "zk", 0, false),
+            json!({"status": {"conditions": [{"type": "Ready", "status": "False",
+                "lastTransitionTime": "2026-11-22T02:59:00Z"}]}}),
+        ));
+        assert!(run_check(&s, super::CHECK).is_empty());
+        // Parallel.
+        let mut s = snapshot();
+        s.statefulsets.push(merged(
+            &sts("shop", "zk", 3),
+            json!({"spec": {"podManagementPolicy": "Parallel"}}),
+        ));
+        s.pods.push(stuck(pod("shop", "zk", 0, false)));
+        assert!(run_check(&s, super::CHECK).is_empty());
+        // Nothing missing above.
+        let mut s = snapshot();
+        s.statefulsets.push(sts("shop", "zk", 2));
+        s.pods.push(pod("shop", "zk", 0, true));
+        s.pods.push(stuck(pod("shop", "zk", 1, false)));
+        assert!(run_check(&s, super::CHECK).is_empty());
+    }
+}

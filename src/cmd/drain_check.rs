@@ -1,0 +1,213 @@
+//! `kubectl sts drain-check NODE... | -l SELECTOR [--plan] [--server-dry-run]`
+
+use super::input;
+use crate::cli::{DrainCheckArgs, FailOn, GlobalArgs, Output};
+use crate::drain::{self, DrainReport, ServerAnswer, Verdict};
+use crate::error::Failure;
+use crate::render::{self, Style};
+use crate::snapshot::Source;
+use anyhow::Result;
+use futures::{StreamExt, stream};
+use serde::Serialize;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// Dry-run evictions in flight at once.
+const CONCURRENCY: usize = 5;
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    #[serde(flatten)]
+    report: &'a DrainReport,
+    evaluated_at: jiff::Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    captured_at: Option<jiff::Timestamp>,
+}
+
+pub async fn run(g: &GlobalArgs, args: &DrainCheckArgs) -> Result<i32> {
+    if args.server_dry_run && !g.from_file.is_empty() {
+        return Err(Failure::usage(
+            "--server-dry-run asks the live API server about each eviction; it cannot be used with --from-file",
+        )
+        .into());
+    }
+    if args.nodes.is_empty() && args.selector.is_none() {
+        return Err(Failure::usage(
+            "name the nodes to drain (kubectl sts drain-check NODE...) or select them with -l SELECTOR",
+        )
+        .into());
+    }
+    // A drain evicts the pods of every namespace, so read them all unless -n asks otherwise.
+    let mut g_all = g.clone();
+    if g.namespace.is_none() {
+        g_all.all_namespaces = true;
+    }
+    let input = input::load(&g_all).await?;
+    input::print_notes(&input.snap);
+    for source in [Source::Nodes, Source::Pods] {
+        if let Some(s) = input.snap.is_skipped(source) {
+            return Err(Failure::usage(format!(
+                "cannot judge a drain: {source} could not be read ({})",
+                s.reason
+            ))
+            .into());
+        }
+    }
+    let nodes = drain::select::nodes(&input.snap, &args.nodes, args.selector.as_deref())
+        .map_err(Failure::usage)?;
+    let mut report = if args.plan {
+        drain::plan(&input.snap, &nodes, input.now, &input.kubectl)
+    } else {
+        drain::simulate(&input.snap, &nodes, input.now, &input.kubectl)
+    };
+    if let Some(ns) = &g.namespace
+        && input.snap.scope.namespace.is_none()
+    {
+        report.assumptions.insert(
+            0,
+            format!(
+                "Only namespace {ns} was judged: pods of other namespaces on these nodes are not (drop -n to judge them all)."
+            ),
+        );
+    }
+    if args.server_dry_run {
+        let Some(client) = input.client.clone() else {
+            return Err(Failure::usage("--server-dry-run needs a live cluster").into());
+        };
+        let targets = drain::server::targets(&report);
+        if std::io::stderr().is_terminal() && !targets.is_empty() {
+            eprintln!(
+                "asking the API server about {} dry-run eviction(s) …",
+                targets.len()
+            );
+        }
+        let answers = dry_run_evictions(&client, targets, input.timeout).await;
+        drain::server::merge(&mut report, &answers, &input.kubectl);
+    }
+    let out = match g.output {
+        Output::Table => render::drain::table(
+            &report,
+            &render::drain::Header {
+                source: &input.source,
+                now: input.now,
+            },
+            &Style::detect(g.no_color),
+        ),
+        other => render::machine(
+            &Doc {
+                report: &report,
+                evaluated_at: input.now,
+                captured_at: input.snap.captured_at,
+            },
+            other,
+        )?,
+    };
+    print!("{out}");
+    Ok(exit_code(&report, g.fail_on))
+}
+
+/// 1 when a node is unsafe or blocked, unless `--fail-on never`.
+fn exit_code(report: &DrainReport, fail_on: FailOn) -> i32 {
+    match (fail_on, report.worst()) {
+        (FailOn::Never, _) | (_, Verdict::Safe) => 0,
+        _ => 1,
+    }
+}
+
+/// One dry-run eviction per pod, a few at a time.
+async fn dry_run_evictions(
+    client: &kube::Client,
+    targets: Vec<(String, String)>,
+    timeout: Option<Duration>,
+) -> Vec<((String, String), ServerAnswer)> {
+    stream::iter(targets)
+        .map(|(ns, name)| async move {
+            let answer = evict_dry_run(client, &ns, &name, timeout).await;
+            ((ns, name), answer)
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await
+}
+
+/// `POST /api/v1/namespaces/NS/pods/NAME/eviction?dryRun=All`.
+///
+/// Built by hand rather than with `Api::<Pod>::evict`: kube 5 puts the delete options under a
+/// `delete_options` key (the API's field is `deleteOptions`) and sends no apiVersion or kind,
+/// so a dry run set there would not reach the server. The eviction API reads `dryRun` from
+/// the query (and copies it into the delete options when they have none); the body carries
+/// the same `dryRun: [All]` in `deleteOptions` too, so the request stays a dry run even for a
+/// server or proxy that dropped the query. The body is otherwise what kubectl sends.
+async fn evict_dry_run(
+    client: &kube::Client,
+    ns: &str,
+    name: &str,
+    timeout: Option<Duration>,
+) -> ServerAnswer {
+    let body = serde_json::json!({
+        "apiVersion": "policy/v1",
+        "kind": "Eviction",
+        "metadata": {"name": name, "namespace": ns},
+        "deleteOptions": {"dryRun": ["All"]},
+    });
+    let req = match serde_json::to_vec(&body)
+        .map_err(|e| e.to_string())
+        .and_then(|b| {
+            http::Request::post(format!(
+                "/api/v1/namespaces/{ns}/pods/{name}/eviction?dryRun=All"
+            ))
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(b)
+            .map_err(|e| e.to_string())
+        }) {
+        Ok(r) => r,
+        Err(e) => {
+            return ServerAnswer {
+                allowed: false,
+                code: 0,
+                message: Some(e),
+            };
+        }
+    };
+    let fut = client.request::<kube::core::Status>(req);
+    let res = match timeout {
+        Some(t) => match tokio::time::timeout(t, fut).await {
+            Ok(r) => r,
+            Err(_) => {
+                return ServerAnswer {
+                    allowed: false,
+                    code: 0,
+                    message: Some(format!("no answer within {}s", t.as_secs_f64())),
+                };
+            }
+        },
+        None => fut.await,
+    };
+    match res {
+        Ok(status) => ServerAnswer {
+            allowed: true,
+            code: if status.code == 0 { 201 } else { status.code },
+            message: None,
+        },
+        Err(kube::Error::Api(s)) => {
+            // The budget's own words are in the first cause; the top-level message is always
+            // the generic "Cannot evict pod as it would violate the pod's disruption budget."
+            let cause = s
+                .details
+                .as_ref()
+                .and_then(|d| d.causes.first())
+                .map(|c| c.message.clone())
+                .filter(|m| !m.is_empty());
+            ServerAnswer {
+                allowed: false,
+                code: s.code,
+                message: Some(cause.unwrap_or_else(|| s.message.clone())),
+            }
+        }
+        Err(other) => ServerAnswer {
+            allowed: false,
+            code: 0,
+            message: Some(other.to_string()),
+        },
+    }
+}
