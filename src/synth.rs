@@ -67,6 +67,16 @@ pub fn cluster(shape: Shape) -> Snapshot {
         let uid = format!("uid-sts-{i}");
         let rev = format!("{name}-7c9f8b6d5");
         // Every 10th set is broken: one member crash-looping.
+        // Most sets spread their members; every 10th forgot to.
+        let affinity = if i % 10 == 0 {
+            json!({})
+        } else {
+            json!({"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 100, "podAffinityTerm": {"labelSelector": {"matchLabels": {"app": name}},
+                                                    "topologyKey": "kubernetes.io/hostname"}}]}})
+        };
+        // Half the volumes were switched to Retain after provisioning.
+        let reclaim = if i % 2 == 0 { "Retain" } else { "Delete" };
         let broken = i % 10 == 9;
         let ready = if broken {
             shape.replicas - 1
@@ -83,6 +93,7 @@ pub fn cluster(shape: Shape) -> Snapshot {
                 "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}},
                 "template": {"metadata": {"labels": {"app": name}},
                              "spec": {"terminationGracePeriodSeconds": 60,
+                                      "affinity": affinity.clone(),
                                       "containers": [{"name": "db", "image": "postgres:16.4",
                                                       "ports": [{"name": "pg", "containerPort": 5432}],
                                                       "readinessProbe": {"tcpSocket": {"port": 5432}},
@@ -162,7 +173,7 @@ pub fn cluster(shape: Shape) -> Snapshot {
                 "apiVersion": "v1", "kind": "PersistentVolume",
                 "metadata": {"name": pv},
                 "spec": {"capacity": {"storage": "100Gi"}, "accessModes": ["ReadWriteOnce"],
-                         "persistentVolumeReclaimPolicy": "Delete", "storageClassName": "gp3",
+                         "persistentVolumeReclaimPolicy": reclaim, "storageClassName": "gp3",
                          "csi": {"driver": "ebs.csi.aws.com", "volumeHandle": format!("vol-{i:08}{o}")},
                          "claimRef": {"kind": "PersistentVolumeClaim", "namespace": ns, "name": pvc, "uid": pvc_uid},
                          "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [

@@ -210,6 +210,50 @@ fn add_log_evidence(ctx: &Ctx, findings: &mut [Finding]) {
     }
 }
 
+/// Runs the checks on every core: they only read the snapshot and the index, and each
+/// writes its own list. Results are merged in registry order, so the output does not depend
+/// on which thread finished first.
+fn run_checks(ctx: &Ctx, checks: &[&Check]) -> Vec<Finding> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(4)
+        .min(checks.len().max(1));
+    if workers <= 1 {
+        let mut out = Vec::new();
+        for c in checks {
+            (c.run)(ctx, &mut out);
+        }
+        return out;
+    }
+    let next = AtomicUsize::new(0);
+    let mut per_check: Vec<(usize, Vec<Finding>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(c) = checks.get(i) else { break };
+                        let mut out = Vec::new();
+                        (c.run)(ctx, &mut out);
+                        done.push((i, out));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A panicking check is a bug; re-raise it on the caller's thread.
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    per_check.sort_by_key(|(i, _)| *i);
+    per_check.into_iter().flat_map(|(_, f)| f).collect()
+}
+
 pub fn analyze(snap: &Snapshot, now: Timestamp, kubectl: &Kubectl) -> Report {
     analyze_with(snap, now, kubectl, CHECKS)
 }
@@ -226,8 +270,8 @@ pub fn analyze_with(
         now,
         kubectl,
     };
-    let mut findings = Vec::new();
     let mut not_checked = Vec::new();
+    let mut runnable: Vec<&Check> = Vec::new();
     for check in checks {
         let missing: Vec<Source> = check
             .needs
@@ -235,15 +279,16 @@ pub fn analyze_with(
             .copied()
             .filter(|s| !ctx.readable(*s))
             .collect();
-        if !missing.is_empty() {
+        if missing.is_empty() {
+            runnable.push(check);
+        } else {
             not_checked.push(NotChecked {
                 runbook: check.id.to_string(),
                 missing,
             });
-            continue;
         }
-        (check.run)(&ctx, &mut findings);
     }
+    let mut findings = run_checks(&ctx, &runnable);
     add_log_evidence(&ctx, &mut findings);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut report = Report {

@@ -10,7 +10,7 @@ use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::{PersistentVolume, Pod};
 
 pub const CHECK: Check = Check {
     id: "local-volume",
@@ -25,17 +25,7 @@ pub const CHECK: Check = Check {
 
 /// Sets larger than this are not enumerated claim by claim (a `replicas` typo must not
 /// allocate millions of names).
-const MAX_MEMBERS: i64 = 100_000;
-
-/// One claim a member of the StatefulSet uses: `<template>-<sts>-<ordinal>`, and what exists
-/// of it.
-pub(crate) struct Claim<'a> {
-    pub template: String,
-    pub ordinal: i64,
-    pub name: String,
-    pub pvc: Option<&'a PersistentVolumeClaim>,
-    pub pv: Option<&'a PersistentVolume>,
-}
+pub(crate) use crate::analysis::index::MemberClaim as Claim;
 
 /// Names of the claim templates.
 pub(crate) fn template_names(sts: &StatefulSet) -> Vec<&str> {
@@ -50,31 +40,9 @@ pub(crate) fn template_names(sts: &StatefulSet) -> Vec<&str> {
 }
 
 /// The claims of the current members (`[start, start+replicas)`), per template, with the
-/// PVC and bound PV when they exist.
-pub(crate) fn claims_of<'a>(ctx: &Ctx<'a>, sts: &StatefulSet) -> Vec<Claim<'a>> {
-    let ns = k8s::namespace(&sts.metadata);
-    let name = k8s::name(&sts.metadata);
-    let start = k8s::ordinal_start(sts);
-    let n = i64::from(k8s::replicas(sts)).min(MAX_MEMBERS);
-    let mut out = Vec::new();
-    for tpl in template_names(sts) {
-        for ordinal in start..start + n {
-            let claim = format!("{tpl}-{name}-{ordinal}");
-            let pvc = ctx.idx.pvc.get(&(ns, claim.as_str())).copied();
-            let pv = pvc
-                .and_then(|p| p.spec.as_ref())
-                .and_then(|s| s.volume_name.as_deref())
-                .and_then(|v| ctx.idx.pv.get(v).copied());
-            out.push(Claim {
-                template: tpl.to_string(),
-                ordinal,
-                name: claim,
-                pvc,
-                pv,
-            });
-        }
-    }
-    out
+/// PVC and bound PV when they exist (computed once per analysis, in the index).
+pub(crate) fn claims_of<'s, 'a>(ctx: &'s Ctx<'a>, sts: &'s StatefulSet) -> &'s [Claim<'a>] {
+    ctx.idx.member_claims(sts)
 }
 
 /// Why a PV is tied to one node, in a few words, and the node when known.
@@ -122,7 +90,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let claims = claims_of(ctx, sts);
         let mut local: Vec<(String, String)> = Vec::new();
         let mut pvs: Vec<&str> = Vec::new();
-        for c in &claims {
+        for c in claims {
             let Some(pv) = c.pv else { continue };
             if let Some((why, host)) = node_local(ctx, pv) {
                 let pv_name = k8s::name(&pv.metadata);

@@ -74,13 +74,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let labels = workload::spec(sts)
             .and_then(|s| s.template.metadata.as_ref())
             .and_then(|m| m.labels.as_ref());
-        let pdbs = ctx
-            .idx
-            .pdbs_in
-            .get(ns)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        for pdb in pdbs.iter().filter(|p| pdb_missing::pdb_selects(p, labels)) {
+        for pdb in ctx.idx.pdbs_selecting(ns, labels) {
             if pdb.status.as_ref().map(|s| s.disruptions_allowed) == Some(0)
                 && let Some(f) = finding(ctx, sts, pdb)
             {

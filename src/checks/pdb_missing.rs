@@ -34,15 +34,15 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let labels = k8s::pdb::template_labels(sts);
+        if !ctx.idx.pdbs_selecting(ns, labels).is_empty() {
+            continue;
+        }
         let pdbs = ctx
             .idx
             .pdbs_in
             .get(ns)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        if pdbs.iter().any(|p| pdb_selects(p, labels)) {
-            continue;
-        }
         let q = k8s::quorum(n);
         let mut f = ctx.finding(
             CHECK.id,

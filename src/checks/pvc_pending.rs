@@ -398,13 +398,19 @@ pub(crate) fn owner_of(
 }
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let prefixes = template_prefixes(ctx);
+    // Almost every claim is Bound: decide that first, and build the name prefixes only
+    // when some claim is really pending.
+    let mut prefixes = None;
     for pvc in &ctx.snap.pvcs {
+        if !is_pending(pvc) {
+            continue;
+        }
+        let prefixes = prefixes.get_or_insert_with(|| template_prefixes(ctx));
         let ns = k8s::namespace(&pvc.metadata);
         let name = k8s::name(&pvc.metadata);
         let pods = users(ctx, pvc);
         let sts_pod = pods.iter().find_map(|p| k8s::pod::statefulset_of(p));
-        let owner = owner_of(&prefixes, ns, name);
+        let owner = owner_of(prefixes, ns, name);
         let sts = sts_pod
             .map(str::to_string)
             .or_else(|| owner.as_ref().map(|(s, _)| s.clone()));

@@ -44,7 +44,9 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let ns = k8s::namespace(&sts.metadata);
         let name = k8s::name(&sts.metadata);
         let pods = ctx.idx.pods_of(ns, name);
-        if pods.is_empty() {
+        // A serving member keeps the Service useful: the common case, decided before
+        // reading the slices.
+        if pods.is_empty() || pods.iter().any(|p| workload::serving(p)) {
             continue;
         }
         let svc_name = k8s::name(&svc.metadata);

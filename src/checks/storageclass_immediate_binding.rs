@@ -130,7 +130,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                 .map(|(t, kind)| (*t, matches!(kind, TemplateClass::Named(..))))
                 .collect();
             let mut zonal: Vec<String> = Vec::new();
-            for c in &claims {
+            for c in claims {
                 if !tpls.iter().any(|(t, _)| *t == c.template) {
                     continue;
                 }

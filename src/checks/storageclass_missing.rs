@@ -234,7 +234,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let claims = super::local_volume::claims_of(ctx, sts);
         let mut pending: Vec<&str> = Vec::new();
         let mut drivers: Vec<(&str, String)> = Vec::new();
-        for c in &claims {
+        for c in claims {
             let Some(pvc) = c.pvc else { continue };
             let phase = pvc
                 .status
@@ -248,12 +248,12 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
             let affected = named_missing
                 .iter()
                 .any(|(t, cl)| *t == c.template && pvc_class == Some(*cl))
-                || (no_default.contains(&c.template.as_str()) && pvc_class.is_none());
+                || (no_default.contains(&c.template) && pvc_class.is_none());
             if phase == "Pending" && affected {
                 pending.push(c.name.as_str());
             }
             if let Some(d) = c.pv.and_then(|pv| pv.spec.as_ref()?.csi.as_ref()) {
-                drivers.push((c.template.as_str(), d.driver.clone()));
+                drivers.push((c.template, d.driver.clone()));
             }
         }
         if !pending.is_empty() {

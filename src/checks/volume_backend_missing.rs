@@ -104,18 +104,6 @@ pub(crate) fn missing_for_pod<'a>(ctx: &Ctx<'a>, pod: &'a Pod) -> Vec<Missing<'a
     }
     let ns = k8s::namespace(&pod.metadata);
     let name = k8s::name(&pod.metadata);
-    let vols: Vec<(&str, &PersistentVolumeClaim, &PersistentVolume)> = k8s::pod::claims(pod)
-        .into_iter()
-        .filter_map(|(vol, c)| {
-            let pvc = ctx.idx.pvc.get(&(ns, c.as_ref())).copied()?;
-            let pv = ctx
-                .idx
-                .pv
-                .get(pvc.spec.as_ref()?.volume_name.as_deref()?)
-                .copied()?;
-            Some((vol, pvc, pv))
-        })
-        .collect();
     let events: Vec<&k8s_openapi::api::core::v1::Event> = ctx
         .idx
         .events("Pod", ns, name)
@@ -126,6 +114,23 @@ pub(crate) fn missing_for_pod<'a>(ctx: &Ctx<'a>, pod: &'a Pod) -> Vec<Missing<'a
                 e.reason.as_deref(),
                 Some("FailedAttachVolume" | "FailedMount")
             ) && k8s::pod::event_is_for(pod, e)
+        })
+        .collect();
+    // Nearly every pod has neither a failure event nor an attach error: say so before
+    // resolving its volumes.
+    if events.is_empty() && !ctx.idx.any_attach_error {
+        return Vec::new();
+    }
+    let vols: Vec<(&str, &PersistentVolumeClaim, &PersistentVolume)> = k8s::pod::claims(pod)
+        .into_iter()
+        .filter_map(|(vol, c)| {
+            let pvc = ctx.idx.pvc.get(&(ns, c.as_ref())).copied()?;
+            let pv = ctx
+                .idx
+                .pv
+                .get(pvc.spec.as_ref()?.volume_name.as_deref()?)
+                .copied()?;
+            Some((vol, pvc, pv))
         })
         .collect();
     let mut out = Vec::new();
