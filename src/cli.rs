@@ -118,12 +118,19 @@ pub enum Command {
     },
     /// Orphaned PVCs and PVs with their estimated monthly cost; --delete to clean up
     Orphans(OrphansArgs),
-    /// Rollout status with the real stuck cause, and guarded partition steps (not yet available)
-    Rollout(Pending),
+    /// Rollout status with the real stuck cause; guarded canary, step, promote, pause, undo
+    Rollout(RolloutArgs),
     /// Will draining these nodes break a StatefulSet? Budgets, quorum, volume topology
     DrainCheck(DrainCheckArgs),
-    /// Grow a StatefulSet's volumes end to end (not yet available)
-    PvcExpand(Pending),
+    /// Grow a StatefulSet's volumes end to end: claims, filesystems and the claim template
+    PvcExpand(PvcExpandArgs),
+    /// Completion candidates for kubectl's plugin completion (run by `kubectl_complete-sts`)
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        /// The words typed after `kubectl sts`; the last one is being completed
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -189,9 +196,145 @@ pub struct DrainCheckArgs {
     pub server_dry_run: bool,
 }
 
-/// Arguments of a command whose issue has not landed: accepted, then refused with exit 2.
 #[derive(Debug, Args)]
-pub struct Pending {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub args: Vec<String>,
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = "Examples:\n  kubectl sts rollout orders-db -n shop           # status; on a terminal, a menu of the actions valid now\n  kubectl sts rollout status orders-db --watch --timeout 15m\n  kubectl sts rollout canary orders-db --replicas 1 --image postgres=postgres:16.6\n  kubectl sts rollout step orders-db\n  kubectl sts rollout promote orders-db\n  kubectl sts rollout pause orders-db\n  kubectl sts rollout undo orders-db --to-revision 3\n\nStates: complete, progressing, stuck (names the pod the controller waits on), partitioned\n(a partition above 0 holds members back: never reported as complete), paused-ondelete\n(OnDelete and pods on an old revision).\n\nExit codes, status: 0 nothing at or above --fail-on; 1 state stuck, or a finding at or above\n--fail-on (a held partition and pending OnDelete pods are warnings), or --watch timed out;\n2 could not run. Actions: 0 applied (or declined at the prompt); 1 refused by the guard or\nby a PodDisruptionBudget, changed since it was read (409: re-run), or the replaced pod was\nnot Ready within --timeout; 2 could not run (bad arguments, no terminal and no --yes,\n--from-file, the API server refused the request)."
+)]
+pub struct RolloutArgs {
+    #[command(subcommand)]
+    pub action: Option<RolloutAction>,
+    /// `rollout STATEFULSET`: the status, then on a terminal a menu of the actions valid now
+    #[command(flatten)]
+    pub status: RolloutStatusArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RolloutAction {
+    /// Where the rollout stands, per pod, and what blocks it (the default)
+    Status(RolloutStatusArgs),
+    /// Set the partition so only the top N ordinals take the new template (optionally
+    /// changing one container's image in the same patch)
+    Canary(RolloutCanaryArgs),
+    /// One more member: lower the partition by one when every pod at or above it is updated
+    /// and Ready; under OnDelete, evict the next old pod and wait until it is Ready again
+    Step(RolloutStepArgs),
+    /// Partition to 0 under the same guard as step (--force skips it)
+    Promote(RolloutPromoteArgs),
+    /// Freeze a RollingUpdate where it stands: partition up to the lowest updated ordinal
+    Pause(RolloutActArgs),
+    /// Restore a previous revision's template, then offer the pods left not Ready on another
+    /// revision for deletion, one at a time (the OrderedReady trap)
+    Undo(RolloutUndoArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RolloutStatusArgs {
+    /// The StatefulSet
+    #[arg(value_name = "STATEFULSET", required = true)]
+    pub statefulset: Option<String>,
+    /// Follow the rollout live (pods and the StatefulSet re-read every 2s) until it is
+    /// complete, stuck, partitioned or paused, or --timeout passes
+    #[arg(long, short = 'w')]
+    pub watch: bool,
+    /// With --watch: how long to follow before giving up (exit 1)
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub timeout: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RolloutActArgs {
+    /// The StatefulSet
+    #[arg(value_name = "STATEFULSET")]
+    pub statefulset: String,
+    /// Go ahead without a confirmation (required when stdin or stdout is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RolloutCanaryArgs {
+    #[command(flatten)]
+    pub act: RolloutActArgs,
+    /// How many of the highest ordinals take the new template
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub replicas: i32,
+    /// Change this container's image in the same patch, e.g. postgres=postgres:16.6
+    #[arg(long, value_name = "CONTAINER=IMAGE", value_parser = crate::rollout::actions::parse_image)]
+    pub image: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RolloutStepArgs {
+    #[command(flatten)]
+    pub act: RolloutActArgs,
+    /// OnDelete: how long to wait for the evicted pod to be Ready again
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub timeout: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RolloutPromoteArgs {
+    #[command(flatten)]
+    pub act: RolloutActArgs,
+    /// Promote even when the pods at or above the partition are not all updated and Ready
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RolloutUndoArgs {
+    #[command(flatten)]
+    pub act: RolloutActArgs,
+    /// The revision number to return to (default: the revision the other pods run during a
+    /// rollout, else the one before the current template)
+    #[arg(long, value_name = "N")]
+    pub to_revision: Option<i64>,
+    /// How long to wait for each re-created pod to be Ready
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub timeout: String,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kubectl sts pvc-expand orders-db --size 20Gi -n shop            # the plan, nothing changes\n  kubectl sts pvc-expand orders-db --size 20Gi -n shop --apply\n  kubectl sts pvc-expand orders-db --to-usage 70 -n shop         # size from the kubelet's volume stats\n  kubectl sts pvc-expand orders-db --size 20Gi -f state.yaml -o json\n\nWith --apply: each claim is patched (highest ordinal first) and waited for; a pod whose\nfilesystem can only grow at start is evicted and waited for; then the StatefulSet is saved\nto --backup-dir, deleted with --cascade=orphan (its pods keep running) and re-created with\nthe new claim template size. Running the same command again after a stop is safe: claims\nalready at the new size are skipped.\n\nExit codes: 0 planned (or applied); 1 blocked by a failed check, or --apply stopped (the\nmessage says where and how to go on); 2 could not run; 130 interrupted."
+)]
+pub struct PvcExpandArgs {
+    /// The StatefulSet
+    #[arg(value_name = "STATEFULSET")]
+    pub statefulset: String,
+    /// The new size of every claim of the template, a Kubernetes quantity (20Gi, 1Ti)
+    #[arg(
+        long,
+        value_name = "SIZE",
+        conflicts_with = "to_usage",
+        required_unless_present = "to_usage"
+    )]
+    pub size: Option<String>,
+    /// Instead of --size: the size at which the fullest member uses at most PERCENT of its
+    /// volume, from the kubelet's volume stats (needs the nodes/proxy permission, as
+    /// diagnose --volume-stats; rounded up to whole Gi)
+    #[arg(long, value_name = "PERCENT", value_parser = crate::expand::size::parse_percent)]
+    pub to_usage: Option<f64>,
+    /// The claim template to grow (needed when the StatefulSet has several)
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
+    /// Carry the plan out: asks on a terminal, else needs --yes
+    #[arg(long)]
+    pub apply: bool,
+    /// With --apply: no question
+    #[arg(long, short = 'y', requires = "apply")]
+    pub yes: bool,
+    /// With --apply: where the StatefulSet is saved before it is deleted and re-created
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub backup_dir: PathBuf,
+    /// With --apply: how long each wait may take (a claim growing, a pod coming back, the
+    /// StatefulSet going away, its pods being adopted)
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub step_timeout: String,
+    /// With --apply: how long the kubelet may take to grow a mounted filesystem online
+    /// before the pod is restarted (by eviction) to grow it; 0 restarts at once
+    #[arg(long, value_name = "DURATION", default_value = "2m")]
+    pub online_resize_wait: String,
 }

@@ -10,12 +10,14 @@ pub mod cluster;
 pub mod cmd;
 pub mod drain;
 pub mod error;
+pub mod expand;
 pub mod finding;
 pub mod k8s;
 pub mod kubectl;
 pub mod manifest;
 pub mod orphans;
 pub mod render;
+pub mod rollout;
 pub mod runbooks;
 pub mod snapshot;
 #[doc(hidden)]

@@ -344,15 +344,6 @@ fn snapshot_of_saved_state_round_trips() {
 }
 
 #[test]
-fn commands_not_built_yet_say_so_with_exit_2() {
-    sts()
-        .args(["pvc-expand", "db", "--size", "20Gi"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("not available in this build yet"));
-}
-
-#[test]
 fn usage_says_kubectl_sts() {
     sts()
         .arg("--help")

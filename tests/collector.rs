@@ -587,3 +587,60 @@ fn as_sends_impersonation_headers() {
         assert_eq!(r.header("Impersonate-Group"), Some("auditors"), "{r:?}");
     }
 }
+
+#[test]
+fn ten_thousand_pods_cost_one_request_per_kind_per_500_objects() {
+    // A synthetic 10k-pod cluster served whole: the request count grows with pages, never
+    // with objects (no per-object GETs, no per-namespace lists).
+    let snap = kubectl_sts::synth::cluster(kubectl_sts::synth::Shape::pods(10_000));
+    fn values<T: serde::Serialize>(v: &[T]) -> Vec<Value> {
+        v.iter().map(|o| serde_json::to_value(o).unwrap()).collect()
+    }
+    let served = [
+        ("statefulsets", values(&snap.statefulsets)),
+        ("pods", values(&snap.pods)),
+        ("persistentvolumeclaims", values(&snap.pvcs)),
+        ("persistentvolumes", values(&snap.pvs)),
+        ("nodes", values(&snap.nodes)),
+        ("poddisruptionbudgets", values(&snap.pdbs)),
+        ("services", values(&snap.services)),
+        ("endpointslices", values(&snap.endpoint_slices)),
+        ("events", values(&snap.events)),
+        ("storageclasses", values(&snap.storage_classes)),
+        ("volumeattachments", values(&snap.volume_attachments)),
+        ("controllerrevisions", values(&snap.controller_revisions)),
+        ("deployments", Vec::new()),
+    ];
+    let mut options = Options::default();
+    let mut expected: Vec<(String, usize)> = Vec::new();
+    for (resource, items) in &served {
+        expected.push((resource.to_string(), items.len().div_ceil(500).max(1)));
+        options = options.items(resource, items.clone());
+    }
+    let server = FakeApiServer::with(options);
+    let kube = Kube::new(&server.url());
+    let run = run(kube
+        .sts()
+        .args(["diagnose", "-A", "-o", "json", "--now", NOW]));
+    assert!(
+        run.code == 0 || run.code == 1,
+        "exit {}: {}",
+        run.code,
+        run.stderr
+    );
+    assert_eq!(run.json()["statefulsets_checked"], snap.statefulsets.len());
+    let reqs = server.requests();
+    for (resource, pages) in &expected {
+        let n = reqs.iter().filter(|r| r.resource() == resource).count();
+        assert_eq!(n, *pages, "{resource}: {n} requests for {pages} pages");
+    }
+    assert_eq!(
+        reqs.len(),
+        expected.iter().map(|(_, p)| p).sum::<usize>(),
+        "nothing but list pages"
+    );
+    assert!(
+        reqs.iter()
+            .all(|r| r.method == "GET" && r.query_value("limit") == Some("500"))
+    );
+}

@@ -9,7 +9,9 @@
 
 pub mod consent;
 pub mod delete;
+pub mod evict;
 pub mod outcome;
+pub mod patch;
 pub mod plan;
 
 pub use consent::{Consent, decide};

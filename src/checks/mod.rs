@@ -39,6 +39,7 @@ mod rollout_broken_pod_trap;
 mod rollout_ondelete_pending;
 mod rollout_partition_held;
 mod rollout_stuck;
+pub(crate) mod rollout_view;
 mod service_missing_endpoints;
 mod service_not_headless;
 mod service_selector_mismatch;

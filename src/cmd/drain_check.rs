@@ -130,36 +130,15 @@ async fn dry_run_evictions(
         .await
 }
 
-/// `POST /api/v1/namespaces/NS/pods/NAME/eviction?dryRun=All`.
-///
-/// Built by hand rather than with `Api::<Pod>::evict`: kube 5 puts the delete options under a
-/// `delete_options` key (the API's field is `deleteOptions`) and sends no apiVersion or kind,
-/// so a dry run set there would not reach the server. The eviction API reads `dryRun` from
-/// the query (and copies it into the delete options when they have none); the body carries
-/// the same `dryRun: [All]` in `deleteOptions` too, so the request stays a dry run even for a
-/// server or proxy that dropped the query. The body is otherwise what kubectl sends.
+/// `POST /api/v1/namespaces/NS/pods/NAME/eviction?dryRun=All`, built by
+/// [`crate::k8s::eviction`] (why by hand: see there).
 async fn evict_dry_run(
     client: &kube::Client,
     ns: &str,
     name: &str,
     timeout: Option<Duration>,
 ) -> ServerAnswer {
-    let body = serde_json::json!({
-        "apiVersion": "policy/v1",
-        "kind": "Eviction",
-        "metadata": {"name": name, "namespace": ns},
-        "deleteOptions": {"dryRun": ["All"]},
-    });
-    let req = match serde_json::to_vec(&body)
-        .map_err(|e| e.to_string())
-        .and_then(|b| {
-            http::Request::post(format!(
-                "/api/v1/namespaces/{ns}/pods/{name}/eviction?dryRun=All"
-            ))
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(b)
-            .map_err(|e| e.to_string())
-        }) {
+    let req = match crate::k8s::eviction::request(ns, name, true) {
         Ok(r) => r,
         Err(e) => {
             return ServerAnswer {

@@ -1,11 +1,14 @@
 //! Glue between the command line and the library: each subcommand reads its input, calls
 //! the pure core, renders, and returns an exit code.
 
+mod complete;
 mod diagnose;
 mod drain_check;
 mod input;
 mod interactive;
 mod orphans;
+mod pvc_expand;
+mod rollout;
 mod runbooks;
 mod snapshot;
 
@@ -61,24 +64,13 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Diagnose(args) => diagnose::run(g, args).await,
         Command::Snapshot => snapshot::run(g).await,
         Command::Runbooks { id } => runbooks::run(g, id.as_deref()),
-        Command::Completion { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(*shell, &mut cmd, "kubectl-sts", &mut std::io::stdout());
-            Ok(0)
-        }
+        Command::Completion { shell } => complete::script(*shell),
         Command::Orphans(args) => orphans::run(g, args).await,
-        Command::Rollout(_) => not_yet("rollout", 7),
+        Command::Rollout(args) => rollout::run(g, args).await,
         Command::DrainCheck(args) => drain_check::run(g, args).await,
-        Command::PvcExpand(_) => not_yet("pvc-expand", 8),
+        Command::PvcExpand(args) => pvc_expand::run(g, args).await,
+        Command::Complete { words } => complete::run(words).await,
     }
-}
-
-fn not_yet(name: &str, issue: u32) -> anyhow::Result<i32> {
-    Err(Failure::usage(format!(
-        "`kubectl sts {name}` is not available in this build yet (tracked in issue {issue}); \
-         `kubectl sts diagnose` covers the read-only checks today"
-    ))
-    .into())
 }
 
 /// The closest names to `want`, for "not found" errors.

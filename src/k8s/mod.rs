@@ -1,7 +1,9 @@
 //! Small, pure helpers over Kubernetes objects shared by the checks.
 
+pub mod eviction;
 pub mod labels;
 pub mod logs;
+pub mod managed;
 pub mod node;
 pub mod pdb;
 pub mod pod;

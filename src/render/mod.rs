@@ -2,7 +2,9 @@
 
 pub mod diagnose;
 pub mod drain;
+pub mod expand;
 pub mod orphans;
+pub mod rollout;
 
 use crate::cli::Output;
 use anyhow::Result;

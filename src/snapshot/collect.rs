@@ -162,7 +162,7 @@ where
 
 /// Drops what the analysis never reads and what makes snapshots large: `managedFields`
 /// (kept on StatefulSets, where it dates spec changes) and the last-applied annotation.
-fn slim(meta: &mut ObjectMeta, keep_managed_fields: bool) {
+pub(crate) fn slim(meta: &mut ObjectMeta, keep_managed_fields: bool) {
     if !keep_managed_fields {
         meta.managed_fields = None;
     }

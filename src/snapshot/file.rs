@@ -410,12 +410,21 @@ struct MetaHead {
     namespace: Option<String>,
 }
 
-fn push<T: serde::de::DeserializeOwned>(list: &mut Vec<T>, doc: Doc) -> Result<usize> {
-    let obj: T = match doc {
+fn push<T>(list: &mut Vec<T>, doc: Doc) -> Result<usize>
+where
+    T: serde::de::DeserializeOwned
+        + k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
+{
+    let mut obj: T = match doc {
         Doc::Value(v) => serde_json::from_value(v),
         Doc::Raw(r) => serde_json::from_str(r.get()),
     }
     .map_err(|e| anyhow!("invalid object: {e}"))?;
+    // `kubectl get -o yaml` dumps carry managedFields and the last-applied annotation,
+    // often half of each object: drop them as the live collector does (StatefulSets keep
+    // managedFields, which date spec changes).
+    let keep = T::KIND == "StatefulSet";
+    super::collect::slim(obj.metadata_mut(), keep);
     list.push(obj);
     Ok(list.len() - 1)
 }

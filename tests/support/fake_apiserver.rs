@@ -33,6 +33,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+pub mod expansion;
+
+// Not every test binary that includes the fake uses these.
+#[allow(unused_imports)]
+pub use expansion::{Expansion, Resizer};
+
 /// One kind the collector lists, and where the real API serves it.
 #[derive(Debug, Clone, Copy)]
 pub struct Kind {
@@ -264,6 +270,19 @@ pub struct Options {
     then_items: BTreeMap<String, Vec<Value>>,
     /// Pods (namespace, name) whose eviction is refused, with the recorded body to answer.
     refused_evictions: BTreeMap<(String, String), String>,
+    /// Pods (namespace, name) that may really be evicted or deleted, and the pod the
+    /// StatefulSet controller re-creates in their place (see the rollout section).
+    recreated: BTreeMap<(String, String), Value>,
+    /// Bump a StatefulSet's resourceVersion once this many requests (GET or PATCH) for that
+    /// single object have been answered, as a concurrent writer would.
+    statefulset_changes_after: Option<usize>,
+    /// Answer GET of a single Pod (see the rollout section); off, that path is the 404 of a
+    /// path not served.
+    pods: bool,
+    /// Names served as `GET /api/v1/namespaces` (shell completion); `None`: a 404.
+    namespaces: Option<Vec<String>>,
+    /// Claims, pods and a StatefulSet served for `pvc-expand --apply` (see `expansion`).
+    expansion: Option<Arc<Expansion>>,
 }
 
 impl Options {
@@ -318,6 +337,47 @@ impl Options {
     pub fn then_items(mut self, resource: &str, items: Vec<Value>) -> Self {
         kind_of(resource);
         self.then_items.insert(resource.to_string(), items);
+        self
+    }
+
+    /// Serve `GET /api/v1/namespaces` as a NamespaceList of these names (the collector
+    /// never lists namespaces; shell completion does). Without this, that path is a 404.
+    pub fn namespaces(mut self, names: &[&str]) -> Self {
+        self.namespaces = Some(names.iter().map(|n| n.to_string()).collect());
+        self
+    }
+
+    /// Serve single claims, pods and a StatefulSet that can be patched, evicted, deleted
+    /// and created, with the resizer, kubelet, garbage collector and StatefulSet controller
+    /// simulated (see `expansion`). These answers come before every other handler's. Keep
+    /// a clone of the `Arc` to look at the objects afterwards.
+    pub fn expansion(mut self, expansion: Arc<Expansion>) -> Self {
+        self.expansion = Some(expansion);
+        self
+    }
+
+    /// Let this pod be really evicted (POST without dry run), after which the pod
+    /// `replacement` stands in its place: what the StatefulSet controller re-creates
+    /// (same name, a new uid, usually another revision and Ready). Other pods' real
+    /// evictions stay refused with a 400, so a client that evicts more is caught.
+    pub fn recreate(mut self, namespace: &str, pod: &str, replacement: Value) -> Self {
+        self.recreated
+            .insert((namespace.to_string(), pod.to_string()), replacement);
+        self
+    }
+
+    /// Serve GET of a single Pod, as `kubectl sts rollout` reads a pod it waits for. Off by
+    /// default, so the collector's tests still see that pods are only listed.
+    pub fn serve_pods(mut self) -> Self {
+        self.pods = true;
+        self
+    }
+
+    /// Once `n` requests (GET or PATCH) for one StatefulSet have been answered, its stored
+    /// resourceVersion moves on (a status write by the controller, an edit by someone else):
+    /// `1` makes the dry-run PATCH after the GET conflict, `2` the real PATCH after it.
+    pub fn statefulset_changes_after(mut self, n: usize) -> Self {
+        self.statefulset_changes_after = Some(n);
         self
     }
 
@@ -525,6 +585,9 @@ struct Shared {
     /// (finalizers) or `None` when it is gone.
     deleted: Mutex<BTreeMap<(String, String, String), Option<Value>>>,
     conflict_template: Value,
+    /// Requests answered per single StatefulSet (namespace, name), for
+    /// [`Options::statefulset_changes_after`].
+    statefulset_touches: Mutex<BTreeMap<(String, String), usize>>,
 }
 
 impl Shared {
@@ -555,6 +618,7 @@ impl Shared {
             conflict_template: fixture(
                 "DELETE_api_v1_namespaces_shop_persistentvolumeclaims_data-orders-db-0_dryRunAll_wrong_uid.json",
             ),
+            statefulset_touches: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -1002,6 +1066,367 @@ impl Shared {
     }
 }
 
+// ---------------------------------------------------------------- rollout (single objects)
+//
+// What `kubectl sts rollout` needs beyond lists, answered like the recorded v1.36 server:
+// - `GET` of one StatefulSet, and of one Pod with [`Options::serve_pods`] (404 in the
+//   recorded NotFound shape);
+// - `PATCH` of a StatefulSet: a JSON merge patch (other content types: 415); `dryRun=All`
+//   in the query is honoured (the real PATCH reads it there) and the answer keeps the stored
+//   resourceVersion with generation + 1, as recorded; `metadata.resourceVersion` in the
+//   body is a precondition, a mismatch is the real 409 ("the object has been modified").
+//   A real patch is stored (resourceVersion + 1) and, standing in for the controller,
+//   sets `status.observedGeneration` and, when the template changed, `updateRevision` to
+//   the owned ControllerRevision recording that template;
+// - the real eviction of a pod set with [`Options::recreate`], whose replacement is then
+//   served.
+// Changed objects are kept in the same per-object override the DELETE handler uses, so
+// later lists see them too.
+
+/// `<prefix>/namespaces/<ns>/<resource>/<name>` for one resource.
+fn single_route<'a>(path: &'a str, prefix: &str, resource: &str) -> Option<(&'a str, &'a str)> {
+    let rest = path.strip_prefix(prefix)?.strip_prefix("/namespaces/")?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    match segments.as_slice() {
+        [ns, r, name] if *r == resource && !ns.is_empty() && !name.is_empty() => Some((*ns, *name)),
+        _ => None,
+    }
+}
+
+/// RFC 7396: `null` removes a key, objects merge, everything else replaces.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    match patch {
+        Value::Object(p) => {
+            if !target.is_object() {
+                *target = Value::Object(Map::new());
+            }
+            if let Value::Object(t) = target {
+                for (k, v) in p {
+                    if v.is_null() {
+                        t.remove(k);
+                    } else {
+                        merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                    }
+                }
+            }
+        }
+        other => *target = other.clone(),
+    }
+}
+
+fn resource_version_of(o: &Value) -> String {
+    o.pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn bump_resource_version(o: &mut Value) {
+    if let Ok(rv) = resource_version_of(o).parse::<u64>() {
+        o["metadata"]["resourceVersion"] = json!((rv + 1).to_string());
+    }
+}
+
+impl Shared {
+    /// The rollout routes; `None` for every other request.
+    fn rollout_answer(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &[(String, String)],
+        content_type: Option<&str>,
+        body: Option<&str>,
+    ) -> Option<Answer> {
+        if self.options.not_kubernetes.is_some() {
+            return None;
+        }
+        if *method == Method::POST
+            && let Some((ns, name)) = eviction_route(path)
+        {
+            return self.evict_for_real(ns, name, query, body);
+        }
+        if let Some((ns, name)) = single_route(path, "/apis/apps/v1", "statefulsets") {
+            let answer = match *method {
+                Method::GET => self.single("statefulsets", ns, name),
+                Method::PATCH => self.patch_statefulset(ns, name, query, content_type, body),
+                _ => return None,
+            };
+            self.touch_statefulset(ns, name);
+            return Some(answer);
+        }
+        if self.options.pods
+            && *method == Method::GET
+            && let Some((ns, name)) = single_route(path, "/api/v1", "pods")
+        {
+            return Some(self.single("pods", ns, name));
+        }
+        None
+    }
+
+    fn stored(&self, resource: &str, ns: &str, name: &str) -> Option<Value> {
+        self.items_now(resource, false).into_iter().find(|o| {
+            item_namespace(o) == Some(ns)
+                && o.pointer("/metadata/name").and_then(Value::as_str) == Some(name)
+        })
+    }
+
+    fn store(&self, resource: &str, ns: &str, name: &str, obj: Option<Value>) {
+        self.deleted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                (resource.to_string(), ns.to_string(), name.to_string()),
+                obj,
+            );
+    }
+
+    /// A single object comes back with the `kind` and `apiVersion` list items lack.
+    fn with_kind(resource: &str, mut obj: Value) -> Value {
+        let k = kind_of(resource);
+        if let Some(o) = obj.as_object_mut() {
+            o.insert("kind".into(), json!(k.list_kind.trim_end_matches("List")));
+            o.insert("apiVersion".into(), json!(k.api_version));
+        }
+        obj
+    }
+
+    fn missing(resource: &str, name: &str) -> Answer {
+        let k = kind_of(resource);
+        let qualified = if k.group.is_empty() {
+            resource.to_string()
+        } else {
+            format!("{resource}.{}", k.group)
+        };
+        let mut details = json!({"name": name, "kind": resource});
+        if !k.group.is_empty() {
+            details["group"] = json!(k.group);
+        }
+        Answer::status(
+            404,
+            "NotFound",
+            &format!("{qualified} \"{name}\" not found"),
+            Some(details),
+        )
+    }
+
+    fn single(&self, resource: &str, ns: &str, name: &str) -> Answer {
+        match self.stored(resource, ns, name) {
+            Some(o) => Answer::json(200, &Self::with_kind(resource, o)),
+            None => Self::missing(resource, name),
+        }
+    }
+
+    fn touch_statefulset(&self, ns: &str, name: &str) {
+        let Some(after) = self.options.statefulset_changes_after else {
+            return;
+        };
+        let count = {
+            let mut t = self
+                .statefulset_touches
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let c = t.entry((ns.to_string(), name.to_string())).or_insert(0);
+            *c += 1;
+            *c
+        };
+        if count == after
+            && let Some(mut o) = self.stored("statefulsets", ns, name)
+        {
+            bump_resource_version(&mut o);
+            self.store("statefulsets", ns, name, Some(o));
+        }
+    }
+
+    /// The real server's words for an update whose resourceVersion precondition failed.
+    fn modified(&self, resource: &str, name: &str) -> Answer {
+        let k = kind_of(resource);
+        let mut b = self.conflict_template.clone();
+        b["message"] = json!(format!(
+            "Operation cannot be fulfilled on {resource}.{} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+            k.group
+        ));
+        b["details"] = json!({"name": name, "group": k.group, "kind": resource});
+        Answer::json(409, &b)
+    }
+
+    fn patch_statefulset(
+        &self,
+        ns: &str,
+        name: &str,
+        query: &[(String, String)],
+        content_type: Option<&str>,
+        body: Option<&str>,
+    ) -> Answer {
+        if content_type != Some("application/merge-patch+json") {
+            return Answer::status(
+                415,
+                "UnsupportedMediaType",
+                &format!(
+                    "the fake API server only answers merge patches of statefulsets, not {}",
+                    content_type.unwrap_or("(no content type)")
+                ),
+                None,
+            );
+        }
+        let patch: Value = match body.map(serde_json::from_str::<Value>) {
+            Some(Ok(v)) if v.is_object() => v,
+            _ => {
+                return Answer::status(
+                    400,
+                    "BadRequest",
+                    "the patch body is not a JSON object",
+                    None,
+                );
+            }
+        };
+        let Some(stored) = self.stored("statefulsets", ns, name) else {
+            return Self::missing("statefulsets", name);
+        };
+        if let Some(want) = patch
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            && want != resource_version_of(&stored)
+        {
+            return self.modified("statefulsets", name);
+        }
+        let mut obj = stored.clone();
+        merge_patch(&mut obj, &patch);
+        // The body's resourceVersion is only the precondition.
+        obj["metadata"]["resourceVersion"] = json!(resource_version_of(&stored));
+        if obj.get("spec") != stored.get("spec") {
+            let generation = obj
+                .pointer("/metadata/generation")
+                .and_then(Value::as_i64)
+                .unwrap_or(1);
+            obj["metadata"]["generation"] = json!(generation + 1);
+        }
+        if query_value(query, "dryRun") == Some("All") {
+            return Answer::json(200, &Self::with_kind("statefulsets", obj));
+        }
+        bump_resource_version(&mut obj);
+        // The controller, at once: it observes the new generation and names the revision
+        // of the new template.
+        let generation = obj
+            .pointer("/metadata/generation")
+            .cloned()
+            .unwrap_or(json!(1));
+        obj["status"]["observedGeneration"] = generation;
+        let template = obj.pointer("/spec/template").cloned();
+        if template != stored.pointer("/spec/template").cloned() {
+            let uid = obj.pointer("/metadata/uid").cloned();
+            let revision = self
+                .items_now("controllerrevisions", false)
+                .into_iter()
+                .filter(|r| item_namespace(r) == Some(ns))
+                .filter(|r| {
+                    r.pointer("/metadata/ownerReferences/0/uid").cloned() == uid
+                        || r.pointer("/metadata/ownerReferences/0/name")
+                            .and_then(Value::as_str)
+                            == Some(name)
+                })
+                .find(|r| {
+                    let mut t = r
+                        .pointer("/data/spec/template")
+                        .cloned()
+                        .unwrap_or(Value::Null);
+                    if let Some(o) = t.as_object_mut() {
+                        o.remove("$patch");
+                    }
+                    Some(t) == template
+                })
+                .and_then(|r| {
+                    r.pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
+                .unwrap_or_else(|| format!("{name}-patched"));
+            obj["status"]["updateRevision"] = json!(revision);
+        }
+        self.store("statefulsets", ns, name, Some(obj.clone()));
+        Answer::json(200, &Self::with_kind("statefulsets", obj))
+    }
+
+    /// An eviction's `deleteOptions.preconditions` against the pod.
+    fn pod_preconditions(
+        &self,
+        pod: &Value,
+        preconditions: Option<&Value>,
+        name: &str,
+    ) -> Option<Answer> {
+        let pre = preconditions?;
+        for (key, pointer, what, tail) in [
+            ("uid", "/metadata/uid", "UID", "deleted and then recreated"),
+            (
+                "resourceVersion",
+                "/metadata/resourceVersion",
+                "ResourceVersion",
+                "modified",
+            ),
+        ] {
+            let Some(want) = pre.get(key).and_then(Value::as_str) else {
+                continue;
+            };
+            let have = pod
+                .pointer(pointer)
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if want != have {
+                let mut b = self.conflict_template.clone();
+                b["message"] = json!(format!(
+                    "Operation cannot be fulfilled on Pod \"{name}\": the {what} in the precondition ({want}) does not match the {what} in record ({have}). The object might have been {tail}"
+                ));
+                b["details"] = json!({"name": name, "kind": "Pod"});
+                return Some(Answer::json(409, &b));
+            }
+        }
+        None
+    }
+
+    /// A real eviction of a pod set with [`Options::recreate`]; `None` (the dry-run
+    /// handler answers) for dry runs and other pods.
+    fn evict_for_real(
+        &self,
+        ns: &str,
+        name: &str,
+        query: &[(String, String)],
+        body: Option<&str>,
+    ) -> Option<Answer> {
+        let eviction: Value = serde_json::from_str(body?).ok()?;
+        let dry_run = query_value(query, "dryRun") == Some("All")
+            || eviction
+                .pointer("/deleteOptions/dryRun")
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.iter().any(|v| v == "All"));
+        let replacement = self
+            .options
+            .recreated
+            .get(&(ns.to_string(), name.to_string()));
+        if dry_run || replacement.is_none() {
+            return None;
+        }
+        let Some(pod) = self.stored("pods", ns, name) else {
+            return Some(Self::missing("pods", name));
+        };
+        if let Some(conflict) =
+            self.pod_preconditions(&pod, eviction.pointer("/deleteOptions/preconditions"), name)
+        {
+            return Some(conflict);
+        }
+        if let Some(file) = self
+            .options
+            .refused_evictions
+            .get(&(ns.to_string(), name.to_string()))
+        {
+            return Some(Answer::json(429, &fixture(file)));
+        }
+        self.store("pods", ns, name, replacement.cloned());
+        Some(Answer::json(
+            201,
+            &fixture("POST_api_v1_namespaces_shop_pods_orders-db-0_eviction_dryRunAll.json"),
+        ))
+    }
+}
+
 fn item_namespace(item: &Value) -> Option<&str> {
     item.pointer("/metadata/namespace").and_then(Value::as_str)
 }
@@ -1147,6 +1572,10 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = parse_query(req.uri().query().unwrap_or_default());
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let headers: Vec<(String, String)> = req
         .headers()
         .iter()
@@ -1181,10 +1610,37 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     if !shared.options.delay.is_zero() {
         tokio::time::sleep(shared.options.delay).await;
     }
-    let answer = if method == Method::DELETE {
+    let expansion = shared
+        .options
+        .expansion
+        .as_ref()
+        .and_then(|x| x.answer(&method, &path, &query, body.as_deref()));
+    let answer = if let Some(a) = expansion {
+        a
+    } else if let Some(a) = shared.rollout_answer(
+        &method,
+        &path,
+        &query,
+        content_type.as_deref(),
+        body.as_deref(),
+    ) {
+        a
+    } else if method == Method::DELETE {
         shared.delete(&path, &query, body.as_deref())
     } else if method == Method::POST && eviction_route(&path).is_some() {
         shared.evict(&path, &query, body.as_deref())
+    } else if let (true, Some(names)) = (
+        method == Method::GET && path == "/api/v1/namespaces",
+        &shared.options.namespaces,
+    ) {
+        let items: Vec<Value> = names
+            .iter()
+            .map(|n| json!({"metadata": {"name": n, "resourceVersion": "1"}, "status": {"phase": "Active"}}))
+            .collect();
+        Answer::json(
+            200,
+            &json!({"kind": "NamespaceList", "apiVersion": "v1", "metadata": {"resourceVersion": "334"}, "items": items}),
+        )
     } else {
         shared.answer(&method, &path, &query, &user)
     };

@@ -1,0 +1,1097 @@
+//! The guarded rollout actions as pure functions: given the StatefulSet as just read and
+//! its pods, each action either is refused with the reasons a person needs, or becomes a
+//! plan: the exact change (a merge patch carrying `metadata.resourceVersion`, or one
+//! eviction with the pod's uid and resourceVersion), the kubectl commands that do the same
+//! by hand, and what to know before agreeing.
+//!
+//! The guards follow the controller's rules (`checks::rollout_view`): a partition is lowered
+//! only when every member at or above it runs the update revision and is Ready; under
+//! OnDelete one pod at a time is replaced, and only while every other member is Ready.
+
+use super::undo;
+use crate::act::{Plan, Step, patch::with_resource_version};
+use crate::analysis::{Ctx, index::Index};
+use crate::checks::rollout_view as rv;
+use crate::finding::shell_join;
+use crate::k8s;
+use crate::kubectl::Kubectl;
+use crate::snapshot::Snapshot;
+use jiff::Timestamp;
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::Pod;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// What a person asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Only the top `replicas` ordinals take the new template; optionally change one
+    /// container's image in the same patch.
+    Canary {
+        replicas: i32,
+        image: Option<(String, String)>,
+    },
+    /// One more member: the partition down by one, or (OnDelete) evict the next old pod.
+    Step,
+    /// Partition to 0. `force` skips the guard.
+    Promote { force: bool },
+    /// Raise the partition to the lowest updated ordinal.
+    Pause,
+    /// Restore a previous ControllerRevision's template (by its revision number).
+    Undo { to_revision: Option<i64> },
+}
+
+impl Action {
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Action::Canary { .. } => "canary",
+            Action::Step => "step",
+            Action::Promote { .. } => "promote",
+            Action::Pause => "pause",
+            Action::Undo { .. } => "undo",
+        }
+    }
+}
+
+/// The change to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Change {
+    /// A JSON merge patch of the StatefulSet; `body` carries `metadata.resourceVersion`.
+    Patch { body: Value },
+    /// Evict `pod` (its uid and resourceVersion as preconditions), then wait until the pod
+    /// re-created in its place runs `revision` and is Ready.
+    Evict {
+        pod: String,
+        uid: String,
+        resource_version: String,
+        revision: String,
+    },
+}
+
+/// An action that passed its guard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActionPlan {
+    pub action: &'static str,
+    pub plan: Plan,
+    pub change: Change,
+    /// `undo`: the revision the pods must end on; pods not Ready on another revision are
+    /// then offered for deletion (the OrderedReady trap).
+    pub target_revision: Option<String>,
+}
+
+/// An action refused by its guard: nothing is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    pub action: &'static str,
+    pub reasons: Vec<String>,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} refused: {}", self.action, self.reasons.join("; "))
+    }
+}
+
+/// The snapshot with the StatefulSet as just read (and, when given, its namespace's pods as
+/// just listed) in place of what the collector saw: the guards judge the live state.
+pub fn refreshed(snap: &Snapshot, sts: StatefulSet, pods: Option<Vec<Pod>>) -> Snapshot {
+    let mut s = snap.clone();
+    let ns = k8s::namespace(&sts.metadata).to_string();
+    let name = k8s::name(&sts.metadata).to_string();
+    match s
+        .statefulsets
+        .iter_mut()
+        .find(|x| k8s::namespace(&x.metadata) == ns && k8s::name(&x.metadata) == name)
+    {
+        Some(slot) => *slot = sts,
+        None => s.statefulsets.push(sts),
+    }
+    if let Some(pods) = pods {
+        s.pods.retain(|p| k8s::namespace(&p.metadata) != ns);
+        s.pods.extend(pods);
+    }
+    s
+}
+
+/// Plans `action` on `ns/name` in `snap`, or refuses it.
+///
+/// `raw` is the StatefulSet as the server sent it, when the caller has it: the patches that
+/// carry a list or the template (canary's containers, undo's template) start from it, so a
+/// field these API bindings do not know (a newer server's) is neither dropped nor kept by
+/// mistake.
+pub fn plan(
+    snap: &Snapshot,
+    ns: &str,
+    name: &str,
+    action: &Action,
+    now: Timestamp,
+    kubectl: &Kubectl,
+    raw: Option<&Value>,
+) -> Result<ActionPlan, Refusal> {
+    let refuse = |reasons: Vec<String>| Refusal {
+        action: action.verb(),
+        reasons,
+    };
+    let ctx = Ctx {
+        snap,
+        idx: Index::new(snap),
+        now,
+        kubectl,
+    };
+    let Some(sts) = ctx.idx.statefulset.get(&(ns, name)).copied() else {
+        return Err(refuse(vec![format!(
+            "statefulset {ns}/{name} was not found"
+        )]));
+    };
+    let Some(rv_) = sts
+        .metadata
+        .resource_version
+        .as_deref()
+        .filter(|r| !r.is_empty())
+    else {
+        return Err(refuse(vec![
+            "the StatefulSet as read carries no resourceVersion, so no change could be made conditional on it".to_string(),
+        ]));
+    };
+    let explicit_undo = matches!(
+        action,
+        Action::Undo {
+            to_revision: Some(_)
+        }
+    );
+    if let Some(lag) = controller_lag(sts)
+        && !explicit_undo
+    {
+        return Err(refuse(vec![format!(
+            "{lag}: the revisions and ready counts in its status describe an older spec, so the guard cannot judge; wait for the controller (kube-controller-manager) to catch up"
+        )]));
+    }
+    let mut p = match action {
+        Action::Step if rv::on_delete(sts) => super::ondelete::step(&ctx, sts),
+        Action::Step => step(&ctx, sts),
+        Action::Promote { force } => promote(&ctx, sts, *force),
+        Action::Pause => pause(&ctx, sts),
+        Action::Canary { replicas, image } => canary(&ctx, sts, *replicas, image.as_ref(), raw),
+        Action::Undo { to_revision } => undo::plan(&ctx, sts, *to_revision, raw),
+    }
+    .map_err(refuse)?;
+    if let Change::Patch { body } = &mut p.change {
+        *body = with_resource_version(std::mem::take(body), rv_);
+        p.plan.notes.push(format!(
+            "sent as a merge patch carrying metadata.resourceVersion {rv_}: if {name} changes before it lands, the API server refuses it (409) and nothing changes; server-side dry run first"
+        ));
+    }
+    if let Some(m) = k8s::managed::managed_by(&sts.metadata) {
+        p.plan.notes.push(format!("WARNING: {}", m.hint));
+    }
+    Ok(p)
+}
+
+/// The actions whose guard passes now, with their plan titles (for the menu).
+pub fn available(
+    snap: &Snapshot,
+    ns: &str,
+    name: &str,
+    now: Timestamp,
+    kubectl: &Kubectl,
+) -> Vec<(Action, String)> {
+    [
+        Action::Step,
+        Action::Promote { force: false },
+        Action::Pause,
+        Action::Canary {
+            replicas: 1,
+            image: None,
+        },
+        Action::Undo { to_revision: None },
+    ]
+    .into_iter()
+    .filter_map(|a| {
+        let title = plan(snap, ns, name, &a, now, kubectl, None)
+            .ok()?
+            .plan
+            .title;
+        Some((a, title))
+    })
+    .collect()
+}
+
+/// `--image CONTAINER=IMAGE`.
+pub fn parse_image(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((c, i)) if !c.is_empty() && !i.is_empty() && !s.contains(char::is_whitespace) => {
+            Ok((c.to_string(), i.to_string()))
+        }
+        _ => Err(format!(
+            "{s:?}: expected CONTAINER=IMAGE, e.g. postgres=postgres:16.6"
+        )),
+    }
+}
+
+/// "generation 3, observed 2" when the controller has not processed the latest spec.
+fn controller_lag(sts: &StatefulSet) -> Option<String> {
+    let generation = sts.metadata.generation?;
+    let observed = sts
+        .status
+        .as_ref()
+        .and_then(|s| s.observed_generation)
+        .unwrap_or(0);
+    (observed < generation).then(|| {
+        format!(
+            "the StatefulSet controller has not processed the latest spec (generation {generation}, observed {observed})"
+        )
+    })
+}
+
+pub(super) fn on_rev(p: &Pod, rev: Option<&str>) -> bool {
+    rev.is_some() && k8s::pod::revision(p) == rev
+}
+
+/// Why members at or above `from` are not all updated and Ready (empty: they are).
+fn not_done(ctx: &Ctx, sts: &StatefulSet, from: i64) -> Vec<String> {
+    let upd = rv::update_revision(sts);
+    let start = k8s::ordinal_start(sts);
+    let upd_name = upd.unwrap_or("(none recorded)");
+    rv::members(ctx, sts)
+        .iter()
+        .filter(|m| m.index >= from)
+        .rev()
+        .filter_map(|m| {
+            let ordinal = start + m.index;
+            let Some(pod) = m.pod else {
+                return Some(format!(
+                    "{} (ordinal {ordinal}) does not exist yet: the controller has not created it",
+                    m.name
+                ));
+            };
+            if rv::terminating(pod) {
+                return Some(format!(
+                    "{} (ordinal {ordinal}) is terminating: the controller is replacing it",
+                    m.name
+                ));
+            }
+            if !on_rev(pod, upd) {
+                return Some(format!(
+                    "{} (ordinal {ordinal}) runs {}, not the update revision {upd_name}: the controller has not replaced it yet",
+                    m.name,
+                    k8s::pod::revision(pod).unwrap_or("no revision label")
+                ));
+            }
+            if !rv::serving(pod) {
+                return Some(format!(
+                    "{} (ordinal {ordinal}) runs {upd_name} but is not Ready: {}",
+                    m.name,
+                    rv::problem(ctx, pod)
+                ));
+            }
+            None
+        })
+        .collect()
+}
+
+fn partition_patch(partition: i64) -> Value {
+    json!({"spec": {"updateStrategy": {"rollingUpdate": {"partition": partition}}}})
+}
+
+/// `kubectl patch statefulset NAME --type=merge -p '{...partition...}'`.
+fn partition_step(ctx: &Ctx, sts: &StatefulSet, from: i64, to: i64) -> Step {
+    let ns = k8s::namespace(&sts.metadata);
+    let name = k8s::name(&sts.metadata);
+    let body = partition_patch(to).to_string();
+    Step {
+        description: format!("set the partition of {name} from {from} to {to}"),
+        command: shell_join(&ctx.kubectl.argv(
+            Some(ns),
+            &["patch", "statefulset", name, "--type=merge", "-p", &body],
+        )),
+    }
+}
+
+fn follow_step(ctx: &Ctx, sts: &StatefulSet) -> Step {
+    let ns = k8s::namespace(&sts.metadata);
+    let name = k8s::name(&sts.metadata);
+    Step {
+        description: "follow the rollout until it settles".to_string(),
+        command: shell_join(
+            &ctx.kubectl
+                .sts_argv(Some(ns), &["rollout", "status", name, "--watch"]),
+        ),
+    }
+}
+
+/// The members a partition of `to` lets the controller replace that do not run the update
+/// revision yet, highest first.
+fn to_be_replaced(ctx: &Ctx, sts: &StatefulSet, to: i64) -> Vec<String> {
+    let upd = rv::update_revision(sts);
+    rv::members(ctx, sts)
+        .iter()
+        .filter(|m| m.index >= to)
+        .rev()
+        .filter(|m| m.pod.is_none_or(|p| !on_rev(p, upd)))
+        .map(|m| m.name.clone())
+        .collect()
+}
+
+fn require_rolling(sts: &StatefulSet, what: &str) -> Result<(), Vec<String>> {
+    if rv::on_delete(sts) {
+        return Err(vec![format!(
+            "{} uses the OnDelete strategy, which has no partition: {what}",
+            k8s::name(&sts.metadata)
+        )]);
+    }
+    Ok(())
+}
+
+fn step(ctx: &Ctx, sts: &StatefulSet) -> Result<ActionPlan, Vec<String>> {
+    let name = k8s::name(&sts.metadata);
+    let p = rv::partition(sts);
+    if p == 0 {
+        return Err(vec![format!(
+            "the partition of {name} is already 0: the controller rolls every member by itself, there is no step left to take"
+        )]);
+    }
+    let blockers = not_done(ctx, sts, p);
+    if !blockers.is_empty() {
+        let first = k8s::ordinal_start(sts) + p;
+        let mut r = vec![format!(
+            "a step lowers the partition only when every member at or above it (ordinal ≥ {first}) runs the update revision and is Ready"
+        )];
+        r.extend(blockers);
+        return Err(r);
+    }
+    let upd = rv::update_revision(sts).unwrap_or("");
+    // A partition at or above the replica count holds every member: one step lets the
+    // highest member through, whatever the number was.
+    let replicas = i64::from(k8s::replicas(sts));
+    let to = p.min(replicas) - 1;
+    if to < 0 {
+        return Err(vec![format!(
+            "{name} has no members to step through (0 replicas)"
+        )]);
+    }
+    let next = to_be_replaced(ctx, sts, to);
+    let title = match next.first() {
+        Some(pod) => {
+            format!("step {name}: partition {p} → {to}; the controller replaces {pod} with {upd}")
+        }
+        None => format!("step {name}: partition {p} → {to}"),
+    };
+    let mut notes = Vec::new();
+    if p > replicas {
+        notes.push(format!(
+            "partition {p} is above the {replicas} replica(s): {to} is the first value that lets a member through"
+        ));
+    }
+    if next.is_empty() {
+        notes.push(format!(
+            "member {} already runs {upd}: this only moves the partition",
+            k8s::ordinal_start(sts) + to
+        ));
+    }
+    Ok(ActionPlan {
+        action: "step",
+        plan: Plan {
+            title,
+            steps: vec![partition_step(ctx, sts, p, to), follow_step(ctx, sts)],
+            notes,
+            destructive: false,
+        },
+        change: Change::Patch {
+            body: partition_patch(to),
+        },
+        target_revision: None,
+    })
+}
+
+fn promote(ctx: &Ctx, sts: &StatefulSet, force: bool) -> Result<ActionPlan, Vec<String>> {
+    require_rolling(
+        sts,
+        "use step to replace the old pods one at a time through the Eviction API",
+    )?;
+    let name = k8s::name(&sts.metadata);
+    let p = rv::partition(sts);
+    if p == 0 {
+        return Err(vec![format!(
+            "the partition of {name} is already 0: nothing to promote"
+        )]);
+    }
+    let blockers = not_done(ctx, sts, p);
+    let mut notes = Vec::new();
+    if !blockers.is_empty() {
+        if !force {
+            let first = k8s::ordinal_start(sts) + p;
+            let mut r = vec![format!(
+                "promote lowers the partition to 0 only when every member at or above it (ordinal ≥ {first}) runs the update revision and is Ready (--force skips this check)"
+            )];
+            r.extend(blockers);
+            return Err(r);
+        }
+        notes.push("--force: the guard is skipped although the canary is not healthy:".to_string());
+        notes.extend(blockers.into_iter().map(|b| format!("  {b}")));
+    }
+    let upd = rv::update_revision(sts).unwrap_or("");
+    let next = to_be_replaced(ctx, sts, 0);
+    let order = if rv::ordered_ready(sts) {
+        "one at a time, highest ordinal first, each only after the previous is Ready"
+    } else {
+        "highest ordinal first, each after the previously replaced pod is Ready"
+    };
+    if !next.is_empty() {
+        notes.push(format!(
+            "the controller then replaces {} with {upd}, {order}",
+            next.join(", ")
+        ));
+    }
+    Ok(ActionPlan {
+        action: "promote",
+        plan: Plan {
+            title: format!("promote {name}: partition {p} → 0, every member rolls to {upd}"),
+            steps: vec![partition_step(ctx, sts, p, 0), follow_step(ctx, sts)],
+            notes,
+            destructive: false,
+        },
+        change: Change::Patch {
+            body: partition_patch(0),
+        },
+        target_revision: None,
+    })
+}
+
+fn pause(ctx: &Ctx, sts: &StatefulSet) -> Result<ActionPlan, Vec<String>> {
+    require_rolling(
+        sts,
+        "nothing rolls by itself under OnDelete, so there is nothing to pause",
+    )?;
+    let name = k8s::name(&sts.metadata);
+    let (upd, cur) = (rv::update_revision(sts), rv::current_revision(sts));
+    if upd.is_none() || upd == cur {
+        return Err(vec![format!(
+            "no rollout in progress: the current and update revisions are both {}",
+            cur.unwrap_or("unknown")
+        )]);
+    }
+    let members = rv::members(ctx, sts);
+    let lowest = members
+        .iter()
+        .filter(|m| m.pod.is_some_and(|p| on_rev(p, upd)))
+        .map(|m| m.index)
+        .min()
+        .unwrap_or(members.len() as i64);
+    let p = rv::partition(sts);
+    if lowest <= p {
+        return Err(vec![format!(
+            "the rollout is already held: partition {p} keeps members below ordinal {} from being replaced, and the lowest updated member is ordinal {}",
+            k8s::ordinal_start(sts) + p,
+            k8s::ordinal_start(sts) + lowest
+        )]);
+    }
+    let start = k8s::ordinal_start(sts);
+    let kept: Vec<&str> = members
+        .iter()
+        .filter(|m| m.index < lowest)
+        .map(|m| m.name.as_str())
+        .collect();
+    Ok(ActionPlan {
+        action: "pause",
+        plan: Plan {
+            title: format!(
+                "pause {name}: partition {p} → {lowest}; {} stay on their revision",
+                kept.join(", ")
+            ),
+            steps: vec![partition_step(ctx, sts, p, lowest)],
+            notes: vec![
+                format!(
+                    "members with ordinal ≥ {} already run {} and are left as they are; resume with step (one member) or promote (all)",
+                    start + lowest,
+                    upd.unwrap_or("")
+                ),
+                "a pod the controller is replacing right now finishes on the revision it gets: below the partition that is the current revision".to_string(),
+            ],
+            destructive: false,
+        },
+        change: Change::Patch {
+            body: partition_patch(lowest),
+        },
+        target_revision: None,
+    })
+}
+
+fn canary(
+    ctx: &Ctx,
+    sts: &StatefulSet,
+    replicas: i32,
+    image: Option<&(String, String)>,
+    raw: Option<&Value>,
+) -> Result<ActionPlan, Vec<String>> {
+    require_rolling(
+        sts,
+        "a canary needs the RollingUpdate strategy; under OnDelete, change the template and use step to replace one pod at a time",
+    )?;
+    let ns = k8s::namespace(&sts.metadata);
+    let name = k8s::name(&sts.metadata);
+    let total = k8s::replicas(sts);
+    if replicas < 1 || replicas >= total {
+        return Err(vec![format!(
+            "--replicas {replicas}: a canary is 1 to {} of the {total} members (all of them is a full rollout: promote)",
+            total - 1
+        )]);
+    }
+    let p = rv::partition(sts);
+    let to = i64::from(total - replicas);
+    let start = k8s::ordinal_start(sts);
+    let mut body = partition_patch(to);
+    let mut steps = Vec::new();
+    if p != to {
+        steps.push(partition_step(ctx, sts, p, to));
+    }
+    let canaries: Vec<String> = (to..i64::from(total))
+        .map(|i| format!("{name}-{}", start + i))
+        .collect();
+    let mut notes = Vec::new();
+    let title;
+    match image {
+        Some((container, img)) => {
+            let Some(tc) = rv::template_container(sts, container) else {
+                let known: Vec<&str> = sts
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.template.spec.as_ref())
+                    .map(|s| {
+                        s.containers
+                            .iter()
+                            .chain(s.init_containers.iter().flatten())
+                            .map(|c| c.name.as_str())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                return Err(vec![format!(
+                    "the pod template of {name} has no container {container} (it has: {})",
+                    known.join(", ")
+                )]);
+            };
+            if tc.container.image.as_deref() == Some(img.as_str()) {
+                return Err(vec![format!(
+                    "container {container} already runs {img}: the template would not change"
+                )]);
+            }
+            let pod_spec = sts.spec.as_ref().and_then(|s| s.template.spec.as_ref());
+            let (key, list) = if tc.init {
+                (
+                    "initContainers",
+                    pod_spec.and_then(|s| s.init_containers.clone()),
+                )
+            } else {
+                ("containers", pod_spec.map(|s| s.containers.clone()))
+            };
+            // A merge patch replaces a list whole: the list as read, with one image changed,
+            // under the same resourceVersion precondition, so nothing else can slip in.
+            let mut list = raw
+                .and_then(|r| r.pointer(&format!("/spec/template/spec/{key}")))
+                .filter(|l| l.is_array())
+                .cloned()
+                .unwrap_or_else(|| {
+                    serde_json::to_value(list.unwrap_or_default()).unwrap_or(json!([]))
+                });
+            if let Some(c) = list.as_array_mut().and_then(|l| {
+                l.iter_mut()
+                    .find(|c| c.get("name").and_then(Value::as_str) == Some(container))
+            }) {
+                c["image"] = json!(img);
+            }
+            body["spec"]["template"] = json!({"spec": {key: list}});
+            let target = format!("statefulset/{name}");
+            let set = format!("{container}={img}");
+            steps.push(Step {
+                description: format!(
+                    "change the image of {container} from {} to {img} (a new template revision)",
+                    tc.container.image.as_deref().unwrap_or("(none)")
+                ),
+                command: shell_join(
+                    &ctx.kubectl
+                        .argv(Some(ns), &["set", "image", target.as_str(), set.as_str()]),
+                ),
+            });
+            title = format!(
+                "canary {name}: partition {p} → {to}, {container} → {img}; only {} take(s) it",
+                canaries.join(", ")
+            );
+            if steps.len() == 2 {
+                notes.push(
+                    "both steps go in one patch, so no member outside the canary can pick up the new image in between".to_string(),
+                );
+            }
+            if rv::update_revision(sts) != rv::current_revision(sts) {
+                notes.push(format!(
+                    "a rollout to {} is in progress: the new template replaces it, and members already on it are replaced again",
+                    rv::update_revision(sts).unwrap_or("")
+                ));
+            }
+        }
+        None => {
+            if p == to {
+                return Err(vec![format!(
+                    "the partition of {name} is already {to}: only {} take(s) a new template",
+                    canaries.join(", ")
+                )]);
+            }
+            title = format!(
+                "canary {name}: partition {p} → {to}; only {} take(s) the next template change",
+                canaries.join(", ")
+            );
+            let upd = rv::update_revision(sts);
+            let below_updated: Vec<String> = rv::members(ctx, sts)
+                .into_iter()
+                .filter(|m| m.index < to)
+                .filter(|m| {
+                    upd != rv::current_revision(sts) && m.pod.is_some_and(|p| on_rev(p, upd))
+                })
+                .map(|m| m.name)
+                .collect();
+            if !below_updated.is_empty() {
+                notes.push(format!(
+                    "{} already run(s) the update revision and stay(s) on it: a partition holds members back, it does not roll them back",
+                    below_updated.join(", ")
+                ));
+            }
+            notes.push(format!(
+                "then change the template (kubectl set image statefulset/{name} ..., or your usual deployment): only the canary is replaced; step or promote when it is healthy"
+            ));
+        }
+    }
+    steps.push(follow_step(ctx, sts));
+    Ok(ActionPlan {
+        action: "canary",
+        plan: Plan {
+            title,
+            steps,
+            notes,
+            destructive: false,
+        },
+        change: Change::Patch { body },
+        target_revision: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rollout::replace::{Replacement, replacement};
+    use crate::testutil::*;
+
+    fn on(p: Pod, rev: &str) -> Pod {
+        merged(
+            &p,
+            json!({"metadata": {"labels": {"controller-revision-hash": rev}, "resourceVersion": "71"}}),
+        )
+    }
+
+    fn with_rv(s: StatefulSet) -> StatefulSet {
+        merged(&s, json!({"metadata": {"resourceVersion": "279"}}))
+    }
+
+    fn rolling(partition: i32) -> StatefulSet {
+        with_rv(merged(
+            &sts("shop", "db", 3),
+            json!({"spec": {"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": partition}}},
+                   "status": {"updateRevision": "db-rev2"}}),
+        ))
+    }
+
+    fn snap(sts: StatefulSet, pods: Vec<Pod>) -> Snapshot {
+        let mut s = snapshot();
+        s.statefulsets.push(sts);
+        s.pods = pods;
+        s
+    }
+
+    fn go(s: &Snapshot, a: Action) -> Result<ActionPlan, Refusal> {
+        plan(s, "shop", "db", &a, now(), &Kubectl::default(), None)
+    }
+
+    fn body(p: &ActionPlan) -> &Value {
+        match &p.change {
+            Change::Patch { body } => body,
+            other => panic!("not a patch: {other:?}"),
+        }
+    }
+
+    fn canary_done() -> Snapshot {
+        snap(
+            rolling(2),
+            vec![
+                pod("shop", "db", 0, true),
+                pod("shop", "db", 1, true),
+                on(pod("shop", "db", 2, true), "db-rev2"),
+            ],
+        )
+    }
+
+    #[test]
+    fn step_lowers_the_partition_by_one_with_the_precondition() {
+        let p = go(&canary_done(), Action::Step).unwrap();
+        assert_eq!(
+            body(&p),
+            &json!({"metadata": {"resourceVersion": "279"},
+                    "spec": {"updateStrategy": {"rollingUpdate": {"partition": 1}}}})
+        );
+        assert_eq!(
+            p.plan.title,
+            "step db: partition 2 → 1; the controller replaces db-1 with db-rev2"
+        );
+        assert_eq!(
+            p.plan.steps[0].command,
+            r#"kubectl -n shop patch statefulset db --type=merge -p '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":1}}}}'"#
+        );
+    }
+
+    #[test]
+    fn step_refuses_while_a_member_at_or_above_the_partition_is_not_updated_and_ready() {
+        let mut s = canary_done();
+        s.pods[2] = on(pod("shop", "db", 2, false), "db-rev2");
+        let r = go(&s, Action::Step).unwrap_err();
+        assert!(
+            r.reasons
+                .iter()
+                .any(|m| m.starts_with("db-2 (ordinal 2) runs db-rev2 but is not Ready")),
+            "{r}"
+        );
+        s.pods[2] = pod("shop", "db", 2, true);
+        let r = go(&s, Action::Step).unwrap_err();
+        assert!(
+            r.reasons
+                .iter()
+                .any(|m| m.contains("db-2 (ordinal 2) runs db-rev1, not the update revision")),
+            "{r}"
+        );
+        let r = go(&snap(rolling(0), vec![]), Action::Step).unwrap_err();
+        assert!(r.reasons[0].contains("already 0"), "{r}");
+    }
+
+    #[test]
+    fn a_partition_above_the_replicas_steps_to_the_highest_member() {
+        let s = snap(
+            rolling(5),
+            (0..3).map(|i| pod("shop", "db", i, true)).collect(),
+        );
+        let p = go(&s, Action::Step).unwrap();
+        assert_eq!(
+            body(&p)["spec"],
+            json!({"updateStrategy": {"rollingUpdate": {"partition": 2}}})
+        );
+        assert!(p.plan.title.contains("replaces db-2"), "{}", p.plan.title);
+    }
+
+    #[test]
+    fn a_lagging_controller_refuses_every_guarded_action() {
+        let mut s = canary_done();
+        s.statefulsets[0] = merged(
+            &s.statefulsets[0],
+            json!({"metadata": {"generation": 4}, "status": {"observedGeneration": 3}}),
+        );
+        for a in [Action::Step, Action::Promote { force: true }, Action::Pause] {
+            let r = go(&s, a).unwrap_err();
+            assert!(r.reasons[0].contains("generation 4, observed 3"), "{r}");
+        }
+    }
+
+    #[test]
+    fn promote_sets_zero_under_the_same_guard_and_force_skips_it() {
+        let p = go(&canary_done(), Action::Promote { force: false }).unwrap();
+        assert_eq!(
+            body(&p)["spec"],
+            json!({"updateStrategy": {"rollingUpdate": {"partition": 0}}})
+        );
+        assert!(
+            p.plan
+                .notes
+                .iter()
+                .any(|n| n.contains("replaces db-1, db-0")),
+            "{:?}",
+            p.plan.notes
+        );
+        let mut s = canary_done();
+        s.pods[2] = on(pod("shop", "db", 2, false), "db-rev2");
+        let r = go(&s, Action::Promote { force: false }).unwrap_err();
+        assert!(r.reasons[0].contains("--force"), "{r}");
+        let p = go(&s, Action::Promote { force: true }).unwrap();
+        assert!(p.plan.notes[0].starts_with("--force"), "{:?}", p.plan.notes);
+        let ondelete = with_rv(merged(
+            &sts("shop", "db", 3),
+            json!({"spec": {"updateStrategy": {"type": "OnDelete"}}}),
+        ));
+        let r = go(&snap(ondelete, vec![]), Action::Promote { force: true }).unwrap_err();
+        assert!(r.reasons[0].contains("OnDelete"), "{r}");
+    }
+
+    #[test]
+    fn pause_raises_the_partition_to_the_lowest_updated_ordinal() {
+        // db-2 is updated, the controller is about to replace db-1.
+        let s = snap(
+            rolling(0),
+            vec![
+                pod("shop", "db", 0, true),
+                pod("shop", "db", 1, true),
+                on(pod("shop", "db", 2, true), "db-rev2"),
+            ],
+        );
+        let p = go(&s, Action::Pause).unwrap();
+        assert_eq!(
+            body(&p)["spec"],
+            json!({"updateStrategy": {"rollingUpdate": {"partition": 2}}})
+        );
+        assert!(p.plan.title.contains("db-0, db-1 stay"), "{}", p.plan.title);
+        // Already held there: nothing to do.
+        let r = go(&canary_done(), Action::Pause).unwrap_err();
+        assert!(r.reasons[0].contains("already held"), "{r}");
+        // No rollout at all.
+        let r = go(&snap(with_rv(sts("shop", "db", 3)), vec![]), Action::Pause).unwrap_err();
+        assert!(r.reasons[0].contains("no rollout in progress"), "{r}");
+    }
+
+    #[test]
+    fn canary_sets_the_partition_and_optionally_one_image_in_the_same_patch() {
+        let s = snap(
+            with_rv(sts("shop", "db", 3)),
+            (0..3).map(|i| pod("shop", "db", i, true)).collect(),
+        );
+        let p = go(
+            &s,
+            Action::Canary {
+                replicas: 1,
+                image: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            body(&p),
+            &json!({"metadata": {"resourceVersion": "279"},
+                    "spec": {"updateStrategy": {"rollingUpdate": {"partition": 2}}}})
+        );
+        let p = go(
+            &s,
+            Action::Canary {
+                replicas: 2,
+                image: Some(("db".into(), "postgres:16.6".into())),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            body(&p)["spec"],
+            json!({"updateStrategy": {"rollingUpdate": {"partition": 1}},
+                   "template": {"spec": {"containers": [{"name": "db", "image": "postgres:16.6",
+                       "ports": [{"name": "pg", "containerPort": 5432}]}]}}})
+        );
+        let cmds: Vec<&str> = p.plan.steps.iter().map(|s| s.command.as_str()).collect();
+        assert_eq!(
+            cmds[1],
+            "kubectl -n shop set image statefulset/db db=postgres:16.6"
+        );
+        assert!(
+            p.plan.title.contains("only db-1, db-2 take(s) it"),
+            "{}",
+            p.plan.title
+        );
+        for (replicas, image, why) in [
+            (3, None, "1 to 2 of the 3 members"),
+            (0, None, "1 to 2 of the 3 members"),
+            (1, Some(("nope", "x")), "has no container nope (it has: db)"),
+            (1, Some(("db", "postgres:16")), "already runs postgres:16"),
+        ] {
+            let r = go(
+                &s,
+                Action::Canary {
+                    replicas,
+                    image: image.map(|(c, i)| (c.to_string(), i.to_string())),
+                },
+            )
+            .unwrap_err();
+            assert!(r.reasons[0].contains(why), "{r}");
+        }
+    }
+
+    fn ondelete(pods: Vec<Pod>) -> Snapshot {
+        snap(
+            with_rv(merged(
+                &sts("shop", "db", 3),
+                json!({"spec": {"updateStrategy": {"type": "OnDelete"}},
+                       "status": {"updateRevision": "db-rev2"}}),
+            )),
+            pods,
+        )
+    }
+
+    #[test]
+    fn ondelete_step_evicts_the_highest_old_pod_with_its_preconditions() {
+        let s = ondelete(vec![
+            on(pod("shop", "db", 0, true), "db-rev1"),
+            on(pod("shop", "db", 1, true), "db-rev1"),
+            on(pod("shop", "db", 2, true), "db-rev2"),
+        ]);
+        let p = go(&s, Action::Step).unwrap();
+        assert_eq!(
+            p.change,
+            Change::Evict {
+                pod: "db-1".into(),
+                uid: "uid-db-1".into(),
+                resource_version: "71".into(),
+                revision: "db-rev2".into()
+            }
+        );
+        assert_eq!(
+            p.plan.steps[0].command,
+            r#"echo '{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"db-1","namespace":"shop"}}' | kubectl create --raw /api/v1/namespaces/shop/pods/db-1/eviction -f -"#
+        );
+        assert_eq!(
+            p.plan.steps[1].command,
+            "kubectl -n shop wait --for=condition=Ready pod/db-1 --timeout=10m"
+        );
+    }
+
+    #[test]
+    fn ondelete_step_takes_a_down_old_pod_first_and_refuses_to_take_a_second_down() {
+        let s = ondelete(vec![
+            on(pod("shop", "db", 0, false), "db-rev1"),
+            on(pod("shop", "db", 1, true), "db-rev1"),
+            on(pod("shop", "db", 2, true), "db-rev2"),
+        ]);
+        let p = go(&s, Action::Step).unwrap();
+        assert!(matches!(&p.change, Change::Evict { pod, .. } if pod == "db-0"));
+        // An updated pod that is not Ready: the new template may be broken.
+        let s = ondelete(vec![
+            on(pod("shop", "db", 0, true), "db-rev1"),
+            on(pod("shop", "db", 1, true), "db-rev1"),
+            on(pod("shop", "db", 2, false), "db-rev2"),
+        ]);
+        let r = go(&s, Action::Step).unwrap_err();
+        assert!(r.reasons[0].contains("may be broken"), "{r}");
+        // Everything updated.
+        let s = ondelete(
+            (0..3)
+                .map(|i| on(pod("shop", "db", i, true), "db-rev2"))
+                .collect(),
+        );
+        let r = go(&s, Action::Step).unwrap_err();
+        assert!(r.reasons[0].contains("nothing to step"), "{r}");
+    }
+
+    #[test]
+    fn managed_objects_carry_the_warning_in_the_plan() {
+        let mut s = canary_done();
+        s.statefulsets[0] = merged(
+            &s.statefulsets[0],
+            json!({"metadata": {"labels": {"argocd.argoproj.io/instance": "shop"}}}),
+        );
+        let p = go(&s, Action::Step).unwrap();
+        assert!(
+            p.plan
+                .notes
+                .iter()
+                .any(|n| n.starts_with("WARNING: Argo CD application shop"))
+        );
+    }
+
+    #[test]
+    fn the_menu_offers_only_what_passes_its_guard() {
+        let verbs: Vec<&str> = available(&canary_done(), "shop", "db", now(), &Kubectl::default())
+            .iter()
+            .map(|(a, _)| a.verb())
+            .collect();
+        // canary: the partition already holds all but the top member; undo: no revisions read.
+        assert_eq!(verbs, ["step", "promote"]);
+    }
+
+    #[test]
+    fn the_live_object_replaces_the_listed_one() {
+        let s = canary_done();
+        let live = merged(
+            &s.statefulsets[0],
+            json!({"metadata": {"resourceVersion": "300"}}),
+        );
+        let r = refreshed(&s, live, Some(vec![pod("shop", "db", 0, true)]));
+        assert_eq!(r.statefulsets.len(), 1);
+        assert_eq!(
+            r.statefulsets[0].metadata.resource_version.as_deref(),
+            Some("300")
+        );
+        assert_eq!(r.pods.len(), 1);
+    }
+
+    #[test]
+    fn image_arguments_need_both_halves() {
+        assert_eq!(
+            parse_image("db=postgres:16.6").unwrap(),
+            ("db".to_string(), "postgres:16.6".to_string())
+        );
+        assert_eq!(
+            parse_image("db=reg.io/pg@sha256:ab=cd").unwrap().1,
+            "reg.io/pg@sha256:ab=cd"
+        );
+        for bad in ["db", "=x", "db=", "db=a b"] {
+            assert!(parse_image(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_replacement_counts_only_when_new_on_the_revision_and_ready() {
+        let old = on(pod("shop", "db", 1, true), "db-rev1");
+        assert_eq!(
+            replacement(None, "uid-db-1", "db-rev2", now()),
+            Replacement::Absent
+        );
+        assert_eq!(
+            replacement(Some(&old), "uid-db-1", "db-rev2", now()),
+            Replacement::Old
+        );
+        let new = |ready, rev| {
+            merged(
+                &on(pod("shop", "db", 1, ready), rev),
+                json!({"metadata": {"uid": "uid-new"}}),
+            )
+        };
+        assert_eq!(
+            replacement(Some(&new(true, "db-rev2")), "uid-db-1", "db-rev2", now()),
+            Replacement::Ready
+        );
+        assert!(matches!(
+            replacement(Some(&new(false, "db-rev2")), "uid-db-1", "db-rev2", now()),
+            Replacement::Starting { .. }
+        ));
+        assert_eq!(
+            replacement(Some(&new(true, "db-rev1")), "uid-db-1", "db-rev2", now()),
+            Replacement::OtherRevision("db-rev1".into())
+        );
+    }
+
+    #[test]
+    fn the_canary_image_patch_keeps_fields_these_bindings_do_not_know() {
+        let s = snap(
+            with_rv(sts("shop", "db", 3)),
+            (0..3).map(|i| pod("shop", "db", i, true)).collect(),
+        );
+        let raw = json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "db", "image": "postgres:16", "someNewerField": {"keep": true}},
+            {"name": "exporter", "image": "exporter:1"}
+        ]}}}});
+        let p = plan(
+            &s,
+            "shop",
+            "db",
+            &Action::Canary {
+                replicas: 1,
+                image: Some(("db".into(), "postgres:17".into())),
+            },
+            now(),
+            &Kubectl::default(),
+            Some(&raw),
+        )
+        .unwrap();
+        assert_eq!(
+            body(&p)["spec"]["template"]["spec"]["containers"],
+            json!([
+                {"name": "db", "image": "postgres:17", "someNewerField": {"keep": true}},
+                {"name": "exporter", "image": "exporter:1"}
+            ])
+        );
+    }
+}
