@@ -168,6 +168,48 @@ impl Report {
     }
 }
 
+/// `replicas-unavailable` lists each member with its main problem; where a per-pod finding
+/// already names the root cause, the line says that instead of the raw pod state, and
+/// points to it.
+fn link_member_findings(findings: &mut [Finding]) {
+    use std::collections::HashMap;
+    let mut cause: HashMap<(String, String), (Severity, String, String)> = HashMap::new();
+    for f in findings.iter() {
+        if f.object.kind != "Pod" || f.category != crate::finding::Category::Incident {
+            continue;
+        }
+        let key = (
+            f.object.namespace.clone().unwrap_or_default(),
+            f.object.name.clone(),
+        );
+        let better = cause.get(&key).is_none_or(|(sev, _, _)| f.severity > *sev);
+        if better {
+            cause.insert(key, (f.severity, f.runbook.clone(), f.summary.clone()));
+        }
+    }
+    if cause.is_empty() {
+        return;
+    }
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.runbook == "replicas-unavailable")
+    {
+        let ns = f.object.namespace.clone().unwrap_or_default();
+        for line in f.evidence.iter_mut() {
+            let Some((pod, _)) = line.split_once(": ") else {
+                continue;
+            };
+            if let Some((_, runbook, summary)) = cause.get(&(ns.clone(), pod.to_string())) {
+                let summary = summary
+                    .strip_prefix(pod)
+                    .map(|s| s.trim_start_matches([':', ' ']))
+                    .unwrap_or(summary);
+                *line = format!("{pod}: {summary} (see {runbook})");
+            }
+        }
+    }
+}
+
 /// Runbooks about a crashing container, whose findings gain what its last logs say.
 const CRASH_RUNBOOKS: &[&str] = &[
     "container-crashloop",
@@ -290,6 +332,7 @@ pub fn analyze_with(
     }
     let mut findings = run_checks(&ctx, &runnable);
     add_log_evidence(&ctx, &mut findings);
+    link_member_findings(&mut findings);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut report = Report {
         findings,
