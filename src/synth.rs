@@ -152,7 +152,10 @@ pub fn cluster(shape: Shape) -> Snapshot {
                          "containers": [{"name": "db", "image": "postgres:16.4",
                                          "resources": {"limits": {"memory": "4Gi"}},
                                          "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
-                         "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": pvc}}]},
+                         "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": pvc}},
+                                     {"name": "kube-api-access", "projected": {"sources": [
+                                         {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}},
+                                         {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}}]}}]},
                 "status": {"phase": "Running",
                            "conditions": [{"type": "PodScheduled", "status": "True"},
                                           {"type": "Ready", "status": if crash { "False" } else { "True" }}],

@@ -247,6 +247,7 @@ pub async fn collect(
     snap.controller_revisions = settle(&mut snap, e, Source::ControllerRevisions, revs, false);
     snap.deployments = settle(&mut snap, e, Source::Deployments, deps, false);
 
+    super::slim_pod_specs(&mut snap);
     if errors.len() == Source::ALL.len() {
         let first = &errors[0].1;
         let msg = if errors.iter().all(|(_, e)| e.is_unreachable()) {

@@ -413,6 +413,7 @@ struct MetaHead {
 fn push<T>(list: &mut Vec<T>, doc: Doc) -> Result<usize>
 where
     T: serde::de::DeserializeOwned
+        + 'static
         + k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
 {
     let mut obj: T = match doc {
@@ -425,6 +426,11 @@ where
     // managedFields, which date spec changes).
     let keep = T::KIND == "StatefulSet";
     super::collect::slim(obj.metadata_mut(), keep);
+    if let Some(pod) =
+        (&mut obj as &mut dyn std::any::Any).downcast_mut::<k8s_openapi::api::core::v1::Pod>()
+    {
+        super::slim_pod(pod);
+    }
     list.push(obj);
     Ok(list.len() - 1)
 }
