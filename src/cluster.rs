@@ -4,7 +4,7 @@
 //! proxies (`proxy-url`, `HTTPS_PROXY`) are kube-rs's.
 
 use crate::error::Failure;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -120,24 +120,96 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
         config.auth_info.impersonate_groups = Some(opts.as_groups.clone());
     }
     if let Some(t) = opts.request_timeout {
-        config.connect_timeout = Some(t);
-        config.read_timeout = Some(t);
-        config.write_timeout = Some(t);
+        // Every request is bounded by `t` where it is made, by code that knows what the
+        // request was for ("it may or may not have been applied"). The client's own
+        // timeouts are a backstop a little later: at the same instant they win the race
+        // about half the time with an anonymous "client error (SendRequest)".
+        let backstop = t + Duration::from_secs(1);
+        config.connect_timeout = Some(backstop);
+        config.read_timeout = Some(backstop);
+        config.write_timeout = Some(backstop);
     }
     // kube's default retries 429/503/504 with backoff for minutes. An incident tool must
     // answer within --request-timeout, and a refused eviction must never be re-sent blindly.
     config.default_retry = false;
     let server = config.cluster_url.to_string();
     let default_namespace = config.default_namespace.clone();
-    let client = kube::Client::try_from(config)
-        .with_context(|| format!("cannot build a client for {server}"))
-        .map_err(|e| Failure::usage(format!("{e:#}")))?;
+    let exec = config.auth_info.exec.clone();
+    let client = match kube::Client::try_from(config) {
+        Ok(c) => c,
+        // kube-rs runs an exec credential plugin while building the client.
+        Err(kube::Error::Auth(e)) => {
+            return Err(Failure::usage(auth_failure(&e, exec.as_ref(), &server)).into());
+        }
+        Err(e) => {
+            return Err(Failure::usage(crate::error::one_line(
+                &anyhow::Error::new(e).context(format!("cannot build a client for {server}")),
+            ))
+            .into());
+        }
+    };
     Ok(Connection {
         client,
         default_namespace,
         context,
         server,
     })
+}
+
+/// One line on credentials that could not be obtained, naming the exec plugin's command
+/// when the kubeconfig has one (`exec`).
+///
+/// Never quotes kube-rs's own message for a failed plugin: it holds the command with its
+/// environment (which kubeconfigs use for secrets) and what the plugin printed on stdout (a
+/// plugin that fails half-way may have printed a token there). Only the exit status and
+/// the first line of stderr.
+pub fn auth_failure(
+    e: &kube::client::AuthError,
+    exec: Option<&kube::config::ExecConfig>,
+    server: &str,
+) -> String {
+    use kube::client::AuthError;
+    let tried = exec.map(|x| {
+        std::iter::once(x.command.as_deref().unwrap_or("(no command)"))
+            .chain(x.args.iter().flatten().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    let plugin = match &tried {
+        Some(t) => format!("the kubeconfig's credential plugin `{t}`"),
+        None => "the kubeconfig's credential plugin".to_string(),
+    };
+    let hint = exec
+        .and_then(|x| x.install_hint.as_deref())
+        .map(|h| format!(" ({})", h.split_whitespace().collect::<Vec<_>>().join(" ")))
+        .unwrap_or_default();
+    match e {
+        AuthError::AuthExecStart(io) if io.kind() == std::io::ErrorKind::NotFound => {
+            let command = exec
+                .and_then(|x| x.command.as_deref())
+                .unwrap_or("(no command)");
+            format!(
+                "{plugin} could not run: {command} was not found (users[].user.exec.command); install it or put it on PATH{hint}"
+            )
+        }
+        AuthError::AuthExecStart(io) => format!("{plugin} could not run: {io}{hint}"),
+        AuthError::AuthExecRun { out, .. } => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let first = stderr
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .map(|l| format!(": {l}"))
+                .unwrap_or_default();
+            format!("{plugin} failed ({}){first}", out.status)
+        }
+        AuthError::AuthExecParse(_) | AuthError::ExecPluginFailed => {
+            format!("{plugin} did not print a usable ExecCredential")
+        }
+        AuthError::AuthExec(_) => format!("{plugin} failed"),
+        other if exec.is_some() => format!("{plugin}: {other}"),
+        other => format!("cannot get credentials for {server} from the kubeconfig: {other}"),
+    }
 }
 
 /// Parses kubectl's `--request-timeout` values: `0` (none), `30`, `30s`, `2m`, `1h`.

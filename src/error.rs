@@ -42,3 +42,98 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
         .map(|f| f.code)
         .unwrap_or(2)
 }
+
+/// An error that stops a run as one line: the causes joined with `: ` (a cause whose words
+/// the message before it already holds is left out, as kube-rs repeats its sources in its
+/// own messages), every line break and run of blanks inside them made one space.
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = flatten(&cause.to_string());
+        if text.is_empty() || parts.iter().any(|p| p.contains(&text)) {
+            continue;
+        }
+        parts.push(text);
+    }
+    parts.join(": ")
+}
+
+/// One line of text; a source snippet a parser appends (` --> <input>:4:9` and the
+/// quoted lines under it) is left out: the line and column before it say where.
+fn flatten(s: &str) -> String {
+    s.lines()
+        .take_while(|l| !l.trim_start().starts_with("--> "))
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A command-line parse error, as clap renders it over several lines (message, tip, usage,
+/// "For more information"), as one line: `error: ... (tip: ...) (usage: ...; see --help)`.
+pub fn clap_one_line(rendered: &str) -> String {
+    let mut message: Vec<&str> = Vec::new();
+    let mut tips: Vec<&str> = Vec::new();
+    let mut usage: Option<&str> = None;
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(u) = line.strip_prefix("Usage: ") {
+            usage = Some(u);
+        } else if line.starts_with("For more information") {
+            continue;
+        } else if let Some(t) = line.strip_prefix("tip: ") {
+            tips.push(t);
+        } else {
+            message.push(line);
+        }
+    }
+    let mut out = message.join(" ");
+    for t in tips {
+        out.push_str(&format!(" (tip: {t})"));
+    }
+    match usage {
+        Some(u) => out.push_str(&format!(" (usage: {u}; see --help)")),
+        None => out.push_str(" (see --help)"),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chains_become_one_line_without_repeating_causes() {
+        let inner = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file (os error 2)");
+        let err = anyhow::Error::new(inner)
+            .context("unable to run auth exec: No such file (os error 2)")
+            .context("cannot build a client\nfor the cluster");
+        assert_eq!(
+            one_line(&err),
+            "cannot build a client for the cluster: unable to run auth exec: No such file (os error 2)"
+        );
+    }
+
+    #[test]
+    fn parser_snippets_are_left_out() {
+        let err = anyhow::anyhow!(
+            "bad.yaml: invalid YAML: error: line 4 column 9: unclosed bracket '['\n --> <input>:4:9\n  |\n4 |    bad: [\n  |         ^ unclosed bracket '['"
+        );
+        assert_eq!(
+            one_line(&err),
+            "bad.yaml: invalid YAML: error: line 4 column 9: unclosed bracket '['"
+        );
+    }
+
+    #[test]
+    fn clap_errors_become_one_line() {
+        let rendered = "error: invalid value 'xml' for '--output <OUTPUT>'\n  [possible values: table, json, yaml]\n\n  tip: a similar value exists: 'yaml'\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            clap_one_line(rendered),
+            "error: invalid value 'xml' for '--output <OUTPUT>' [possible values: table, json, yaml] (tip: a similar value exists: 'yaml') (see --help)"
+        );
+        let rendered = "error: the following required arguments were not provided:\n  --size <SIZE>\n\nUsage: kubectl sts pvc-expand --size <SIZE> <STATEFULSET>\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            clap_one_line(rendered),
+            "error: the following required arguments were not provided: --size <SIZE> (usage: kubectl sts pvc-expand --size <SIZE> <STATEFULSET>; see --help)"
+        );
+    }
+}

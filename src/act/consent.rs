@@ -37,9 +37,11 @@ pub fn decide(terminal: bool, yes: bool, what: &str) -> Result<Consent> {
 
 /// A prompt that failed because the user pressed Ctrl-C (or Esc where that cancels)
 /// ends the run as an interruption; anything else is a plain error.
-fn prompt_error(e: dialoguer::Error) -> anyhow::Error {
+pub fn prompt_error(e: dialoguer::Error) -> anyhow::Error {
     let dialoguer::Error::IO(io) = &e;
     if io.kind() == std::io::ErrorKind::Interrupted {
+        // The prompt hid the cursor and returns early on Ctrl-C without showing it again.
+        let _ = dialoguer::console::Term::stderr().show_cursor();
         Failure::interrupted().into()
     } else {
         anyhow::Error::new(e).context("reading the answer")

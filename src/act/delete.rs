@@ -183,9 +183,12 @@ impl Recheck for NoRecheck {
     }
 }
 
-/// Deletes the targets one at a time, each after its re-check. If the run is interrupted
-/// (Ctrl-C drops this future), what was done, what was in flight and what was not touched
-/// is printed on the way out.
+/// Deletes the targets one at a time, each after its re-check. A failure (a 5xx, a
+/// timeout, a re-check that could not read) stops the batch: the server or the connection
+/// is in trouble and what the failed request did may be unknown, so nothing more is sent;
+/// the rest are listed as untouched. A conflict or a vanished object is a skip, not a
+/// failure: the batch goes on. If the run is interrupted (Ctrl-C drops this future), what
+/// was done, what was in flight and what was not touched is printed on the way out.
 pub async fn delete_each<R: Recheck>(
     client: &Client,
     targets: &[Target],
@@ -221,7 +224,19 @@ pub async fn delete_each<R: Recheck>(
             detail(&r.outcome)
         );
         let _ = out.flush();
+        let failed = matches!(r.outcome, Outcome::Failed { .. });
         progress.results.push(r);
+        if failed {
+            for rest in targets.iter().skip(i + 1) {
+                let _ = writeln!(
+                    out,
+                    "  {:<10} {} (not sent: the batch stops at a failure)",
+                    "untouched", rest.label
+                );
+            }
+            let _ = out.flush();
+            break;
+        }
     }
     progress.finished = true;
     std::mem::take(&mut progress.results)

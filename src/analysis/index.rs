@@ -30,7 +30,8 @@ pub struct MemberClaim<'a> {
 }
 
 /// Members beyond this are not enumerated (a hostile `replicas` must not allocate forever).
-const MAX_MEMBERS: i64 = 100_000;
+/// Code that walks a StatefulSet's ordinals bounds the walk by it.
+pub const MAX_MEMBERS: i64 = 100_000;
 
 #[derive(Default)]
 pub struct Index<'a> {

@@ -3,9 +3,13 @@
 
 use super::Check;
 use crate::analysis::Ctx;
+use crate::analysis::index::MAX_MEMBERS;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
 use crate::snapshot::Source;
+
+/// Members named one by one in the evidence; the rest are counted.
+const MAX_LISTED: usize = 50;
 
 pub const CHECK: Check = Check {
     id: "replicas-unavailable",
@@ -72,27 +76,45 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let mut not_ready: Vec<String> = Vec::new();
         let mut missing = 0;
         if pods_read {
+            // Bounded: `replicas` can be 2^31-1, and a line per member past a few dozen
+            // helps nobody.
             let start = k8s::ordinal_start(sts);
-            for ordinal in start..start + i64::from(n) {
+            let examined = i64::from(n).min(MAX_MEMBERS);
+            let mut unlisted = 0;
+            for ordinal in start..start + examined {
                 let pod_name = format!("{name}-{ordinal}");
-                match ctx.idx.pod.get(&(ns, pod_name.as_str())) {
+                let line = match ctx.idx.pod.get(&(ns, pod_name.as_str())) {
                     None => {
                         missing += 1;
-                        f.evidence.push(format!(
+                        format!(
                             "{pod_name}: does not exist (not created yet, or waiting on a lower ordinal)"
-                        ));
+                        )
                     }
                     Some(pod) if !k8s::pod::is_ready(pod) => {
                         let node =
                             k8s::pod::node_name(pod).and_then(|nn| ctx.idx.node.get(nn).copied());
-                        f.evidence.push(format!(
-                            "{pod_name}: {}",
-                            k8s::pod::main_problem(pod, node, ctx.now)
-                        ));
+                        let line =
+                            format!("{pod_name}: {}", k8s::pod::main_problem(pod, node, ctx.now));
                         not_ready.push(pod_name);
+                        line
                     }
-                    Some(_) => {}
+                    Some(_) => continue,
+                };
+                if missing + not_ready.len() <= MAX_LISTED {
+                    f.evidence.push(line);
+                } else {
+                    unlisted += 1;
                 }
+            }
+            if unlisted > 0 {
+                f.evidence.push(format!(
+                    "… and {unlisted} more member(s) missing or not Ready"
+                ));
+            }
+            if i64::from(n) > examined {
+                f.evidence.push(format!(
+                    "members beyond the first {examined} of {n} were not examined"
+                ));
             }
         } else {
             f.evidence.push(format!(
@@ -168,6 +190,36 @@ mod tests {
             r[0].commands
                 .iter()
                 .any(|c| c.command == "kubectl -n shop get pods -l app=db -o wide")
+        );
+    }
+
+    #[test]
+    fn the_largest_replicas_are_examined_up_to_a_bound_and_listed_up_to_a_few() {
+        // replicas 2^31-1 once walked every ordinal, pushing a line each: hours and gigabytes.
+        let mut s = snapshot();
+        s.statefulsets
+            .push(sts_with_ready("shop", "db", i32::MAX, 1));
+        s.pods.push(pod("shop", "db", 0, true));
+        s.pods.push(pod("shop", "db", 1, false));
+        let r = run_check(&s, super::CHECK);
+        let ev = &r[0].evidence;
+        assert_eq!(ev.len(), super::MAX_LISTED + 2, "{:?}", &ev[..3]);
+        assert!(
+            ev[0].starts_with("db-1: running but not Ready"),
+            "{}",
+            ev[0]
+        );
+        assert!(ev[1].starts_with("db-2: does not exist"), "{}", ev[1]);
+        assert_eq!(
+            ev[super::MAX_LISTED],
+            format!(
+                "… and {} more member(s) missing or not Ready",
+                crate::analysis::index::MAX_MEMBERS as usize - 1 - super::MAX_LISTED
+            )
+        );
+        assert_eq!(
+            ev[super::MAX_LISTED + 1],
+            "members beyond the first 100000 of 2147483647 were not examined"
         );
     }
 

@@ -89,7 +89,10 @@ pub async fn load(g: &GlobalArgs) -> Result<Input> {
     if std::io::stderr().is_terminal() {
         eprintln!("reading {} from {} …", scope, conn.server);
     }
-    let snap = collect::collect(&conn.client, &conn.server, scope, timeout).await?;
+    let mut snap = collect::collect(&conn.client, &conn.server, scope, timeout).await?;
+    if let (Some(ns), false) = (&g.namespace, g.all_namespaces) {
+        check_namespace(&conn.client, ns, &mut snap, timeout).await?;
+    }
     let now = now_flag.or(snap.captured_at).unwrap_or_else(Timestamp::now);
     let source = match &conn.context {
         Some(c) => format!("context {c} ({})", conn.server),
@@ -116,6 +119,61 @@ pub async fn load(g: &GlobalArgs) -> Result<Input> {
         client: Some(conn.client),
         timeout,
     })
+}
+
+/// `-n NS` on the live cluster, when every namespaced list that could be read came back
+/// empty: a mistyped namespace looks exactly like an empty one, and "no problems found"
+/// about it would be an all-clear for nothing. Only then (so the read path stays one list per
+/// kind otherwise), one list of namespaces decides: NS is not there → exit 2 with the
+/// closest names; it is there → it really is empty, nothing to say; namespaces cannot be
+/// listed (the read role allows it, a narrower one may not) → a note, not an error, since
+/// the namespace may well exist.
+async fn check_namespace(
+    client: &kube::Client,
+    ns: &str,
+    snap: &mut Snapshot,
+    timeout: Option<std::time::Duration>,
+) -> Result<()> {
+    use crate::snapshot::Source;
+    let namespaced: Vec<Source> = Source::ALL
+        .into_iter()
+        .filter(|s| s.namespaced() && snap.is_skipped(*s).is_none())
+        .collect();
+    if namespaced.is_empty() || namespaced.iter().any(|s| snap.count(*s) > 0) {
+        return Ok(());
+    }
+    let api = kube::Api::<k8s_openapi::api::core::v1::Namespace>::all(client.clone());
+    match collect::list_all(api, timeout).await {
+        Ok(list) => {
+            let names: Vec<&str> = list
+                .iter()
+                .filter_map(|n| n.metadata.name.as_deref())
+                .collect();
+            if names.contains(&ns) {
+                return Ok(());
+            }
+            let near = super::closest(ns, names.iter().copied());
+            let hint = if near.is_empty() {
+                format!(
+                    " (there are {} namespaces; kubectl get namespaces)",
+                    names.len()
+                )
+            } else {
+                format!("; did you mean {}?", near.join(", "))
+            };
+            Err(Failure::usage(format!(
+                "namespace {ns} not found: it has no StatefulSets, pods or claims and is not in the cluster's list of namespaces{hint}"
+            ))
+            .into())
+        }
+        Err(e) => {
+            snap.notes.push(format!(
+                "namespace {ns} has no StatefulSets, pods or claims; does it exist? (namespaces could not be listed to check: {})",
+                e.reason()
+            ));
+            Ok(())
+        }
+    }
 }
 
 /// Prints the snapshot's notes (ignored kinds, duplicates) once, on stderr.

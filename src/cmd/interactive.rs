@@ -59,7 +59,7 @@ pub fn pick_statefulset(snap: &Snapshot, ns: &str) -> Result<Option<String>> {
         .items(&labels)
         .default(0)
         .interact_opt()
-        .context("reading the choice")?;
+        .map_err(crate::act::consent::prompt_error)?;
     Ok(match choice {
         Some(i) if i > 0 => Some(items[i - 1].0.clone()),
         _ => None,
@@ -94,7 +94,7 @@ pub fn offer_commands(report: &Report, yes: bool) -> Result<()> {
             .items(&labels)
             .default(labels.len() - 1)
             .interact_opt()
-            .context("reading the choice")?;
+            .map_err(crate::act::consent::prompt_error)?;
         let Some(i) = choice.filter(|i| *i < remedies.len()) else {
             return Ok(());
         };
@@ -109,7 +109,7 @@ pub fn offer_commands(report: &Report, yes: bool) -> Result<()> {
                 .with_prompt("Run it?")
                 .default(false)
                 .interact()
-                .context("reading the confirmation")?
+                .map_err(crate::act::consent::prompt_error)?
         {
             continue;
         }

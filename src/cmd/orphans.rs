@@ -320,13 +320,21 @@ async fn delete(
     let s = act::Summary::of(&results, go_targets.len());
     writeln!(
         out,
-        "\nDeleted {} of {} chosen ({}, about {} per month); {} skipped as changed since listed or in use; {} failed.",
+        "\nDeleted {} of {} chosen ({}, about {} per month); {} skipped as changed since listed or in use; {} failed{}.",
         s.done,
         chosen.len(),
         cost::gib(done_bytes),
         cost::money(done_monthly),
         s.skipped + skipped_before,
-        s.failed
+        s.failed,
+        if s.not_attempted > 0 {
+            format!(
+                "; {} not attempted: the run stopped at the failure and retried nothing (run orphans --delete again once the cause is fixed)",
+                s.not_attempted
+            )
+        } else {
+            String::new()
+        }
     )?;
     Ok(if s.failed > 0 { 1 } else { 0 })
 }

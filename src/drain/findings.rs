@@ -335,11 +335,17 @@ pub(crate) fn reports(w: &World, r: &StepResult, step: usize) -> Vec<(NodeReport
             .collect();
         let mine: Vec<&Problem> = probs.iter().filter(|p| p.node == n).collect();
         let mut findings: Vec<Finding> = mine.iter().map(|p| finding(w, r, p)).collect();
+        let mut verdict = verdict(&probs, n);
         if let Some(f) = not_checked(w, node_name) {
             findings.push(f);
+            // "safe" is a promise about budgets, quorum and volumes; without the data for
+            // one of them it cannot be made, and a script reading the verdict (or the exit
+            // code) must not drain on it.
+            if verdict == Verdict::Safe {
+                verdict = Verdict::Unsafe;
+            }
         }
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        let verdict = verdict(&probs, n);
         let order_dep = order_dependent(
             &probs
                 .iter()
@@ -991,7 +997,8 @@ fn selector_of(sts: &k8s_openapi::api::apps::v1::StatefulSet) -> String {
         .unwrap_or_default()
 }
 
-/// A warning on every node when a source the verdict depends on could not be read.
+/// A critical finding on every node when a source the verdict depends on could not be
+/// read: such a node is never judged safe (see `reports`).
 fn not_checked(w: &World, node: &str) -> Option<Finding> {
     let missing: Vec<&str> = [
         (
@@ -1013,11 +1020,11 @@ fn not_checked(w: &World, node: &str) -> Option<Finding> {
     missing.dedup();
     let mut f = new_finding(
         NOT_CHECKED,
-        Severity::Warning,
+        Severity::Critical,
         ObjectRef::cluster("Node", node),
         None,
         format!(
-            "not judged, because a source could not be read: {}",
+            "cannot be judged safe, because a source could not be read: {}",
             missing.join(", ")
         ),
     );

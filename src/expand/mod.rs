@@ -246,6 +246,14 @@ pub fn plan(
             s.reason
         ));
     }
+    // Which claims are mounted, and which pod restarts to grow a filesystem, comes from
+    // the pods: without them the plan would leave those steps out and look complete.
+    if let Some(s) = snap.is_skipped(Source::Pods) {
+        return Err(format!(
+            "cannot plan the expansion: pods could not be read ({}); the plan needs them to know which claims are mounted and which pods restart to grow their filesystems",
+            s.reason
+        ));
+    }
     let templates = sts
         .spec
         .as_ref()
@@ -947,6 +955,27 @@ mod tests {
 
     fn set_claim(s: &mut Snapshot, i: usize, patch: serde_json::Value) {
         s.pvcs[i] = merged(&s.pvcs[i], patch);
+    }
+
+    #[test]
+    fn without_pods_there_is_no_plan_rather_than_one_missing_its_restarts() {
+        let mut s = world();
+        s.pods.clear();
+        s.skip(Source::Pods, "forbidden: pods is forbidden");
+        let e = plan(
+            &s,
+            &no_quotas(),
+            &request(size("20Gi")),
+            now(),
+            &Kubectl::default(),
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with(
+                "cannot plan the expansion: pods could not be read (forbidden: pods is forbidden); "
+            ),
+            "{e}"
+        );
     }
 
     #[test]

@@ -97,6 +97,12 @@ pub fn parse(s: &str) -> Result<Size, String> {
             "invalid size {s:?}: a volume size must be at least one byte"
         ));
     }
+    // Volume sizes travel as int64 bytes (CSI's `required_bytes`, `Quantity.Value()`).
+    if bytes > i64::MAX as f64 {
+        return Err(format!(
+            "invalid size {s:?}: larger than 8Ei, the most a volume size can express in bytes"
+        ));
+    }
     if bytes.fract() != 0.0 {
         return Err(format!(
             "invalid size {s:?}: {bytes} bytes is not a whole number of bytes"
@@ -227,6 +233,14 @@ mod tests {
         assert!(parse("10m").unwrap_err().contains("did you mean 10Mi?"));
         assert!(parse("5000m").is_err());
         assert!(parse("1.5").is_err());
+        // Beyond int64 bytes no storage API can carry it (was accepted as 1.15e41 bytes).
+        assert!(parse("8Ei").is_ok());
+        assert!(
+            parse("99999999999999999999999Ei")
+                .unwrap_err()
+                .contains("larger than 8Ei")
+        );
+        assert!(parse("9Ei").unwrap_err().contains("larger than 8Ei"));
     }
 
     #[test]

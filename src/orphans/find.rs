@@ -155,15 +155,29 @@ pub fn matches<'a>(snap: &'a Snapshot, idx: &Index<'a>, now: Timestamp) -> Match
     }
     let volume_missing = missing(&VOLUME_SOURCES);
     if volume_missing.is_empty() {
+        // An Available PV reserved (claimRef) for a claim is waste only if that claim does
+        // not exist, which only the claims can tell: unread, it must not look deleted.
+        let claims_read = snap.is_skipped(Source::PersistentVolumeClaims).is_none();
+        let mut reserved_unjudged = false;
         for pv in &snap.pvs {
             let Some(m) = volume(pv, idx, now) else {
                 continue;
             };
+            if !claims_read && m.reason == Reason::PvUnclaimed && claim_ref(pv).is_some() {
+                reserved_unjudged = true;
+                continue;
+            }
             if in_scope(snap, pv) {
                 out.items.push(m);
             } else {
                 out.pvs_outside_scope += 1;
             }
+        }
+        if reserved_unjudged {
+            out.not_checked.push((
+                "Available PVs reserved for a claim",
+                vec![Source::PersistentVolumeClaims],
+            ));
         }
     } else {
         out.not_checked.push(("orphaned PVs", volume_missing));
@@ -891,6 +905,36 @@ mod tests {
         let m = matches(&s, &idx, now());
         assert!(m.items.is_empty());
         assert_eq!(m.not_checked, vec![("orphaned PVCs", vec![Source::Pods])]);
+    }
+
+    #[test]
+    fn without_claims_a_volume_reserved_for_one_is_not_called_unclaimed() {
+        // Its claim may well exist (binding pending): deleting the PV would strand it.
+        let mut s = snapshot();
+        s.skip(Source::PersistentVolumeClaims, "forbidden");
+        s.pvs.push(merged(
+            &pv_of("pv-reserved", "data", "data-pg-3", "gp3", json!({})),
+            json!({"metadata": {"creationTimestamp": "2026-11-01T00:00:00Z"}, "status": {"phase": "Available"}}),
+        ));
+        s.pvs.push(merged(
+            &pv_of("pv-rel", "data", "data-gone-0", "gp3", json!({})),
+            json!({"status": {"phase": "Released"}}),
+        ));
+        let idx = Index::new(&s);
+        let m = matches(&s, &idx, now());
+        let names: Vec<&str> = m
+            .items
+            .iter()
+            .map(|x| match x.object {
+                Object::Volume(v) => k8s::name(&v.metadata),
+                Object::Claim(c) => k8s::name(&c.metadata),
+            })
+            .collect();
+        assert_eq!(names, ["pv-rel"], "a Released PV needs no claims to judge");
+        assert!(m.not_checked.contains(&(
+            "Available PVs reserved for a claim",
+            vec![Source::PersistentVolumeClaims]
+        )));
     }
 
     #[test]

@@ -79,26 +79,7 @@ pub fn table(report: &Report, header: &Header, style: &Style) -> String {
             ));
         }
     }
-    // Grouped by what is missing, so one unreadable kind is one line, not twenty.
-    let mut groups: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
-    for n in &report.not_checked {
-        let key = if n.opt_in_only() {
-            let flags: Vec<&str> = n.missing.iter().filter_map(|s| s.opt_in_flag()).collect();
-            format!("run with {}", flags.join(" "))
-        } else {
-            let m: Vec<&str> = n.missing.iter().map(|s| s.resource()).collect();
-            format!("needs {}", m.join(", "))
-        };
-        groups.entry(key).or_default().push(&n.runbook);
-    }
-    for (why, runbooks) in &groups {
-        out.push_str(&wrap_hanging(
-            &format!("not checked ({why}): {}", runbooks.join(", ")),
-            style.width,
-            "",
-            "  ",
-        ));
-    }
+    out.push_str(&not_checked(&report.not_checked, style));
     let c = &report.summary;
     let _ = writeln!(
         out,
@@ -129,6 +110,32 @@ fn overview(report: &Report, style: &Style) -> String {
         let _ = writeln!(s, "{}", line.trim_end());
     }
     s
+}
+
+/// The checks that did not run, grouped by what is missing, so one unreadable kind is one
+/// line, not twenty.
+pub(crate) fn not_checked(list: &[crate::analysis::NotChecked], style: &Style) -> String {
+    let mut out = String::new();
+    let mut groups: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+    for n in list {
+        let key = if n.opt_in_only() {
+            let flags: Vec<&str> = n.missing.iter().filter_map(|s| s.opt_in_flag()).collect();
+            format!("run with {}", flags.join(" "))
+        } else {
+            let m: Vec<&str> = n.missing.iter().map(|s| s.resource()).collect();
+            format!("needs {}", m.join(", "))
+        };
+        groups.entry(key).or_default().push(&n.runbook);
+    }
+    for (why, runbooks) in &groups {
+        out.push_str(&wrap_hanging(
+            &format!("not checked ({why}): {}", runbooks.join(", ")),
+            style.width,
+            "",
+            "  ",
+        ));
+    }
+    out
 }
 
 pub fn finding(f: &Finding, style: &Style) -> String {

@@ -177,6 +177,7 @@ pub fn table(st: &RolloutStatus, header: &Header, style: &Style) -> String {
             ));
         }
     }
+    out.push_str(&super::diagnose::not_checked(&st.not_checked, style));
     out
 }
 

@@ -545,9 +545,18 @@ fn canary(
     if p != to {
         steps.push(partition_step(ctx, sts, p, to));
     }
-    let canaries: Vec<String> = (to..i64::from(total))
-        .map(|i| format!("{name}-{}", start + i))
-        .collect();
+    // Named one by one up to a few: `--replicas` may be close to 2^31 on a set that large.
+    let canaries: Vec<String> = if replicas <= 10 {
+        (to..i64::from(total))
+            .map(|i| format!("{name}-{}", start + i))
+            .collect()
+    } else {
+        vec![format!(
+            "the {replicas} members {name}-{} to {name}-{}",
+            start + to,
+            start + i64::from(total) - 1
+        )]
+    };
     let mut notes = Vec::new();
     let title;
     match image {

@@ -17,7 +17,7 @@
 //! - `progressing`: anything else: the controller is replacing, creating or waiting for a
 //!   pod that is still starting.
 
-use crate::analysis::{self, Ctx, index::Index};
+use crate::analysis::{self, Ctx, NotChecked, index::Index};
 use crate::checks::rollout_view as rv;
 use crate::finding::{Category, Finding};
 use crate::k8s;
@@ -129,6 +129,10 @@ pub struct RolloutStatus {
     pub observed_generation: Option<i64>,
     /// Sources that could not be read: findings that need them are missing.
     pub skipped: Vec<Skipped>,
+    /// The incident checks that could not run for want of a skipped source: `findings`
+    /// says nothing about them (present when not empty).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_checked: Vec<NotChecked>,
 }
 
 impl RolloutStatus {
@@ -179,6 +183,16 @@ pub fn status(
         .ok_or(NoStatus::NotFound)?;
     let mut report = analysis::analyze(snap, now, kubectl);
     report.retain(Some((ns, name)), &[]);
+    let not_checked: Vec<NotChecked> = report
+        .not_checked
+        .iter()
+        .filter(|n| {
+            !n.opt_in_only()
+                && crate::runbooks::get(&n.runbook)
+                    .is_some_and(|r| r.category == Category::Incident)
+        })
+        .cloned()
+        .collect();
     let findings: Vec<Finding> = report
         .findings
         .into_iter()
@@ -228,6 +242,7 @@ pub fn status(
         generation: sts.metadata.generation,
         observed_generation: sts.status.as_ref().and_then(|s| s.observed_generation),
         skipped: snap.skipped.clone(),
+        not_checked,
     })
 }
 

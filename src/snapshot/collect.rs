@@ -54,6 +54,11 @@ impl ListError {
             kube::Error::SerdeError(e) => {
                 ListError::Decode(format!("the body is not a Kubernetes list ({e})"))
             }
+            // A credential plugin re-run when its token expired: its own words, not kube-rs's
+            // (which quote the plugin's environment and stdout).
+            kube::Error::Auth(e) => {
+                ListError::Transport(crate::cluster::auth_failure(&e, None, "the cluster"))
+            }
             other => {
                 // Walk to the innermost cause: "connection refused" beats "client error (Connect)".
                 let mut msg = other.to_string();

@@ -75,6 +75,8 @@ struct Loader {
     seen: HashMap<(Source, Option<String>, String), usize>,
     duplicates: usize,
     ignored: BTreeMap<String, usize>,
+    /// How deep `load_raw` is in Lists and arrays.
+    nesting: usize,
 }
 
 impl Loader {
@@ -113,7 +115,23 @@ impl Loader {
         Ok(())
     }
 
+    /// [`Self::load_raw_at`] with nesting bounded: Lists in Lists and arrays in arrays are
+    /// followed a few levels deep, never as deep as a hostile file goes (the recursion
+    /// would overflow the stack).
     fn load_raw(&mut self, raw: &RawValue, position: &str, top: bool) -> Result<()> {
+        const MAX_NESTING: usize = 16;
+        if self.nesting >= MAX_NESTING {
+            bail!(
+                "{position}: Lists or arrays nested more than {MAX_NESTING} deep: not a Kubernetes dump"
+            );
+        }
+        self.nesting += 1;
+        let r = self.load_raw_at(raw, position, top);
+        self.nesting -= 1;
+        r
+    }
+
+    fn load_raw_at(&mut self, raw: &RawValue, position: &str, top: bool) -> Result<()> {
         let text = raw.get();
         if text == "null" {
             return Ok(());

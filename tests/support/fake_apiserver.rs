@@ -5,7 +5,8 @@
 //! `tests/fixtures/apiserver-v1.36/` for every kind the collector lists, cluster-wide and per
 //! namespace, and paginates them itself with `limit` and `continue` the way the real server
 //! does. Per test it can refuse a kind (403), expire a continue token once (410), slow every
-//! answer down, or stop looking like Kubernetes at all (HTML). Every request is recorded so
+//! answer down, fail one chosen real change (a 500, or no answer past the client's
+//! timeout: [`Options::fault`]), or stop looking like Kubernetes at all (HTML). Every request is recorded so
 //! tests can assert what the client asked for, not only what it concluded.
 //!
 //! Anything that is not a list of a known kind gets the 404 Status a real server sends for an
@@ -283,6 +284,28 @@ pub struct Options {
     namespaces: Option<Vec<String>>,
     /// Claims, pods and a StatefulSet served for `pvc-expand --apply` (see `expansion`).
     expansion: Option<Arc<Expansion>>,
+    /// Requests that go wrong on purpose (see [`Options::fault`]).
+    faults: Vec<Fault>,
+}
+
+/// What a faulty request gets (see [`Options::fault`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultAnswer {
+    /// A failure Status with this code, shaped like the real ones (500: etcd timed out).
+    Status(u16),
+    /// Nothing for this long, then the usual answer: longer than the client's
+    /// `--request-timeout`, the client gives up not knowing whether the change happened.
+    Delay(Duration),
+}
+
+/// The `nth` (1 = first) request that is not a dry run, with `method` and a path ending in
+/// `path_suffix`, gets `answer` instead of (or, for a delay, before) the usual one.
+#[derive(Debug, Clone)]
+struct Fault {
+    method: String,
+    path_suffix: String,
+    nth: usize,
+    answer: FaultAnswer,
 }
 
 impl Options {
@@ -378,6 +401,27 @@ impl Options {
     /// `1` makes the dry-run PATCH after the GET conflict, `2` the real PATCH after it.
     pub fn statefulset_changes_after(mut self, n: usize) -> Self {
         self.statefulset_changes_after = Some(n);
+        self
+    }
+
+    /// Make the `nth` (1 = first) request with `method` (GET, PATCH, DELETE, POST) whose path
+    /// ends with `path_suffix` and that is not a dry run (`dryRun=All` in the query or
+    /// `"dryRun":["All"]` in the body) fail with `answer`: the server failing half-way
+    /// through a mutation. Dry runs are not counted, so `nth` counts the real changes.
+    pub fn fault(
+        mut self,
+        method: &str,
+        path_suffix: &str,
+        nth: usize,
+        answer: FaultAnswer,
+    ) -> Self {
+        assert!(nth > 0, "the first request is 1");
+        self.faults.push(Fault {
+            method: method.to_string(),
+            path_suffix: path_suffix.to_string(),
+            nth,
+            answer,
+        });
         self
     }
 
@@ -588,6 +632,8 @@ struct Shared {
     /// Requests answered per single StatefulSet (namespace, name), for
     /// [`Options::statefulset_changes_after`].
     statefulset_touches: Mutex<BTreeMap<(String, String), usize>>,
+    /// Per fault, how many matching requests have arrived.
+    fault_counts: Mutex<Vec<usize>>,
 }
 
 impl Shared {
@@ -604,6 +650,7 @@ impl Shared {
                 (k.resource, (list, items))
             })
             .collect();
+        let faults = options.faults.len();
         Shared {
             options,
             lists,
@@ -619,6 +666,7 @@ impl Shared {
                 "DELETE_api_v1_namespaces_shop_persistentvolumeclaims_data-orders-db-0_dryRunAll_wrong_uid.json",
             ),
             statefulset_touches: Mutex::new(BTreeMap::new()),
+            fault_counts: Mutex::new(vec![0; faults]),
         }
     }
 
@@ -980,6 +1028,64 @@ fn object_route(path: &str) -> Option<(&'static Kind, Option<&str>, &str)> {
                 _ => None,
             }
         })
+}
+
+impl Shared {
+    /// The fault this request triggers, if any (see [`Options::fault`]).
+    fn fault(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&str>,
+    ) -> Option<FaultAnswer> {
+        if self.options.faults.is_empty() {
+            return None;
+        }
+        let dry_run = query_value(query, "dryRun") == Some("All")
+            || body.is_some_and(|b| b.replace(' ', "").contains("\"dryRun\":[\"All\"]"));
+        if dry_run {
+            return None;
+        }
+        let mut counts = self.fault_counts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut hit = None;
+        for (i, f) in self.options.faults.iter().enumerate() {
+            if f.method == method.as_str() && path.ends_with(&f.path_suffix) {
+                counts[i] += 1;
+                if counts[i] == f.nth && hit.is_none() {
+                    hit = Some(f.answer);
+                }
+            }
+        }
+        hit
+    }
+}
+
+/// A server-side failure in the shape of a real Status.
+fn fault_status(code: u16) -> Answer {
+    let (reason, message) = match code {
+        500 => (
+            "InternalError",
+            "Internal error occurred: etcdserver: request timed out",
+        ),
+        409 => (
+            "Conflict",
+            "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again",
+        ),
+        503 => (
+            "ServiceUnavailable",
+            "the server is currently unable to handle the request",
+        ),
+        504 => (
+            "Timeout",
+            "the server was unable to return a response in the time allotted",
+        ),
+        _ => (
+            "InternalError",
+            "the fake API server was told to fail this request",
+        ),
+    };
+    Answer::status(code, reason, message, None)
 }
 
 /// The namespace and pod an eviction path names:
@@ -1610,12 +1716,21 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     if !shared.options.delay.is_zero() {
         tokio::time::sleep(shared.options.delay).await;
     }
-    let expansion = shared
-        .options
-        .expansion
-        .as_ref()
-        .and_then(|x| x.answer(&method, &path, &query, body.as_deref()));
-    let answer = if let Some(a) = expansion {
+    let fault = shared.fault(&method, &path, &query, body.as_deref());
+    if let Some(FaultAnswer::Delay(d)) = fault {
+        tokio::time::sleep(d).await;
+    }
+    let expansion = match fault {
+        Some(FaultAnswer::Status(_)) => None,
+        _ => shared
+            .options
+            .expansion
+            .as_ref()
+            .and_then(|x| x.answer(&method, &path, &query, body.as_deref())),
+    };
+    let answer = if let Some(FaultAnswer::Status(code)) = fault {
+        fault_status(code)
+    } else if let Some(a) = expansion {
         a
     } else if let Some(a) = shared.rollout_answer(
         &method,

@@ -309,9 +309,20 @@ fn patch_failed(e: act::patch::Failed, dry_run: bool) -> Result<Ended> {
             "conflict",
             format!("{when} was not applied: {e}"),
         )),
+        // No answer: the real change may have landed. Said as such, never retried.
+        other @ (Failed::Timeout(_) | Failed::Transport(_)) if !dry_run => {
+            Err(Failure::usage(format!(
+                "{when} got no answer ({other}); it may or may not have been applied: check with kubectl sts rollout status before running again; nothing was retried"
+            ))
+            .into())
+        }
         other => Err(Failure::usage(format!(
             "{when} was refused{}: {other}",
-            if dry_run { "; nothing was changed" } else { "" }
+            if dry_run {
+                "; nothing was changed"
+            } else {
+                "; nothing was retried"
+            }
         ))
         .into()),
     }
@@ -340,6 +351,14 @@ fn eviction_failed(pod: &str, f: act::evict::Failed, dry_run: bool) -> Result<En
                 f.message
             ),
         ));
+    }
+    if f.code == 0 && !dry_run {
+        // No answer: the pod may be on its way out. Said as such, never retried.
+        return Err(Failure::usage(format!(
+            "{when} of {pod} got no answer ({}); it may or may not have been evicted: check with kubectl get pod {pod} before running again; nothing was retried",
+            f.message
+        ))
+        .into());
     }
     let what = if f.code == 0 {
         f.message
@@ -462,7 +481,13 @@ async fn after_undo(
             if let Err(f) =
                 act::evict::evict(client, ns, &t.name, dry_run, Some(&pre), input.timeout).await
             {
-                let ended = eviction_failed(&t.name, f, dry_run)?;
+                // The undo itself landed: whatever went wrong now, that is said first.
+                let ended = eviction_failed(&t.name, f, dry_run).map_err(|e| {
+                    Failure::usage(format!(
+                        "the undo was applied (the template is {target} again), then {}; the remaining pods were not touched",
+                        crate::error::one_line(&e)
+                    ))
+                })?;
                 return Ok(Ended {
                     message: ended.message.map(|m| {
                         format!(
