@@ -4,10 +4,7 @@ use super::input::{self, Input};
 use super::interactive;
 use crate::analysis::{Report, analyze};
 use crate::cli::{DiagnoseArgs, GlobalArgs, Output};
-use crate::error::Failure;
-use crate::k8s;
 use crate::render::{self, Style};
-use crate::snapshot::Source;
 use crate::snapshot::extras;
 use anyhow::Result;
 use serde::Serialize;
@@ -35,7 +32,7 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
         name = interactive::pick_statefulset(&input.snap, &ns)?;
     }
     let target = match &name {
-        Some(name) => Some(resolve(&input, name)?),
+        Some(name) => Some(input::resolve_statefulset(&input, name, None)?),
         None => None,
     };
     read_opt_in(&mut input, args, target.as_ref()).await;
@@ -111,56 +108,5 @@ pub fn exit_code(report: &Report, threshold: Option<crate::finding::Severity>) -
     match (threshold, report.worst()) {
         (Some(t), Some(w)) if w >= t => 1,
         _ => 0,
-    }
-}
-
-/// Finds the named StatefulSet in scope: exactly one, or a clear error (exit 2).
-fn resolve(input: &Input, name: &str) -> Result<(String, String)> {
-    if let Some(s) = input.snap.is_skipped(Source::StatefulSets) {
-        return Err(Failure::usage(format!(
-            "cannot look up statefulset {name}: statefulsets were not read ({})",
-            s.reason
-        ))
-        .into());
-    }
-    let in_scope = |ns: &str| input.namespace.as_deref().is_none_or(|want| want == ns);
-    let found: Vec<&str> = input
-        .snap
-        .statefulsets
-        .iter()
-        .filter(|s| k8s::name(&s.metadata) == name && in_scope(k8s::namespace(&s.metadata)))
-        .map(|s| k8s::namespace(&s.metadata))
-        .collect();
-    match found.as_slice() {
-        [ns] => Ok((ns.to_string(), name.to_string())),
-        [] => {
-            let names: Vec<&str> = input
-                .snap
-                .statefulsets
-                .iter()
-                .filter(|s| in_scope(k8s::namespace(&s.metadata)))
-                .map(|s| k8s::name(&s.metadata))
-                .collect();
-            let near = super::closest(name, names.iter().copied());
-            let where_ = match &input.namespace {
-                Some(ns) => format!(" in namespace {ns}"),
-                None => String::new(),
-            };
-            let hint = if near.is_empty() {
-                if names.is_empty() {
-                    " (there are none)".to_string()
-                } else {
-                    format!(" (there are: {})", names.join(", "))
-                }
-            } else {
-                format!("; did you mean {}?", near.join(", "))
-            };
-            Err(Failure::usage(format!("statefulset {name} not found{where_}{hint}")).into())
-        }
-        many => Err(Failure::usage(format!(
-            "statefulset {name} exists in several namespaces ({}); pass -n",
-            many.join(", ")
-        ))
-        .into()),
     }
 }

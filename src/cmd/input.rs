@@ -182,3 +182,60 @@ pub fn print_notes(snap: &Snapshot) {
         eprintln!("note: {n}");
     }
 }
+
+/// Finds the named StatefulSet in scope: its namespace and name, or the one-line error
+/// people get (exit 2) — not readable, not found (with the closest names, and `not_found`
+/// appended when the caller has more to say), or in several namespaces.
+pub fn resolve_statefulset(
+    input: &Input,
+    name: &str,
+    not_found: Option<String>,
+) -> Result<(String, String)> {
+    use crate::k8s;
+    use crate::snapshot::Source;
+    if let Some(s) = input.snap.is_skipped(Source::StatefulSets) {
+        return Err(Failure::usage(format!(
+            "cannot look up statefulset {name}: statefulsets were not read ({})",
+            s.reason
+        ))
+        .into());
+    }
+    let in_scope = |ns: &str| input.namespace.as_deref().is_none_or(|want| want == ns);
+    let scoped: Vec<_> = input
+        .snap
+        .statefulsets
+        .iter()
+        .filter(|s| in_scope(k8s::namespace(&s.metadata)))
+        .collect();
+    let found: Vec<&str> = scoped
+        .iter()
+        .filter(|s| k8s::name(&s.metadata) == name)
+        .map(|s| k8s::namespace(&s.metadata))
+        .collect();
+    match found.as_slice() {
+        [ns] => Ok((ns.to_string(), name.to_string())),
+        [] => {
+            let names: Vec<&str> = scoped.iter().map(|s| k8s::name(&s.metadata)).collect();
+            let near = super::closest(name, names.iter().copied());
+            let where_ = input
+                .namespace
+                .as_deref()
+                .map(|ns| format!(" in namespace {ns}"))
+                .unwrap_or_default();
+            let hint = if !near.is_empty() {
+                format!("; did you mean {}?", near.join(", "))
+            } else if names.is_empty() {
+                " (there are none)".to_string()
+            } else {
+                format!(" (there are: {})", names.join(", "))
+            };
+            let more = not_found.map(|m| format!("; {m}")).unwrap_or_default();
+            Err(Failure::usage(format!("statefulset {name} not found{where_}{hint}{more}")).into())
+        }
+        many => Err(Failure::usage(format!(
+            "statefulset {name} exists in several namespaces ({}); pass -n",
+            many.join(", ")
+        ))
+        .into()),
+    }
+}

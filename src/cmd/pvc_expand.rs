@@ -11,9 +11,8 @@ use crate::cli::{FailOn, GlobalArgs, Output, PvcExpandArgs};
 use crate::error::Failure;
 use crate::expand::{self, ExpandPlan, Quotas, Target, apply};
 use crate::finding::shell_join;
-use crate::k8s;
 use crate::render::{self, Style};
-use crate::snapshot::{Source, collect::list_all, extras};
+use crate::snapshot::{collect::list_all, extras};
 use anyhow::Result;
 use k8s_openapi::api::core::v1::ResourceQuota;
 use kube::Api;
@@ -71,7 +70,20 @@ pub async fn run(g: &GlobalArgs, args: &PvcExpandArgs) -> Result<i32> {
     let mut input = input::load(g).await?;
     forget_quota_note(&mut input);
     input::print_notes(&input.snap);
-    let ns = resolve(&input, &args.statefulset, &args.backup_dir)?;
+    // A run that stopped between the delete and the re-create leaves the StatefulSet gone:
+    // name its backups.
+    let backups = backups_of(
+        &args.backup_dir,
+        input.namespace.as_deref(),
+        &args.statefulset,
+    );
+    let hint = (!backups.is_empty()).then(|| {
+        format!(
+            "an earlier pvc-expand --apply saved it in {}: if it stopped after deleting the StatefulSet, re-create it from the newest of these with kubectl create -f",
+            backups.join(", ")
+        )
+    });
+    let (ns, _) = input::resolve_statefulset(&input, &args.statefulset, hint)?;
     let quotas = read_quotas(&input, g, &ns).await;
     if matches!(target, Target::ToUsage(_)) {
         read_volume_stats(&mut input, &ns, &args.statefulset).await;
@@ -230,61 +242,6 @@ fn resume_command(input: &Input, plan: &ExpandPlan, args: &PvcExpandArgs) -> Str
             .kubectl
             .sts_argv(Some(&plan.statefulset.namespace), &words),
     )
-}
-
-/// The namespace of the named StatefulSet in scope: exactly one, or a clear error (exit 2).
-/// When it is missing and an earlier `--apply` left backups, they are named: a run that
-/// stopped between the delete and the re-create leaves the StatefulSet gone.
-fn resolve(input: &Input, name: &str, backup_dir: &Path) -> Result<String> {
-    if let Some(s) = input.snap.is_skipped(Source::StatefulSets) {
-        return Err(Failure::usage(format!(
-            "cannot look up statefulset {name}: statefulsets were not read ({})",
-            s.reason
-        ))
-        .into());
-    }
-    let in_scope = |ns: &str| input.namespace.as_deref().is_none_or(|want| want == ns);
-    let found: Vec<&str> = input
-        .snap
-        .statefulsets
-        .iter()
-        .filter(|s| k8s::name(&s.metadata) == name && in_scope(k8s::namespace(&s.metadata)))
-        .map(|s| k8s::namespace(&s.metadata))
-        .collect();
-    match found.as_slice() {
-        [ns] => Ok(ns.to_string()),
-        [] => {
-            let names: Vec<&str> = input
-                .snap
-                .statefulsets
-                .iter()
-                .filter(|s| in_scope(k8s::namespace(&s.metadata)))
-                .map(|s| k8s::name(&s.metadata))
-                .collect();
-            let near = super::closest(name, names.iter().copied());
-            let where_ = match &input.namespace {
-                Some(ns) => format!(" in namespace {ns}"),
-                None => String::new(),
-            };
-            let mut msg = format!("statefulset {name} not found{where_}");
-            if !near.is_empty() {
-                msg.push_str(&format!("; did you mean {}?", near.join(", ")));
-            }
-            let backups = backups_of(backup_dir, input.namespace.as_deref(), name);
-            if !backups.is_empty() {
-                msg.push_str(&format!(
-                    "; an earlier pvc-expand --apply saved it in {}: if it stopped after deleting the StatefulSet, re-create it from the newest of these with kubectl create -f",
-                    backups.join(", ")
-                ));
-            }
-            Err(Failure::usage(msg).into())
-        }
-        many => Err(Failure::usage(format!(
-            "statefulset {name} exists in several namespaces ({}); pass -n",
-            many.join(", ")
-        ))
-        .into()),
-    }
 }
 
 /// Files `<ns>-<name>-*.yaml` in the backup directory, newest name last.

@@ -4,7 +4,6 @@
 
 use super::input::{self, Input};
 use super::live::{Live, POLL, Progress, get_opt, reread, wait_replaced};
-use super::resolve;
 use crate::act::{self, Consent};
 use crate::cli::{GlobalArgs, Output, RolloutActArgs};
 use crate::error::Failure;
@@ -40,7 +39,7 @@ pub(super) async fn act_on(
     let consent = act::decide(terminal, a.yes, &format!("rollout {}", action.verb()))?;
     let input = input::load(g).await?;
     input::print_notes(&input.snap);
-    let (ns, name) = resolve(&input, &a.statefulset)?;
+    let (ns, name) = crate::cmd::input::resolve_statefulset(&input, &a.statefulset, None)?;
     perform(g, &input, &ns, &name, action, consent, limit).await
 }
 

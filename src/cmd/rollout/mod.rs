@@ -19,14 +19,12 @@ use super::input::{self, Input};
 use crate::act::{self as act_mod, Consent};
 use crate::cli::{FailOn, GlobalArgs, Output, RolloutAction, RolloutArgs, RolloutStatusArgs};
 use crate::error::Failure;
-use crate::k8s;
 use crate::render::{self, Style};
 use crate::rollout::status::NoStatus;
 use crate::rollout::{self, Action, RolloutStatus, State};
-use crate::snapshot::{Snapshot, Source};
+use crate::snapshot::Snapshot;
 use anyhow::Result;
 use jiff::Timestamp;
-use k8s_openapi::api::apps::v1::StatefulSet;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -119,7 +117,7 @@ async fn status(g: &GlobalArgs, a: &RolloutStatusArgs, menu: bool) -> Result<i32
     }
     let input = input::load(g).await?;
     input::print_notes(&input.snap);
-    let (ns, name) = resolve(&input, wanted)?;
+    let (ns, name) = crate::cmd::input::resolve_statefulset(&input, wanted, None)?;
     let st = compute(&input.snap, &ns, &name, input.now, &input)?;
     let style = Style::detect(g.no_color);
     if a.watch {
@@ -195,54 +193,6 @@ fn prompt_error(e: dialoguer::Error) -> anyhow::Error {
         Failure::interrupted().into()
     } else {
         anyhow::Error::new(e).context("reading the choice")
-    }
-}
-
-/// Finds the named StatefulSet in scope: exactly one, or a clear error (exit 2).
-pub(super) fn resolve(input: &Input, name: &str) -> Result<(String, String)> {
-    if let Some(s) = input.snap.is_skipped(Source::StatefulSets) {
-        return Err(Failure::usage(format!(
-            "cannot look up statefulset {name}: statefulsets were not read ({})",
-            s.reason
-        ))
-        .into());
-    }
-    let in_scope = |ns: &str| input.namespace.as_deref().is_none_or(|want| want == ns);
-    let scoped: Vec<&StatefulSet> = input
-        .snap
-        .statefulsets
-        .iter()
-        .filter(|s| in_scope(k8s::namespace(&s.metadata)))
-        .collect();
-    let found: Vec<&str> = scoped
-        .iter()
-        .filter(|s| k8s::name(&s.metadata) == name)
-        .map(|s| k8s::namespace(&s.metadata))
-        .collect();
-    match found.as_slice() {
-        [ns] => Ok((ns.to_string(), name.to_string())),
-        [] => {
-            let names: Vec<&str> = scoped.iter().map(|s| k8s::name(&s.metadata)).collect();
-            let near = super::closest(name, names.iter().copied());
-            let where_ = input
-                .namespace
-                .as_deref()
-                .map(|ns| format!(" in namespace {ns}"))
-                .unwrap_or_default();
-            let hint = if !near.is_empty() {
-                format!("; did you mean {}?", near.join(", "))
-            } else if names.is_empty() {
-                " (there are none)".to_string()
-            } else {
-                format!(" (there are: {})", names.join(", "))
-            };
-            Err(Failure::usage(format!("statefulset {name} not found{where_}{hint}")).into())
-        }
-        many => Err(Failure::usage(format!(
-            "statefulset {name} exists in several namespaces ({}); pass -n",
-            many.join(", ")
-        ))
-        .into()),
     }
 }
 
