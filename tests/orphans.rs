@@ -5,66 +5,20 @@
 //! alone, and nothing deleted without consent.
 
 mod support;
+use support::harness::bare as sts;
+use support::harness::run;
 
 use assert_cmd::Command;
 use serde_json::{Value, json};
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 use support::fake_apiserver::{
     FakeApiServer, Options, RecordedRequest, fixture, fixture_items, kubeconfig_for,
 };
 use tempfile::TempDir;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 const LEFTOVERS: &str = "tests/fixtures/orphans/leftovers.yaml";
-
-/// The binary with an environment that reaches no real cluster and colours nothing.
-fn sts() -> Command {
-    let mut c = Command::cargo_bin("kubectl-sts").unwrap();
-    c.env_remove("KUBECONFIG")
-        .env("HOME", "/nonexistent")
-        .env("NO_COLOR", "1")
-        .current_dir(root())
-        .timeout(Duration::from_secs(60));
-    for var in [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let code = out
-        .status
-        .code()
-        .unwrap_or_else(|| panic!("kubectl-sts was killed (timeout?); stderr:\n{stderr}"));
-    Run {
-        code,
-        stdout,
-        stderr,
-    }
-}
 
 // ---------------------------------------------------------------- listing from a file
 

@@ -8,6 +8,14 @@
 //! restore, and a second run that skips what the first finished.
 
 mod support;
+use support::harness::{Run, run};
+
+/// The sealed binary of `support::harness`, with more time: `--apply` waits for claims.
+fn sts() -> Command {
+    let mut c = support::harness::bare();
+    c.timeout(Duration::from_secs(120));
+    c
+}
 
 use assert_cmd::Command;
 use serde_json::{Value, json};
@@ -22,56 +30,8 @@ use tempfile::TempDir;
 
 const NOW: &str = "2026-11-22T03:00:00Z";
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn expand_fixture(name: &str) -> String {
     format!("tests/fixtures/expand/{name}")
-}
-
-/// The binary with an environment that reaches no real cluster and colours nothing.
-fn sts() -> Command {
-    let mut c = Command::cargo_bin("kubectl-sts").unwrap();
-    c.env_remove("KUBECONFIG")
-        .env("HOME", "/nonexistent")
-        .env("NO_COLOR", "1")
-        .current_dir(root())
-        .timeout(Duration::from_secs(120));
-    for var in [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let code = out
-        .status
-        .code()
-        .unwrap_or_else(|| panic!("kubectl-sts was killed (timeout?); stderr:\n{stderr}"));
-    Run {
-        code,
-        stdout,
-        stderr,
-    }
 }
 
 // ---------------------------------------------------------------- plans from saved state
