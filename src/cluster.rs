@@ -70,6 +70,22 @@ pub fn load_kubeconfig(explicit: Option<&Path>) -> Result<Option<Kubeconfig>> {
     Ok(None)
 }
 
+/// The namespace of the kubeconfig context (`--context`, else current-context), for saved
+/// objects that name none, as `kubectl apply -f` would place them. Best effort: no
+/// kubeconfig, or one that cannot be read, just means none (reading files needs no cluster).
+pub fn context_namespace(explicit: Option<&Path>, context: Option<&str>) -> Option<String> {
+    let kc = load_kubeconfig(explicit).ok().flatten()?;
+    let name = context.or(kc.current_context.as_deref())?;
+    kc.contexts
+        .iter()
+        .find(|c| c.name == name)?
+        .context
+        .as_ref()?
+        .namespace
+        .clone()
+        .filter(|ns| !ns.is_empty())
+}
+
 pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
     let (mut config, context) = match load_kubeconfig(opts.kubeconfig.as_deref())? {
         Some(kc) => {

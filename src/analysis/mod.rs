@@ -4,7 +4,7 @@
 pub mod index;
 
 use crate::checks::{CHECKS, Check};
-use crate::finding::{Finding, ObjectRef, Severity};
+use crate::finding::{Category, Finding, ObjectRef, Severity};
 use crate::kubectl::Kubectl;
 use crate::runbooks;
 use crate::snapshot::{Skipped, Snapshot, Source};
@@ -119,6 +119,9 @@ pub struct Counts {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// Run on manifests: only configuration risks were judged (see [`Snapshot::manifests`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub manifests: bool,
     pub findings: Vec<Finding>,
     pub skipped: Vec<Skipped>,
     pub not_checked: Vec<NotChecked>,
@@ -207,6 +210,34 @@ fn link_member_findings(findings: &mut [Finding]) {
                 *line = format!("{pod}: {summary} (see {runbook})");
             }
         }
+    }
+}
+
+/// Whether the object a finding attaches to carries live state. Objects not in the snapshot
+/// (named only by reference) and kinds whose status says nothing count as observed.
+fn observed(idx: &Index, object: &ObjectRef) -> bool {
+    let ns = object.namespace.as_deref().unwrap_or("");
+    let name = object.name.as_str();
+    match object.kind.as_str() {
+        "StatefulSet" => idx
+            .statefulset
+            .get(&(ns, name))
+            .is_none_or(|o| o.status.is_some()),
+        "Pod" => idx.pod.get(&(ns, name)).is_none_or(|o| o.status.is_some()),
+        "PersistentVolumeClaim" => idx.pvc.get(&(ns, name)).is_none_or(|o| o.status.is_some()),
+        "PersistentVolume" => idx.pv.get(name).is_none_or(|o| o.status.is_some()),
+        "Node" => idx.node.get(name).is_none_or(|o| o.status.is_some()),
+        "PodDisruptionBudget" => idx
+            .pdbs_in(ns)
+            .iter()
+            .find(|p| p.metadata.name.as_deref() == Some(name))
+            .is_none_or(|o| o.status.is_some()),
+        "Deployment" => idx
+            .deployments_in(ns)
+            .iter()
+            .find(|d| d.metadata.name.as_deref() == Some(name))
+            .is_none_or(|o| o.status.is_some()),
+        _ => true,
     }
 }
 
@@ -314,7 +345,12 @@ pub fn analyze_with(
     };
     let mut not_checked = Vec::new();
     let mut runnable: Vec<&Check> = Vec::new();
-    for check in checks {
+    // Manifests hold no live state: incidents and waste cannot be judged, so their checks
+    // are out of scope (not "not checked": there is nothing they could have read).
+    let in_scope = |c: &&Check| {
+        !snap.manifests || runbooks::get(c.id).is_some_and(|r| r.category == Category::Risk)
+    };
+    for check in checks.iter().filter(in_scope) {
         let missing: Vec<Source> = check
             .needs
             .iter()
@@ -331,10 +367,14 @@ pub fn analyze_with(
         }
     }
     let mut findings = run_checks(&ctx, &runnable);
+    // An object that was never observed (a manifest mixed into live state) has no symptoms:
+    // whatever a check read from its absent status is not evidence of anything.
+    findings.retain(|f| f.category != Category::Incident || observed(&ctx.idx, &f.object));
     add_log_evidence(&ctx, &mut findings);
     link_member_findings(&mut findings);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut report = Report {
+        manifests: snap.manifests,
         findings,
         skipped: snap.skipped.clone(),
         not_checked,

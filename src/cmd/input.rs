@@ -46,7 +46,14 @@ pub async fn load(g: &GlobalArgs) -> Result<Input> {
         } else {
             g.namespace.clone()
         };
-        let snap = file::read_files(&g.from_file, namespace.as_deref())
+        // Objects that name no namespace (manifests) land where `kubectl apply` would put
+        // them, so every command printed for them has a real namespace.
+        let default_ns = g
+            .namespace
+            .clone()
+            .or_else(|| cluster::context_namespace(g.kubeconfig.as_deref(), g.context.as_deref()))
+            .unwrap_or_else(|| "default".to_string());
+        let snap = file::read_files_into(&g.from_file, namespace.as_deref(), &default_ns)
             .map_err(|e| Failure::usage(format!("{e:#}")))?;
         let now = now_flag.or(snap.captured_at).unwrap_or_else(Timestamp::now);
         let names: Vec<String> = g
@@ -54,6 +61,15 @@ pub async fn load(g: &GlobalArgs) -> Result<Input> {
             .iter()
             .map(|p| p.display().to_string())
             .collect();
+        let source = format!(
+            "{} {}",
+            if snap.manifests {
+                "manifests"
+            } else {
+                "snapshot"
+            },
+            names.join(", ")
+        );
         return Ok(Input {
             snap,
             kubectl: Kubectl {
@@ -62,7 +78,7 @@ pub async fn load(g: &GlobalArgs) -> Result<Input> {
             },
             now,
             namespace,
-            source: format!("snapshot {}", names.join(", ")),
+            source,
             client: None,
             timeout,
         });

@@ -4,6 +4,7 @@
 use super::{Style, wrap, wrap_hanging};
 use crate::analysis::Report;
 use crate::finding::{Category, Finding};
+use crate::snapshot::file::MANIFEST_SKIP_REASON;
 use comfy_table::{ContentArrangement, Table, presets};
 use std::fmt::Write;
 
@@ -23,6 +24,15 @@ pub fn table(report: &Report, header: &Header, style: &Style) -> String {
         report.statefulsets_checked
     );
     out.push_str(&style.dim(&wrap(&line, style.width, "")));
+    if report.manifests {
+        out.push_str(&wrap(
+            "manifests: configuration risks only (they hold no live state, so nothing here \
+             says whether a workload is up). Commands address the cluster as if they were applied; \
+             for a chart or kustomization, make the same change in its source.",
+            style.width,
+            "",
+        ));
+    }
     if report.findings.is_empty() {
         out.push('\n');
         if report.not_checked.iter().any(|n| !n.opt_in_only()) {
@@ -69,9 +79,22 @@ pub fn table(report: &Report, header: &Header, style: &Style) -> String {
             }
         }
     }
-    if !report.skipped.is_empty() {
+    let (cluster_state, skipped): (Vec<_>, Vec<_>) = report
+        .skipped
+        .iter()
+        .partition(|s| report.manifests && s.reason == MANIFEST_SKIP_REASON);
+    if !cluster_state.is_empty() {
+        let kinds: Vec<String> = cluster_state.iter().map(|s| s.source.to_string()).collect();
         out.push('\n');
-        for s in &report.skipped {
+        out.push_str(&wrap(
+            &format!("not in the manifests (cluster state): {}", kinds.join(", ")),
+            style.width,
+            "",
+        ));
+    }
+    if !skipped.is_empty() {
+        out.push('\n');
+        for s in skipped {
             out.push_str(&wrap(
                 &format!("skipped: {} ({})", s.source, s.reason),
                 style.width,

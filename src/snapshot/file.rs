@@ -1,7 +1,7 @@
 //! Snapshots from files: what people actually have (`kubectl get a,b,c -A -o yaml|json`,
 //! multi-document YAML, several files) and what `kubectl sts snapshot` writes.
 
-use super::{Scope, Skipped, Snapshot, Source};
+use super::{Scope, Skipped, Snapshot, Source, versions};
 use anyhow::{Context, Result, anyhow, bail};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -9,6 +9,9 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+
+/// Why a cluster-state kind is missing from a run on manifests.
+pub const MANIFEST_SKIP_REASON: &str = "cluster state, not in the manifests";
 
 /// The key `kubectl sts snapshot` adds beside `items` to say when and how it was taken.
 pub const HEADER_KEY: &str = "kubectlSts";
@@ -38,9 +41,23 @@ pub struct Header {
 }
 
 /// Reads and merges snapshot files. `namespace` keeps only that namespace's namespaced
-/// objects (the `-n` flag applied to saved state).
+/// objects (the `-n` flag applied to saved state); objects that name no namespace (manifests)
+/// are placed in it, else in `default`.
 pub fn read_files(paths: &[impl AsRef<Path>], namespace: Option<&str>) -> Result<Snapshot> {
-    let mut loader = Loader::default();
+    read_files_into(paths, namespace, namespace.unwrap_or("default"))
+}
+
+/// [`read_files`] with the namespace that objects naming none are placed in, as `kubectl
+/// apply` would: `-n`, else the kubeconfig context's namespace, else `default`.
+pub fn read_files_into(
+    paths: &[impl AsRef<Path>],
+    namespace: Option<&str>,
+    default_namespace: &str,
+) -> Result<Snapshot> {
+    let mut loader = Loader {
+        default_namespace: default_namespace.to_string(),
+        ..Loader::default()
+    };
     for path in paths {
         let path = path.as_ref();
         let text = if path == Path::new("-") {
@@ -61,7 +78,10 @@ pub fn read_files(paths: &[impl AsRef<Path>], namespace: Option<&str>) -> Result
 
 /// Parses one document stream (YAML or JSON) into a snapshot; used by tests and benches.
 pub fn read_str(text: &str, name: &str) -> Result<Snapshot> {
-    let mut loader = Loader::default();
+    let mut loader = Loader {
+        default_namespace: "default".to_string(),
+        ..Loader::default()
+    };
     loader
         .load_text(text, name)
         .with_context(|| name.to_string())?;
@@ -77,6 +97,14 @@ struct Loader {
     ignored: BTreeMap<String, usize>,
     /// How deep `load_raw` is in Lists and arrays.
     nesting: usize,
+    /// Where namespaced objects that name no namespace go.
+    default_namespace: String,
+    /// Objects showing live state (a non-empty `status`, or a kind only a cluster has), and
+    /// objects of status-bearing kinds without one: decides whether the input is manifests.
+    observed: usize,
+    unobserved: usize,
+    /// Documents in an API version Kubernetes no longer serves, each named once.
+    old_versions: Vec<String>,
 }
 
 impl Loader {
@@ -164,12 +192,16 @@ impl Loader {
         let meta = head.metadata.unwrap_or_default();
         let api_version = head.api_version.as_deref().unwrap_or("").to_string();
         let kind = kind.to_string();
+        let live = head.status.is_some_and(|s| {
+            let t = s.get().trim();
+            t != "null" && t.trim_start_matches('{').trim_end_matches('}').trim() != ""
+        });
         self.load_object(
             Doc::Raw(raw),
             &api_version,
             &kind,
-            meta.name,
-            meta.namespace,
+            (meta.name, meta.namespace),
+            live,
             position,
         )
     }
@@ -222,12 +254,15 @@ impl Loader {
             .and_then(|m| m.get("namespace"))
             .and_then(Value::as_str)
             .map(str::to_string);
+        let live = doc
+            .get("status")
+            .is_some_and(|s| s.as_object().is_some_and(|o| !o.is_empty()));
         self.load_object(
             Doc::Value(doc),
             &api_version,
             &kind,
-            name,
-            namespace,
+            (name, namespace),
+            live,
             position,
         )
     }
@@ -237,11 +272,11 @@ impl Loader {
         doc: Doc,
         api_version: &str,
         kind: &str,
-        name: Option<String>,
-        namespace: Option<String>,
+        (name, namespace): (Option<String>, Option<String>),
+        live: bool,
         position: &str,
     ) -> Result<()> {
-        let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
         let source = match (group, kind) {
             ("apps", "StatefulSet") => Source::StatefulSets,
             ("", "Pod") => Source::Pods,
@@ -256,40 +291,80 @@ impl Loader {
             ("storage.k8s.io", "StorageClass") => Source::StorageClasses,
             ("storage.k8s.io", "VolumeAttachment") => Source::VolumeAttachments,
             ("apps", "ControllerRevision") => Source::ControllerRevisions,
-            ("apps", "Deployment") => Source::Deployments,
+            ("apps" | "extensions", "Deployment") => Source::Deployments,
             _ => {
                 *self.ignored.entry(kind.to_string()).or_default() += 1;
                 return Ok(());
             }
+        };
+        let namespace = match namespace.filter(|ns| !ns.is_empty()) {
+            None if source.namespaced() => Some(self.default_namespace.clone()),
+            ns => ns,
         };
         let name = name.unwrap_or_default();
         let label = match &namespace {
             Some(ns) => format!("{kind} {ns}/{name}"),
             None => format!("{kind} {name}"),
         };
+        let doc = match versions::served(group, version, kind) {
+            versions::Served::Current => doc,
+            versions::Served::Removed { since } => {
+                self.old_versions.push(format!(
+                    "{position} ({label}) is {api_version}, which Kubernetes {since} no longer \
+                     serves: analysed as {}, but the API server will refuse it as written \
+                     (change its apiVersion)",
+                    versions::current(kind)
+                ));
+                Doc::Value(versions::upgrade(doc.into_value()?, group, version, kind))
+            }
+            versions::Served::Unknown => {
+                self.old_versions.push(format!(
+                    "{position} ({label}) is {api_version}, a version of {kind} this tool does \
+                     not know: skipped"
+                ));
+                return Ok(());
+            }
+        };
         let doc = if group == "events.k8s.io" {
             Doc::Value(events_v1_to_core(doc.into_value()?))
         } else {
             doc
         };
+        // Kinds only a running cluster produces are live state whatever their fields say;
+        // Services and StorageClasses say nothing either way (a manifest may carry the
+        // `status: {loadBalancer: {}}` that `kubectl create --dry-run -o yaml` prints).
+        match source {
+            Source::Events | Source::EndpointSlices | Source::ControllerRevisions => {
+                self.observed += 1
+            }
+            Source::Services | Source::StorageClasses => {}
+            _ if live => self.observed += 1,
+            _ => self.unobserved += 1,
+        }
+        let fill = Fill {
+            namespace: namespace.as_deref(),
+            live,
+        };
         let ctx = || format!("{position} ({label})");
         let s = &mut self.snap;
         let slot = match source {
-            Source::StatefulSets => push(&mut s.statefulsets, doc).with_context(ctx)?,
-            Source::Pods => push(&mut s.pods, doc).with_context(ctx)?,
-            Source::PersistentVolumeClaims => push(&mut s.pvcs, doc).with_context(ctx)?,
-            Source::PersistentVolumes => push(&mut s.pvs, doc).with_context(ctx)?,
-            Source::Nodes => push(&mut s.nodes, doc).with_context(ctx)?,
-            Source::PodDisruptionBudgets => push(&mut s.pdbs, doc).with_context(ctx)?,
-            Source::Services => push(&mut s.services, doc).with_context(ctx)?,
-            Source::EndpointSlices => push(&mut s.endpoint_slices, doc).with_context(ctx)?,
-            Source::Events => push(&mut s.events, doc).with_context(ctx)?,
-            Source::StorageClasses => push(&mut s.storage_classes, doc).with_context(ctx)?,
-            Source::VolumeAttachments => push(&mut s.volume_attachments, doc).with_context(ctx)?,
-            Source::ControllerRevisions => {
-                push(&mut s.controller_revisions, doc).with_context(ctx)?
+            Source::StatefulSets => push(&mut s.statefulsets, doc, fill).with_context(ctx)?,
+            Source::Pods => push(&mut s.pods, doc, fill).with_context(ctx)?,
+            Source::PersistentVolumeClaims => push(&mut s.pvcs, doc, fill).with_context(ctx)?,
+            Source::PersistentVolumes => push(&mut s.pvs, doc, fill).with_context(ctx)?,
+            Source::Nodes => push(&mut s.nodes, doc, fill).with_context(ctx)?,
+            Source::PodDisruptionBudgets => push(&mut s.pdbs, doc, fill).with_context(ctx)?,
+            Source::Services => push(&mut s.services, doc, fill).with_context(ctx)?,
+            Source::EndpointSlices => push(&mut s.endpoint_slices, doc, fill).with_context(ctx)?,
+            Source::Events => push(&mut s.events, doc, fill).with_context(ctx)?,
+            Source::StorageClasses => push(&mut s.storage_classes, doc, fill).with_context(ctx)?,
+            Source::VolumeAttachments => {
+                push(&mut s.volume_attachments, doc, fill).with_context(ctx)?
             }
-            Source::Deployments => push(&mut s.deployments, doc).with_context(ctx)?,
+            Source::ControllerRevisions => {
+                push(&mut s.controller_revisions, doc, fill).with_context(ctx)?
+            }
+            Source::Deployments => push(&mut s.deployments, doc, fill).with_context(ctx)?,
             Source::VolumeStats => return Ok(()),
         };
         // The same object in two files (or twice in one): the later copy wins, as if the
@@ -338,17 +413,25 @@ impl Loader {
         if self.headers.len() > 1 {
             snap.scope = Scope::all();
         }
+        // Manifests (`helm template`, `kustomize build`): nothing in them was ever observed.
+        // A `kubectl sts snapshot` file is live state by definition, whatever it holds.
+        snap.manifests = !have_header && self.observed == 0 && self.unobserved > 0;
         for source in Source::ALL {
             if snap.count(source) > 0
                 || recorded.contains(&source)
                 || snap.is_skipped(source).is_some()
+                || (snap.manifests && source.shipped_in_releases())
             {
                 continue;
             }
             // A kubectl dump leaves no trace of a kind it was not asked for; an empty kind
             // is indistinguishable from an unread one, so checks that need it say so.
+            // Manifests are a whole release, so a release kind they lack is one it does not
+            // ship (skipped above); what the cluster holds is simply not in them.
             let reason = if have_header {
                 "not in the snapshot file".to_string()
+            } else if snap.manifests {
+                MANIFEST_SKIP_REASON.to_string()
             } else {
                 format!(
                     "no {} objects in the input (not dumped, or none exist)",
@@ -361,6 +444,7 @@ impl Loader {
             filter_namespace(&mut snap, ns);
             snap.scope = Scope::namespace(ns);
         }
+        snap.notes.append(&mut self.old_versions);
         if self.duplicates > 0 {
             snap.notes.push(format!(
                 "{} object(s) appeared more than once in the input; the last copy was used",
@@ -418,6 +502,8 @@ struct Head<'a> {
     header: Option<&'a RawValue>,
     #[serde(default)]
     metadata: Option<MetaHead>,
+    #[serde(default, borrow)]
+    status: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize, Default)]
@@ -428,7 +514,16 @@ struct MetaHead {
     namespace: Option<String>,
 }
 
-fn push<T>(list: &mut Vec<T>, doc: Doc) -> Result<usize>
+/// What loading fills in on an object: the namespace `kubectl apply` would give it, and
+/// whether its `status` is live state (an empty one from a manifest is dropped, so checks see
+/// "never observed" rather than zeros).
+#[derive(Clone, Copy)]
+struct Fill<'a> {
+    namespace: Option<&'a str>,
+    live: bool,
+}
+
+fn push<T>(list: &mut Vec<T>, doc: Doc, fill: Fill) -> Result<usize>
 where
     T: serde::de::DeserializeOwned
         + 'static
@@ -439,18 +534,46 @@ where
         Doc::Raw(r) => serde_json::from_str(r.get()),
     }
     .map_err(|e| anyhow!("invalid object: {e}"))?;
+    if let Some(ns) = fill.namespace {
+        obj.metadata_mut().namespace = Some(ns.to_string());
+    }
     // `kubectl get -o yaml` dumps carry managedFields and the last-applied annotation,
     // often half of each object: drop them as the live collector does (StatefulSets keep
     // managedFields, which date spec changes).
     let keep = T::KIND == "StatefulSet";
     super::collect::slim(obj.metadata_mut(), keep);
-    if let Some(pod) =
-        (&mut obj as &mut dyn std::any::Any).downcast_mut::<k8s_openapi::api::core::v1::Pod>()
-    {
+    let any = &mut obj as &mut dyn std::any::Any;
+    if !fill.live {
+        clear_status(any);
+    }
+    if let Some(pod) = any.downcast_mut::<k8s_openapi::api::core::v1::Pod>() {
         super::slim_pod(pod);
     }
     list.push(obj);
     Ok(list.len() - 1)
+}
+
+/// Drops a `status` that holds no live state, for the kinds whose checks read one.
+fn clear_status(obj: &mut dyn std::any::Any) {
+    use k8s_openapi::api::{apps::v1 as apps, core::v1 as core, policy::v1 as policy};
+    macro_rules! clear {
+        ($($t:ty),*) => {
+            $(if let Some(o) = obj.downcast_mut::<$t>() {
+                o.status = None;
+                return;
+            })*
+        };
+    }
+    clear!(
+        apps::StatefulSet,
+        apps::Deployment,
+        core::Pod,
+        core::PersistentVolumeClaim,
+        core::PersistentVolume,
+        core::Node,
+        core::Service,
+        policy::PodDisruptionBudget
+    );
 }
 
 /// Moves the newest element of `source`'s list into slot `earlier`, so a duplicate keeps
@@ -645,6 +768,30 @@ apiVersion: v1
 kind: Pod
 metadata: {name: db-0, namespace: shop}
 spec: {containers: [{name: db, image: postgres:16}]}
+status: {phase: Running}
+"#;
+
+    /// What `helm template` prints: no status, no namespace, comments between documents.
+    const CHART: &str = r#"
+---
+# Source: db/templates/service.yaml
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec: {clusterIP: None, selector: {app: db}, ports: [{port: 5432}]}
+---
+# Source: db/templates/statefulset.yaml
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 3
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: postgres:16}]}
+status: {}
 "#;
 
     #[test]
@@ -657,6 +804,71 @@ spec: {containers: [{name: db, image: postgres:16}]}
         assert!(s.is_skipped(Source::Pods).is_none());
         assert!(s.notes.iter().any(|n| n.contains("Secret")));
         assert!(s.notes.iter().any(|n| n.contains("ConfigMap (1)")));
+    }
+
+    #[test]
+    fn manifests_are_a_release_not_a_partial_dump() {
+        let s = read_files_into_str(CHART, "shop");
+        assert!(s.manifests);
+        // An empty status is no observation.
+        assert!(s.statefulsets[0].status.is_none());
+        // Objects naming no namespace go where `kubectl apply -n shop` would put them.
+        assert_eq!(
+            s.statefulsets[0].metadata.namespace.as_deref(),
+            Some("shop")
+        );
+        assert_eq!(s.services[0].metadata.namespace.as_deref(), Some("shop"));
+        // A release kind the chart lacks is one it does not ship; cluster state is not in it.
+        assert!(s.is_skipped(Source::PodDisruptionBudgets).is_none());
+        assert_eq!(
+            s.is_skipped(Source::Nodes).unwrap().reason,
+            MANIFEST_SKIP_REASON
+        );
+        // One live object makes it live state, judged per object.
+        let s = read_files_into_str(DUMP, "shop");
+        assert!(!s.manifests);
+        assert!(s.is_skipped(Source::PodDisruptionBudgets).is_some());
+        assert!(s.pods[0].status.is_some());
+    }
+
+    #[test]
+    fn removed_api_versions_are_read_as_v1_and_named() {
+        let old = "apiVersion: apps/v1beta1\nkind: StatefulSet\nmetadata: {name: zk}\nspec:\n  serviceName: zk\n  replicas: 3\n  template:\n    metadata: {labels: {app: zk}}\n    spec: {containers: [{name: zk, image: zookeeper:3.9}]}\n---\napiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: zk}\nspec: {selector: {matchLabels: {app: zk}}, maxUnavailable: 1}\n---\napiVersion: apps/v9\nkind: StatefulSet\nmetadata: {name: future}\nspec: {}\n";
+        let s = read_str(old, "old.yaml").unwrap();
+        assert_eq!(s.statefulsets.len(), 1, "the unknown version is skipped");
+        assert_eq!(s.pdbs.len(), 1);
+        let sts = &s.statefulsets[0];
+        assert_eq!(
+            sts.spec
+                .as_ref()
+                .unwrap()
+                .selector
+                .match_labels
+                .as_ref()
+                .unwrap()["app"],
+            "zk"
+        );
+        let notes = s.notes.join("\n");
+        assert!(
+            notes.contains("document 1 (StatefulSet default/zk) is apps/v1beta1, which Kubernetes 1.16 no longer serves"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains("policy/v1beta1, which Kubernetes 1.25"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains("apps/v9") && notes.contains("skipped"),
+            "{notes}"
+        );
+    }
+
+    fn read_files_into_str(text: &str, ns: &str) -> Snapshot {
+        let dir = std::env::temp_dir().join(format!("sts-file-{}-{ns}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}.yaml", text.len()));
+        std::fs::write(&path, text).unwrap();
+        read_files_into(&[&path], None, ns).unwrap()
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod collect;
 pub mod extras;
 pub mod file;
+pub mod versions;
 
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, StatefulSet};
@@ -108,6 +109,21 @@ impl Source {
         }
     }
 
+    /// Kinds a release (a chart, a kustomization) ships itself. Run on manifests, a missing
+    /// one is missing from the release; the others (nodes, volumes, classes, events) are the
+    /// cluster's and simply not in the input.
+    pub fn shipped_in_releases(self) -> bool {
+        matches!(
+            self,
+            Source::StatefulSets
+                | Source::Pods
+                | Source::PersistentVolumeClaims
+                | Source::PodDisruptionBudgets
+                | Source::Services
+                | Source::Deployments
+        )
+    }
+
     pub fn namespaced(self) -> bool {
         !matches!(
             self,
@@ -199,6 +215,10 @@ pub struct Snapshot {
     pub container_logs: Option<Vec<ContainerLog>>,
     /// Per-object reads behind an opt-in flag that failed (one node's stats, one pod's log).
     pub partial: Vec<Partial>,
+    /// The input is manifests that were never applied (`helm template`, `kustomize build`):
+    /// no object carries live state, so only configuration risks can be judged, and a kind
+    /// the manifests do not ship is absent from the release, not unread.
+    pub manifests: bool,
 }
 
 /// Usage of one mounted PersistentVolumeClaim, as the kubelet reports it.
