@@ -258,9 +258,7 @@ fn removed_api_versions_are_named_and_the_rest_is_analysed() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains(
-            "(StatefulSet default/zk) is apps/v1beta1, which Kubernetes 1.16 no longer serves"
-        ),
+        stderr.contains("(StatefulSet zk) is apps/v1beta1, which Kubernetes 1.16 no longer serves"),
         "{stderr}"
     );
     assert_eq!(
@@ -277,4 +275,26 @@ fn removed_api_versions_are_named_and_the_rest_is_analysed() {
         .collect();
     // The budget read from policy/v1beta1 is judged: 3 of 3 must stay up.
     assert!(runbooks.contains(&"pdb-blocks-drain"), "{runbooks:?}");
+}
+
+#[test]
+fn commands_that_read_live_state_refuse_manifests() {
+    let web = manifest("k8s-docs-web.yaml");
+    let web = web.to_str().unwrap();
+    for args in [
+        vec!["orphans", "-A"],
+        vec!["drain-check", "node-1"],
+        vec!["rollout", "status", "web"],
+        vec!["pvc-expand", "web", "--size", "5Gi"],
+        vec!["snapshot"],
+    ] {
+        let out = sts().args(&args).args(["-f", web]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("needs live state") && stderr.contains("holds only manifests"),
+            "{args:?}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: nothing judged");
+    }
 }

@@ -42,7 +42,7 @@ pub async fn run(g: &GlobalArgs, args: &DrainCheckArgs) -> Result<i32> {
     if g.namespace.is_none() {
         g_all.all_namespaces = true;
     }
-    let input = input::load(&g_all).await?;
+    let input = input::load_live(&g_all, "drain-check").await?;
     input::print_notes(&input.snap);
     for source in [Source::Nodes, Source::Pods] {
         if let Some(s) = input.snap.is_skipped(source) {

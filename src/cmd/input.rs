@@ -137,6 +137,22 @@ pub async fn load(g: &GlobalArgs) -> Result<Input> {
     })
 }
 
+/// [`load`] for commands that only make sense on live state (what exists, what runs, what
+/// is bound): manifests hold none, so they are refused instead of judged as if nothing ran.
+pub async fn load_live(g: &GlobalArgs, command: &str) -> Result<Input> {
+    let input = load(g).await?;
+    if input.snap.manifests {
+        return Err(Failure::usage(format!(
+            "{command} needs live state, and {} holds only manifests (no object has a status); \
+             run it against the cluster, or on a `kubectl sts snapshot` file \
+             (`kubectl sts diagnose -f` judges manifests)",
+            input.source.trim_start_matches("manifests ")
+        ))
+        .into());
+    }
+    Ok(input)
+}
+
 /// `-n NS` on the live cluster, when every namespaced list that could be read came back
 /// empty: a mistyped namespace looks exactly like an empty one, and "no problems found"
 /// about it would be an all-clear for nothing. Only then (so the read path stays one list per

@@ -45,7 +45,7 @@ pub async fn run(g: &GlobalArgs, args: &OrphansArgs) -> Result<i32> {
     } else {
         None
     };
-    let input = input::load(g).await?;
+    let input = input::load_live(g, "orphans").await?;
     input::print_notes(&input.snap);
     let prices = Prices::new(args.price_per_gib, &args.prices);
     let report = orphans::find(&input.snap, input.now, &prices, &input.kubectl);

@@ -67,7 +67,7 @@ pub async fn run(g: &GlobalArgs, args: &PvcExpandArgs) -> Result<i32> {
         None
     };
 
-    let mut input = input::load(g).await?;
+    let mut input = input::load_live(g, "pvc-expand").await?;
     forget_quota_note(&mut input);
     input::print_notes(&input.snap);
     // A run that stopped between the delete and the re-create leaves the StatefulSet gone:

@@ -8,7 +8,7 @@ use crate::snapshot::file;
 use anyhow::Result;
 
 pub async fn run(g: &GlobalArgs) -> Result<i32> {
-    let input = input::load(g).await?;
+    let input = input::load_live(g, "snapshot").await?;
     input::print_notes(&input.snap);
     for s in &input.snap.skipped {
         eprintln!("skipped: {} ({})", s.source, s.reason);

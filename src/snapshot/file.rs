@@ -297,14 +297,16 @@ impl Loader {
                 return Ok(());
             }
         };
-        let namespace = match namespace.filter(|ns| !ns.is_empty()) {
-            None if source.namespaced() => Some(self.default_namespace.clone()),
-            ns => ns,
-        };
+        let namespace = namespace.filter(|ns| !ns.is_empty());
         let name = name.unwrap_or_default();
+        // Named as written, so the user finds it in the file.
         let label = match &namespace {
             Some(ns) => format!("{kind} {ns}/{name}"),
             None => format!("{kind} {name}"),
+        };
+        let namespace = match namespace {
+            None if source.namespaced() => Some(self.default_namespace.clone()),
+            ns => ns,
         };
         let doc = match versions::served(group, version, kind) {
             versions::Served::Current => doc,
@@ -850,7 +852,7 @@ status: {}
         );
         let notes = s.notes.join("\n");
         assert!(
-            notes.contains("document 1 (StatefulSet default/zk) is apps/v1beta1, which Kubernetes 1.16 no longer serves"),
+            notes.contains("document 1 (StatefulSet zk) is apps/v1beta1, which Kubernetes 1.16 no longer serves"),
             "{notes}"
         );
         assert!(

@@ -37,7 +37,7 @@ pub(super) async fn act_on(
     let limit = super::parse_limit(timeout)?;
     let terminal = act::consent::terminal(g.no_interactive);
     let consent = act::decide(terminal, a.yes, &format!("rollout {}", action.verb()))?;
-    let input = input::load(g).await?;
+    let input = input::load_live(g, "rollout").await?;
     input::print_notes(&input.snap);
     let (ns, name) = crate::cmd::input::resolve_statefulset(&input, &a.statefulset, None)?;
     perform(g, &input, &ns, &name, action, consent, limit).await

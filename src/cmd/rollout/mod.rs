@@ -115,7 +115,7 @@ async fn status(g: &GlobalArgs, a: &RolloutStatusArgs, menu: bool) -> Result<i32
         )
         .into());
     }
-    let input = input::load(g).await?;
+    let input = input::load_live(g, "rollout").await?;
     input::print_notes(&input.snap);
     let (ns, name) = crate::cmd::input::resolve_statefulset(&input, wanted, None)?;
     let st = compute(&input.snap, &ns, &name, input.now, &input)?;
