@@ -8,6 +8,7 @@ pub mod node;
 pub mod pdb;
 pub mod pod;
 pub mod quantity;
+pub mod service;
 pub mod time;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
