@@ -1,5 +1,6 @@
 //! Small, pure helpers over Kubernetes objects shared by the checks.
 
+pub mod datastore;
 pub mod eviction;
 pub mod labels;
 pub mod logs;
