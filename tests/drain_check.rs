@@ -95,6 +95,28 @@ fn a_zonal_volume_without_another_schedulable_node_in_its_zone_is_unsafe() {
 }
 
 #[test]
+fn a_budget_without_a_number_blocks_every_node_and_says_how_to_fix_it() {
+    // The same file pdb-blocks-drain fires on: the drain simulation must agree with it.
+    let f = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/runbooks/pdb-blocks-drain/fires-no-number.yaml");
+    let snap = read_files(&[f], None).unwrap();
+    let k = Kubectl::default();
+    for node in ["node-a", "node-b", "node-c"] {
+        let r = drain::simulate(&snap, &names(&[node]), snap.captured_at.unwrap(), &k);
+        assert_eq!(r.nodes[0].verdict, Verdict::Blocked, "{node}");
+        let f = &r.nodes[0].findings[0];
+        assert!(
+            f.evidence.iter().any(|e| e.contains("can never finish")),
+            "{f:#?}"
+        );
+        assert_eq!(
+            f.commands[0].command,
+            r#"kubectl -n shop patch pdb zk-pdb --type=merge -p '{"spec":{"maxUnavailable":1,"minAvailable":null}}'"#
+        );
+    }
+}
+
+#[test]
 fn a_healthy_node_is_safe() {
     let r = judge("healthy.yaml", &["node-a"], false);
     assert_eq!(r.nodes[0].verdict, Verdict::Safe);

@@ -71,7 +71,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
 /// A headless Service for the StatefulSet: ports from its containers, and
 /// `publishNotReadyAddresses: true` because quorum members must resolve each other before
 /// they are Ready (otherwise bootstrap can deadlock).
-fn headless_service(
+pub(crate) fn headless_service(
     sts: &k8s_openapi::api::apps::v1::StatefulSet,
     svc_name: &str,
     ns: &str,

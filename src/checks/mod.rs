@@ -26,6 +26,7 @@ mod pdb_missing;
 mod pdb_overlapping;
 mod pod_stuck_terminating;
 mod pod_unschedulable;
+mod probes_identical;
 mod pv_node_affinity_conflict;
 mod pvc_lost;
 mod pvc_pending;
@@ -45,6 +46,7 @@ mod service_not_headless;
 mod service_selector_mismatch;
 mod spread_missing;
 mod startup_probe_missing;
+mod statefulset_service_name_missing;
 mod storageclass_immediate_binding;
 mod storageclass_missing;
 mod storageclass_no_expansion;
@@ -92,6 +94,7 @@ pub static CHECKS: &[Check] = &[
     pdb_overlapping::CHECK,
     pod_stuck_terminating::CHECK,
     pod_unschedulable::CHECK,
+    probes_identical::CHECK,
     pv_node_affinity_conflict::CHECK,
     pvc_lost::CHECK,
     pvc_pending::CHECK,
@@ -110,6 +113,7 @@ pub static CHECKS: &[Check] = &[
     service_selector_mismatch::CHECK,
     spread_missing::CHECK,
     startup_probe_missing::CHECK,
+    statefulset_service_name_missing::CHECK,
     storageclass_immediate_binding::CHECK,
     storageclass_missing::CHECK,
     storageclass_no_expansion::CHECK,

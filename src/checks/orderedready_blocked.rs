@@ -177,6 +177,9 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, b: &Blocked) -> Finding {
             Some(_) => f.evidence.push(format!(
                 "governing Service {svc_name} publishes not-ready addresses, so peers can resolve {pod_name}: the problem is in the pod itself"
             )),
+            None if svc_name.is_empty() => f.evidence.push(
+                "spec.serviceName is empty (see statefulset-service-name-missing): no member has a DNS name".to_string(),
+            ),
             None => f.evidence.push(format!(
                 "governing Service {svc_name} does not exist (see headless-service-missing): no member has a DNS name"
             )),

@@ -211,7 +211,8 @@ mod tests {
             (5, json!({"minAvailable": 2}), true),
             (5, json!({"minAvailable": 3}), false),
             (7, json!({"minAvailable": 4}), false),
-            (3, json!({}), true),
+            // Neither field: the controller allows nothing (pdb-blocks-drain's case).
+            (3, json!({}), false),
             // Two replicas have no spare member: judged by pdb-blocks-drain/pdb-missing only.
             (2, json!({"maxUnavailable": 2}), false),
         ] {

@@ -1,6 +1,7 @@
 //! `pdb-blocks-drain`: a PodDisruptionBudget that can never allow a disruption, even with
 //! every member healthy (`minAvailable` ≥ replicas, `minAvailable: 100%`, `maxUnavailable`
-//! 0 or 0%). Every `kubectl drain`, node upgrade or autoscaler scale-down touching one of
+//! 0 or 0%, or neither field set, which the disruption controller reads as "0 pods
+//! expected" and answers with 0 allowed disruptions). Every `kubectl drain`, node upgrade or autoscaler scale-down touching one of
 //! the pods then hangs until someone deletes pods by hand, which is how members end up
 //! killed with no budget at all.
 
@@ -58,24 +59,22 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                     budget.rule
                 ),
             );
-            f.evidence.push(format!(
-                "even with all {} expected pods healthy, {} must stay healthy: 0 disruptions allowed, so node drains, upgrades and autoscaler scale-downs stall and people fall back to deleting pods, which no budget protects",
-                budget.expected, budget.desired_healthy
-            ));
+            f.evidence.push(blocked_evidence(&budget));
             f.evidence.extend(budget_evidence(pdb, &cov, &budget));
+            let relax = if budget.rule == k8s::pdb::Rule::Unset {
+                "Give the budget a number, maxUnavailable 1"
+            } else {
+                "Relax the budget to maxUnavailable 1 (clearing minAvailable, the API refuses both)"
+            };
             let desc = if n == 1 {
                 format!(
-                    "Relax the budget to maxUnavailable 1 (clearing minAvailable, the API refuses both). {name} has a single replica, so it is down while its node drains whatever the budget says: the budget only decides whether the drain can finish. For no downtime the set needs more members"
+                    "{relax}. {name} has a single replica, so it is down while its node drains whatever the budget says: the budget only decides whether the drain can finish. For no downtime the set needs more members"
                 )
             } else if n == 2 {
-                format!(
-                    "Relax the budget to maxUnavailable 1 (clearing minAvailable, the API refuses both): drains evict one of {name}'s 2 members at a time"
-                )
+                format!("{relax}: drains evict one of {name}'s 2 members at a time")
             } else {
                 let q = k8s::quorum(n);
-                format!(
-                    "Relax the budget to maxUnavailable 1 (clearing minAvailable, the API refuses both): drains evict one member at a time and quorum ({q} of {n}) holds"
-                )
+                format!("{relax}: drains evict one member at a time and quorum ({q} of {n}) holds")
             };
             f.commands
                 .push(Remedy::run(desc, patch_max_unavailable(ctx, pdb, 1)));
@@ -86,6 +85,23 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
             out.push(f);
         }
     }
+}
+
+/// Why no eviction is ever allowed, in the controller's own terms.
+fn blocked_evidence(budget: &k8s::pdb::Budget) -> String {
+    const AFTER: &str = "so node drains, upgrades and autoscaler scale-downs stall and people fall back to deleting pods, which no budget protects";
+    if budget.rule == k8s::pdb::Rule::Unset {
+        // pkg/controller/disruption: getExpectedPodCount leaves expectedCount at 0 when
+        // neither field is set, and updatePdbStatus then forces disruptionsAllowed to 0.
+        return format!(
+            "neither minAvailable nor maxUnavailable is set: the disruption controller then counts 0 expected pods and reports disruptionsAllowed 0 however many of the {} pods are healthy, {AFTER}",
+            budget.expected
+        );
+    }
+    format!(
+        "even with all {} expected pods healthy, {} must stay healthy: 0 disruptions allowed, {AFTER}",
+        budget.expected, budget.desired_healthy
+    )
 }
 
 #[cfg(test)]
@@ -113,6 +129,8 @@ mod tests {
             (1, json!({"minAvailable": 1})),
             // 1% of 1 rounds up to 1 healthy.
             (1, json!({"minAvailable": "1%"})),
+            // Neither field (the zookeeper docs example with its number dropped).
+            (3, json!({})),
         ] {
             let r = run_check(&snap(n, spec.clone()), super::CHECK);
             assert_eq!(r.len(), 1, "{spec} with {n}");
@@ -122,6 +140,36 @@ mod tests {
                 r#"kubectl -n shop patch pdb db --type=merge -p '{"spec":{"maxUnavailable":1,"minAvailable":null}}'"#
             );
         }
+    }
+
+    #[test]
+    fn an_empty_budget_says_why_and_gets_a_number() {
+        let r = run_check(&snap(3, json!({})), super::CHECK);
+        assert_eq!(r.len(), 1);
+        assert!(
+            r[0].summary
+                .contains("neither minAvailable nor maxUnavailable set"),
+            "{}",
+            r[0].summary
+        );
+        assert!(
+            r[0].evidence[0].contains("counts 0 expected pods"),
+            "{:?}",
+            r[0].evidence
+        );
+        assert!(
+            r[0].commands[0]
+                .description
+                .starts_with("Give the budget a number, maxUnavailable 1")
+        );
+        // The quorum check agrees: a budget that allows nothing cannot lose quorum.
+        assert!(
+            run_check(
+                &snap(3, json!({})),
+                crate::checks::pdb_allows_quorum_loss::CHECK
+            )
+            .is_empty()
+        );
     }
 
     #[test]

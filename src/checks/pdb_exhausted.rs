@@ -26,30 +26,11 @@ pub const CHECK: Check = Check {
     run,
 };
 
-/// An int-or-percent scaled to `n`, rounding up as the disruption controller does.
-fn scaled(v: &IntOrString, n: i32) -> Option<i64> {
-    match v {
-        IntOrString::Int(i) => Some(i64::from(*i)),
-        IntOrString::String(s) => {
-            let p: i64 = s.strip_suffix('%')?.trim().parse().ok()?;
-            Some(p.checked_mul(i64::from(n))?.checked_add(99)? / 100)
-        }
-    }
-}
-
 /// Whether the budget can never allow a disruption of a set of `n` pods, even with all of
-/// them healthy.
+/// them healthy: the shared rule of `k8s::pdb` (a budget with neither field set included).
+/// An invalid budget is not called "by construction": the API server would have refused it.
 pub(crate) fn never_allows(pdb: &PodDisruptionBudget, n: i32) -> bool {
-    let Some(spec) = pdb.spec.as_ref() else {
-        return false;
-    };
-    if let Some(mu) = &spec.max_unavailable {
-        return scaled(mu, n) == Some(0);
-    }
-    if let Some(ma) = &spec.min_available {
-        return scaled(ma, n).is_some_and(|m| m >= i64::from(n));
-    }
-    false
+    k8s::pdb::evaluate(pdb, n).is_ok_and(|b| b.allowed == 0)
 }
 
 fn budget_text(pdb: &PodDisruptionBudget) -> String {
@@ -229,6 +210,8 @@ mod tests {
         assert!(never_allows(&p(json!({"maxUnavailable": 0})), 3));
         assert!(never_allows(&p(json!({"maxUnavailable": "0%"})), 3));
         assert!(!never_allows(&p(json!({"maxUnavailable": "10%"})), 3));
+        // Neither field: the disruption controller expects 0 pods and allows nothing.
+        assert!(never_allows(&p(json!({"maxUnavailable": null})), 3));
         assert!(never_allows(
             &p(json!({"maxUnavailable": null, "minAvailable": 3})),
             3

@@ -1,5 +1,7 @@
-//! `readiness-probe-missing`: a container of the pod template has no readinessProbe, so the
-//! pod counts as Ready as soon as its processes start. A StatefulSet rollout waits for
+//! `readiness-probe-missing`: no container of the pod template has a readinessProbe, so the
+//! pod counts as Ready as soon as its processes start. One gated container (the server) is
+//! enough: a sidecar without a probe (wal-g, an exporter, xtrabackup, istio-proxy, a log
+//! shipper) is not a finding, since pod readiness already waits for the server. A StatefulSet rollout waits for
 //! each replaced member to be Ready before taking the next one down: without a probe it
 //! moves on while the member is still replaying its log or rejoining, and can take a
 //! second member down before the first is back (quorum loss during a routine rollout).
@@ -11,7 +13,9 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
-use k8s_openapi::api::core::v1::Container;
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Container, PodSpec, Service};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::{Value, json};
 
 pub const CHECK: Check = Check {
@@ -34,86 +38,132 @@ pub(crate) fn containers_patch(containers: Vec<Value>) -> String {
     json!({"spec": {"template": {"spec": {"containers": containers}}}}).to_string()
 }
 
+/// Whether `c` listens on one of the Service's ports (its `targetPort`, by number or name,
+/// else its `port`).
+fn serves(c: &Container, svc: &Service) -> bool {
+    let ports = svc
+        .spec
+        .as_ref()
+        .and_then(|s| s.ports.as_deref())
+        .unwrap_or_default();
+    c.ports.iter().flatten().any(|cp| {
+        ports.iter().any(|sp| match &sp.target_port {
+            Some(IntOrString::Int(n)) => *n == cp.container_port,
+            Some(IntOrString::String(name)) => cp.name.as_deref() == Some(name.as_str()),
+            None => sp.port == cp.container_port,
+        })
+    })
+}
+
+/// The container whose readiness the pod should be gated on: the one serving a port of the
+/// governing Service, else the first (sidecars are conventionally listed after it), and why.
+fn main_container<'a>(
+    ctx: &Ctx<'a>,
+    sts: &'a StatefulSet,
+    spec: &'a PodSpec,
+) -> Option<(&'a Container, String)> {
+    let ns = k8s::namespace(&sts.metadata);
+    let svc_name = sts
+        .spec
+        .as_ref()
+        .and_then(|s| s.service_name.as_deref())
+        .filter(|s| !s.is_empty());
+    if let Some(svc) = svc_name.and_then(|n| ctx.idx.service.get(&(ns, n)))
+        && let Some(c) = spec.containers.iter().find(|c| serves(c, svc))
+    {
+        let why = format!(
+            "it serves a port of the governing Service {}",
+            k8s::name(&svc.metadata)
+        );
+        return Some((c, why));
+    }
+    let c = spec.containers.first()?;
+    Some((c, "it is the pod's first container".to_string()))
+}
+
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {
         let Some(spec) = pod_spec(sts) else { continue };
-        let missing: Vec<&Container> = spec
-            .containers
-            .iter()
-            .filter(|c| c.readiness_probe.is_none())
-            .collect();
-        if missing.is_empty() {
+        // Readiness is per pod: one gated container (the server) holds the whole pod out of
+        // rollouts and endpoints until it is ready. A backup agent, exporter, mesh proxy or
+        // log shipper without a probe of its own is normal and gates nothing that matters.
+        if spec.containers.iter().any(|c| c.readiness_probe.is_some()) {
             continue;
         }
+        let Some((main, why)) = main_container(ctx, sts, spec) else {
+            continue;
+        };
         let ns = k8s::namespace(&sts.metadata);
         let name = k8s::name(&sts.metadata);
-        let names: Vec<&str> = missing.iter().map(|c| c.name.as_str()).collect();
         let mut f = ctx.finding(
             CHECK.id,
             ObjectRef::namespaced("StatefulSet", ns, name),
             Some(name),
             format!(
-                "{name}: container {} has no readinessProbe, so a rollout moves on to the next member before the restarted one has rejoined",
-                names.join(", ")
+                "{name}: no container has a readinessProbe (main container {}), so a rollout moves on to the next member before the restarted one has rejoined",
+                main.name
             ),
         );
         f.evidence.push(
-            "without a readiness probe a member is Ready as soon as its process starts: the rolling update (and the Service) treat a member that is still recovering as healthy".to_string()
+            "without a readiness probe a member is Ready as soon as its processes start: the rolling update (and the Service) treat a member that is still recovering as healthy".to_string()
         );
-        let mut patches = Vec::new();
-        for c in &missing {
-            match probe_port(c) {
-                Some(port) => {
-                    f.evidence.push(format!(
-                        "container {}: no readinessProbe; first port {port}",
-                        c.name
-                    ));
-                    patches.push(json!({
-                        "name": c.name,
-                        "readinessProbe": {"tcpSocket": {"port": port}, "periodSeconds": 10, "failureThreshold": 3},
-                    }));
-                }
-                None => f.evidence.push(format!(
-                    "container {}: no readinessProbe and no declared port",
-                    c.name
-                )),
-            }
-        }
-        if !patches.is_empty() {
-            let which: Vec<&str> = patches.iter().filter_map(|p| p["name"].as_str()).collect();
-            f.commands.push(Remedy::run(
-                format!(
-                    "Add a TCP readinessProbe on the declared port to {} (a start: prefer the application's own health check, e.g. an exec of its status command, which also proves the member rejoined its cluster). {}",
-                    which.join(", "),
-                    template_change_note(sts)
-                ),
-                ctx.kubectl.argv(
-                    Some(ns),
-                    &[
-                        "patch",
-                        "statefulset",
-                        name,
-                        "--type=strategic",
-                        "-p",
-                        &containers_patch(patches),
-                    ],
-                ),
-            ));
-        }
-        let no_port: Vec<&str> = missing
+        let others: Vec<&str> = spec
+            .containers
             .iter()
-            .filter(|c| probe_port(c).is_none())
+            .filter(|c| c.name != main.name)
             .map(|c| c.name.as_str())
             .collect();
-        if !no_port.is_empty() {
-            f.commands.push(Remedy::run(
-                format!(
-                    "Add a readinessProbe to {} under spec.template.spec.containers: it declares no port, so use the application's own health command (exec) or HTTP endpoint. {}",
-                    no_port.join(", "),
-                    template_change_note(sts)
-                ),
-                ctx.kubectl.argv(Some(ns), &["edit", "statefulset", name]),
-            ));
+        let rest = if others.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; the others ({}) need none once it has one",
+                others.join(", ")
+            )
+        };
+        match probe_port(main) {
+            Some(port) => {
+                f.evidence.push(format!(
+                    "container {} is the one to gate on: {why}; first port {port}{rest}",
+                    main.name
+                ));
+                let patch = json!({
+                    "name": main.name,
+                    "readinessProbe": {"tcpSocket": {"port": port}, "periodSeconds": 10, "failureThreshold": 3},
+                });
+                f.commands.push(Remedy::run(
+                    format!(
+                        "Add a TCP readinessProbe on the declared port to {} (a start: prefer the application's own health check, e.g. an exec of its status command, which also proves the member rejoined its cluster). {}",
+                        main.name,
+                        template_change_note(sts)
+                    ),
+                    ctx.kubectl.argv(
+                        Some(ns),
+                        &[
+                            "patch",
+                            "statefulset",
+                            name,
+                            "--type=strategic",
+                            "-p",
+                            &containers_patch(vec![patch]),
+                        ],
+                    ),
+                ));
+            }
+            None => {
+                f.evidence.push(format!(
+                    "container {} is the one to gate on: {why}; it declares no port{rest}",
+                    main.name
+                ));
+                f.commands.push(Remedy::run(
+                    format!(
+                        "Add a readinessProbe to {} under spec.template.spec.containers: it declares no port, so use the application's own health command (exec) or HTTP endpoint. {}",
+                        main.name,
+                        template_change_note(sts)
+                    ),
+                    ctx.kubectl.argv(Some(ns), &["edit", "statefulset", name]),
+                ));
+            }
         }
         out.push(f);
     }
@@ -138,17 +188,79 @@ mod tests {
     }
 
     #[test]
-    fn a_container_without_ports_gets_an_edit_not_a_guess() {
+    fn a_sidecar_without_a_probe_is_not_a_finding() {
+        // The k8s docs mysql example: mysql is gated, xtrabackup (port 3307) is not.
         let mut s = snapshot();
         s.statefulsets.push(merged(
             &sts("shop", "db", 3),
             json!({"spec": {"template": {"spec": {"containers": [
-                {"name": "db", "image": "x", "readinessProbe": {"exec": {"command": ["true"]}}},
-                {"name": "sidecar", "image": "y"}]}}}}),
+                {"name": "mysql", "image": "mysql:5.7", "ports": [{"name": "mysql", "containerPort": 3306}],
+                 "readinessProbe": {"exec": {"command": ["mysql", "-h", "127.0.0.1", "-e", "SELECT 1"]}}},
+                {"name": "xtrabackup", "image": "gcr.io/google-samples/xtrabackup:1.0",
+                 "ports": [{"name": "xtrabackup", "containerPort": 3307}]}]}}}}),
+        ));
+        assert!(run_check(&s, super::CHECK).is_empty());
+    }
+
+    #[test]
+    fn names_the_container_serving_the_governing_service() {
+        // The exporter is listed first; the Service's targetPort names postgres's port.
+        let mut s = snapshot();
+        s.statefulsets.push(merged(
+            &sts("shop", "db", 3),
+            json!({"spec": {"template": {"spec": {"containers": [
+                {"name": "metrics", "image": "quay.io/prometheuscommunity/postgres-exporter:v0.15.0",
+                 "ports": [{"name": "http-metrics", "containerPort": 9187}]},
+                {"name": "postgresql", "image": "postgres:16",
+                 "ports": [{"name": "tcp-postgresql", "containerPort": 5432}]}]}}}}),
+        ));
+        s.services.push(merged(
+            &service("shop", "db", None),
+            json!({"spec": {"ports": [{"name": "tcp-postgresql", "port": 5432, "targetPort": "tcp-postgresql"}]}}),
         ));
         let r = run_check(&s, super::CHECK);
         assert_eq!(r.len(), 1);
-        assert!(r[0].summary.contains("container sidecar"));
+        assert!(
+            r[0].summary.contains("main container postgresql"),
+            "{}",
+            r[0].summary
+        );
+        assert!(
+            r[0].evidence[1].contains("serves a port of the governing Service db"),
+            "{:?}",
+            r[0].evidence
+        );
+        assert!(
+            r[0].evidence[1].contains("the others (metrics) need none"),
+            "{:?}",
+            r[0].evidence
+        );
+        assert_eq!(
+            r[0].commands[0].command,
+            r#"kubectl -n shop patch statefulset db --type=strategic -p '{"spec":{"template":{"spec":{"containers":[{"name":"postgresql","readinessProbe":{"failureThreshold":3,"periodSeconds":10,"tcpSocket":{"port":"tcp-postgresql"}}}]}}}}'"#
+        );
+        // Without a matching Service the first container is the guess.
+        s.services.clear();
+        let r = run_check(&s, super::CHECK);
+        assert!(
+            r[0].summary.contains("main container metrics"),
+            "{}",
+            r[0].summary
+        );
+        assert!(r[0].evidence[1].contains("first container"));
+    }
+
+    #[test]
+    fn a_main_container_without_ports_gets_an_edit_not_a_guess() {
+        let mut s = snapshot();
+        s.statefulsets.push(merged(
+            &sts("shop", "db", 3),
+            json!({"spec": {"template": {"spec": {"containers": [
+                {"name": "worker", "image": "x"}, {"name": "sidecar", "image": "y"}]}}}}),
+        ));
+        let r = run_check(&s, super::CHECK);
+        assert_eq!(r.len(), 1);
+        assert!(r[0].summary.contains("main container worker"));
         assert_eq!(r[0].commands.len(), 1);
         assert_eq!(
             r[0].commands[0].command,

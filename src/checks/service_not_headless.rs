@@ -2,7 +2,8 @@
 //! cluster IP. Only a headless Service (`clusterIP: None`) gives each member its own DNS
 //! record (`<pod>.<service>.<namespace>.svc`); with a virtual IP the names peers use to find
 //! each other do not resolve, and clients are load-balanced across members instead of
-//! reaching the one they asked for. `clusterIP` is immutable, so the Service has to be
+//! reaching the one they asked for. A Service without a `clusterIP` field (a manifest) is not
+//! headless: the API server allocates a virtual IP (`k8s::service::is_headless`). `clusterIP` is immutable, so the Service has to be
 //! deleted and re-created.
 
 use super::Check;
@@ -80,29 +81,27 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let Some(svc) = ctx.idx.service.get(&(ns, svc_name)) else {
             continue;
         };
-        let spec = svc.spec.as_ref();
-        let Some(ip) = spec
-            .and_then(|s| s.cluster_ip.as_deref())
-            .filter(|ip| !ip.is_empty() && *ip != "None")
-        else {
+        if k8s::service::is_headless(svc) {
             continue;
-        };
+        }
+        let spec = svc.spec.as_ref();
+        let addr = k8s::service::address(svc);
         let svc_type = spec.and_then(|s| s.type_.as_deref()).unwrap_or("ClusterIP");
         let mut f = ctx.finding(
             CHECK.id,
             ObjectRef::namespaced("Service", ns, svc_name),
             Some(name),
             format!(
-                "governing Service {svc_name} of {name} has cluster IP {ip}: members get no per-pod DNS names, so peers cannot address each other"
+                "governing Service {svc_name} of {name} is not headless ({addr}): members get no per-pod DNS names, so peers cannot address each other"
             ),
         );
         f.evidence.push(format!(
             "{name}-0.{svc_name}.{ns}.svc only exists for a headless Service (clusterIP: None); with a virtual IP, peer discovery by member name fails and clients are load-balanced across members"
         ));
         f.evidence.push(format!(
-            "Service {svc_name}: type {svc_type}, clusterIP {ip} (immutable: it cannot be patched to None)"
+            "Service {svc_name}: type {svc_type}, {addr}; clusterIP is immutable once set: it cannot be patched to None"
         ));
-        if svc_type != "ClusterIP" {
+        if svc_type != "ClusterIP" && svc_type != "ExternalName" {
             f.evidence.push(format!(
                 "type {svc_type}: clients outside the cluster use it; give them their own Service before re-creating this one as headless"
             ));
@@ -173,6 +172,37 @@ mod tests {
         assert!(
             doc.contains("port: 5432") && doc.contains("app: db"),
             "{doc}"
+        );
+    }
+
+    #[test]
+    fn a_service_without_the_cluster_ip_field_is_not_headless() {
+        // The shape of a manifest that forgot `clusterIP: None`: the API server allocates a
+        // virtual IP on create, so it must fire, and the re-created copy is headless.
+        let mut s = snapshot();
+        s.statefulsets.push(sts("shop", "db", 3));
+        s.services.push(from_json(json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "db", "namespace": "shop"},
+            "spec": {"selector": {"app": "db"}, "ports": [{"name": "pg", "port": 5432}]}
+        })));
+        let r = run_check(&s, super::CHECK);
+        assert_eq!(r.len(), 1);
+        assert!(
+            r[0].summary.contains("no clusterIP field"),
+            "{}",
+            r[0].summary
+        );
+        assert_eq!(
+            r[0].commands[0].command,
+            "kubectl -n shop delete service db"
+        );
+        assert!(
+            r[0].commands[1]
+                .stdin
+                .as_deref()
+                .unwrap()
+                .contains("clusterIP: None")
         );
     }
 

@@ -443,7 +443,10 @@ fn rule(pdb: &k8s_openapi::api::policy::v1::PodDisruptionBudget) -> String {
     ) {
         (Some(m), _) => format!("maxUnavailable {}", amount(m)),
         (None, Some(m)) => format!("minAvailable {}", amount(m)),
-        (None, None) => "neither minAvailable nor maxUnavailable".to_string(),
+        (None, None) => {
+            "neither minAvailable nor maxUnavailable, so the controller allows no eviction"
+                .to_string()
+        }
     }
 }
 
@@ -740,6 +743,27 @@ fn refused_finding(
                         s.replicas
                     ));
                 }
+            }
+            if b.allows_none {
+                // Waiting never helps: the controller reports 0 allowed until it has a number.
+                f.evidence.push(format!(
+                    "{} sets neither minAvailable nor maxUnavailable: the disruption controller counts 0 expected pods and allows no eviction however many are healthy, so this drain can never finish (pdb-blocks-drain)",
+                    b.name
+                ));
+                f.commands.push(Remedy::run(
+                    "Give the budget a number, maxUnavailable 1: evictions then go one pod at a time",
+                    k.argv(
+                        Some(b.ns),
+                        &[
+                            "patch",
+                            "pdb",
+                            b.name,
+                            "--type=merge",
+                            "-p",
+                            &k8s::pdb::max_unavailable_patch(1),
+                        ],
+                    ),
+                ));
             }
             f.commands.push(Remedy::run(
                 "Watch the budget: the drain goes on while ALLOWED DISRUPTIONS is above 0",

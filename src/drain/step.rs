@@ -218,6 +218,9 @@ fn came_back(w: &World, s: &mut State, pod: usize) {
     let fact = &w.pods[pod];
     for &b in &fact.budgets {
         s.current[b] += 1;
+        if w.budgets[b].allows_none {
+            continue;
+        }
         let by_count = s.current[b] - w.budgets[b].desired;
         s.allowed[b] = (s.allowed[b] + 1).min(by_count).max(0);
     }
@@ -354,6 +357,35 @@ mod tests {
         let w = World::new(&s2, &["node-a".into()], now(), &k);
         let r = run(&w, &State::initial(&w), &[0]);
         assert_eq!(r.evictions[0].refusal, None);
+    }
+
+    #[test]
+    fn a_budget_with_neither_field_refuses_even_after_pods_come_back() {
+        // The zookeeper docs example shape: a selector and no number. The controller's
+        // status says expectedPods 0, desiredHealthy 0, disruptionsAllowed 0.
+        let mut s = colocated(0, 3);
+        s.pdbs[0] = pdb_with_spec(
+            "shop",
+            "zk",
+            json!({"selector": {"matchLabels": {"app": "zk"}}}),
+        );
+        s.pdbs[0].status = Some(from_json(json!({"currentHealthy": 3, "desiredHealthy": 0,
+            "disruptionsAllowed": 0, "expectedPods": 0})));
+        let k = Kubectl::default();
+        for drained in ["node-b", "node-a"] {
+            let w = World::new(&s, &[drained.into()], now(), &k);
+            assert_eq!((w.budgets[0].allowed, w.budgets[0].max_allowed), (0, 0));
+            let r = run(&w, &State::initial(&w), &[0]);
+            assert!(matches!(
+                r.evictions[0].refusal,
+                Some(Refusal::NoDisruptions { .. })
+            ));
+            assert!(r.after.allowed.iter().all(|a| *a == 0), "{drained}");
+        }
+        // A hand-written snapshot without status reaches the same answer from the spec.
+        s.pdbs[0].status = None;
+        let w = World::new(&s, &["node-b".into()], now(), &k);
+        assert_eq!((w.budgets[0].allowed, w.budgets[0].max_allowed), (0, 0));
     }
 
     #[test]

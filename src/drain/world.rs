@@ -74,6 +74,9 @@ pub(crate) struct BudgetFact<'a> {
     pub allowed: i32,
     /// The most disruptions the budget can allow: every expected pod healthy.
     pub max_allowed: i32,
+    /// Neither minAvailable nor maxUnavailable: the controller allows no eviction however
+    /// many pods come back healthy (`k8s::pdb::Budget::allowed_with`).
+    pub allows_none: bool,
     /// The numbers come from `status`; else they were computed from the spec.
     pub from_status: bool,
     pub always_allow_unhealthy: bool,
@@ -329,6 +332,8 @@ impl<'a> World<'a> {
             .as_ref()
             .and_then(|s| s.unhealthy_pod_eviction_policy.as_deref())
             == Some("AlwaysAllow");
+        let allows_none =
+            k8s::pdb::evaluate(pdb, cov.expected).is_ok_and(|b| b.rule == k8s::pdb::Rule::Unset);
         let generation_lag = match (pdb.metadata.generation, status) {
             (Some(g), Some(s)) => s.observed_generation.is_some_and(|o| o < g),
             _ => false,
@@ -345,6 +350,7 @@ impl<'a> World<'a> {
                 allowed: s.disruptions_allowed,
                 max_allowed: (s.expected_pods.max(cov.expected) - s.desired_healthy).max(0),
                 from_status: true,
+                allows_none,
                 always_allow_unhealthy: always_allow,
                 generation_lag,
             },
@@ -360,18 +366,22 @@ impl<'a> World<'a> {
                             && k8s::pdb::selects(pdb, p.metadata.labels.as_ref())
                     })
                     .count() as i32;
-                let desired = k8s::pdb::evaluate(pdb, cov.expected)
-                    .map(|b| b.desired_healthy)
-                    .unwrap_or(cov.expected);
+                // One rule for every caller (k8s::pdb): a budget with neither field set
+                // allows nothing; an invalid one is treated as wanting every pod healthy.
+                let (desired, allowed, max_allowed) = match k8s::pdb::evaluate(pdb, cov.expected) {
+                    Ok(b) => (b.desired_healthy, b.allowed_with(healthy), b.allowed),
+                    Err(_) => (cov.expected, (healthy - cov.expected).max(0), 0),
+                };
                 BudgetFact {
                     pdb,
                     ns,
                     name: k8s::name(&pdb.metadata),
                     desired,
                     current: healthy,
-                    allowed: (healthy - desired).max(0),
-                    max_allowed: (cov.expected - desired).max(0),
+                    allowed,
+                    max_allowed,
                     from_status: false,
+                    allows_none,
                     always_allow_unhealthy: always_allow,
                     generation_lag: false,
                 }

@@ -1,5 +1,6 @@
 //! Small, pure helpers over Kubernetes objects shared by the checks.
 
+pub mod datastore;
 pub mod eviction;
 pub mod labels;
 pub mod logs;
@@ -8,6 +9,7 @@ pub mod node;
 pub mod pdb;
 pub mod pod;
 pub mod quantity;
+pub mod service;
 pub mod time;
 
 use k8s_openapi::api::apps::v1::StatefulSet;

@@ -10,9 +10,13 @@
 //!   count is the number of selected pods.
 //! - `minAvailable` as a percentage: the expected count is the controllers' scale as above
 //!   and `desiredHealthy = GetScaledValueFromIntOrPercent(minAvailable, expected, true)`.
-//! - neither set: `desiredHealthy` is 0, so every healthy pod may be evicted.
+//! - neither set: neither branch runs, so `expectedCount` and `desiredHealthy` stay 0, and
+//!   `updatePdbStatus` forces `disruptionsAllowed` to 0 whenever `expectedCount <= 0`
+//!   (the guard meant for budgets whose pods have not appeared yet). Such a budget
+//!   therefore allows no eviction at all, however many pods are healthy.
 //!
-//! `disruptionsAllowed = currentHealthy - desiredHealthy` (never below 0). With every pod
+//! `disruptionsAllowed = currentHealthy - desiredHealthy` (never below 0, and 0 when the
+//! controller's expected count is 0). With every pod
 //! healthy `currentHealthy` equals the expected count, which is what a configuration risk is
 //! judged on. Percentages are rounded up for both fields: `maxUnavailable: 50%` of 3 is
 //! `ceil(1.5) = 2`, while `minAvailable: 50%` of 3 keeps `ceil(1.5) = 2` healthy.
@@ -104,7 +108,7 @@ pub fn scaled(amount: Amount, total: i32, round_up: bool) -> i32 {
 pub enum Rule {
     MinAvailable(Amount),
     MaxUnavailable(Amount),
-    /// Neither field set: the controller wants 0 healthy pods.
+    /// Neither field set: the controller counts 0 expected pods and allows no disruption.
     Unset,
 }
 
@@ -129,6 +133,16 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// `disruptionsAllowed` when `healthy` of the selected pods are healthy, as the
+    /// controller's `updatePdbStatus` computes it.
+    pub fn allowed_with(&self, healthy: i32) -> i32 {
+        if self.rule == Rule::Unset {
+            // The controller's expectedCount stayed 0: nothing may be evicted.
+            return 0;
+        }
+        (healthy - self.desired_healthy).max(0)
+    }
+
     /// How the numbers were reached, e.g. `maxUnavailable 50% of 3 = 1.5, rounded up to 2:
     /// 1 must stay healthy, 2 disruptions allowed`.
     pub fn explain(&self) -> String {
@@ -146,7 +160,10 @@ impl Budget {
                 scaled(a, n, true)
             ),
             Rule::MinAvailable(a) => format!("minAvailable {a} of {n}"),
-            Rule::Unset => format!("{} (every one of the {n} pods may go)", self.rule),
+            Rule::Unset => format!(
+                "{} (the disruption controller then expects 0 pods and refuses every eviction of the {n})",
+                self.rule
+            ),
         };
         format!(
             "{rule}: {} must stay healthy, {} disruption(s) allowed",
@@ -195,12 +212,14 @@ pub fn evaluate(pdb: &PodDisruptionBudget, expected: i32) -> Result<Budget, Stri
         }
         (None, None) => (Rule::Unset, 0),
     };
-    Ok(Budget {
+    let mut b = Budget {
         rule,
         expected,
         desired_healthy: desired,
-        allowed: (expected - desired).max(0),
-    })
+        allowed: 0,
+    };
+    b.allowed = b.allowed_with(expected);
+    Ok(b)
 }
 
 /// The pods a PDB covers, as far as their controllers tell: the StatefulSets and Deployments
@@ -388,8 +407,9 @@ mod tests {
             (5, json!({"minAvailable": "60%"}), 3, 2),
             (3, json!({"minAvailable": "100%"}), 3, 0),
             (3, json!({"minAvailable": "30%"}), 1, 2),
-            // Neither: the controller wants nobody healthy.
-            (3, json!({}), 0, 3),
+            // Neither: expectedCount stays 0 and the controller allows nothing.
+            (3, json!({}), 0, 0),
+            (1, json!({}), 0, 0),
         ];
         for (n, spec, desired, allow) in cases {
             assert_eq!(
@@ -398,6 +418,25 @@ mod tests {
                 "{spec} with {n} replicas"
             );
         }
+    }
+
+    #[test]
+    fn an_empty_budget_allows_nothing_however_many_are_healthy() {
+        let b = evaluate(&pdb(json!({"selector": {"matchLabels": {"app": "zk"}}})), 3).unwrap();
+        assert_eq!(b.rule, Rule::Unset);
+        assert_eq!((b.desired_healthy, b.allowed), (0, 0));
+        assert_eq!(b.allowed_with(3), 0);
+        assert!(
+            b.explain().contains("refuses every eviction"),
+            "{}",
+            b.explain()
+        );
+        // The same helper still subtracts for a real rule.
+        let b = evaluate(&pdb(json!({"maxUnavailable": 1})), 3).unwrap();
+        assert_eq!(
+            (b.allowed_with(3), b.allowed_with(2), b.allowed_with(1)),
+            (1, 0, 0)
+        );
     }
 
     #[test]
