@@ -168,10 +168,17 @@ impl Report {
     }
 }
 
-/// `replicas-unavailable` lists each member with its main problem; where a per-pod finding
-/// already names the root cause, the line says that instead of the raw pod state, and
-/// points to it.
-fn link_member_findings(findings: &mut [Finding]) {
+/// Claim findings that are the root cause for every pod mounting the claim: the pod cannot
+/// start until the claim has a volume, whatever else its own state shows.
+const CLAIM_ROOT_RUNBOOKS: &[&str] = &["pvc-lost", "pvc-pending"];
+
+/// Per pod (namespace, name): the finding that explains it best, as (severity, runbook,
+/// summary). A pod's own incident findings compete by severity; a root-cause finding on one
+/// of its claims wins over them, since they only echo it.
+fn member_causes(
+    ctx: &Ctx,
+    findings: &[Finding],
+) -> std::collections::HashMap<(String, String), (Severity, String, String)> {
     use std::collections::HashMap;
     let mut cause: HashMap<(String, String), (Severity, String, String)> = HashMap::new();
     for f in findings.iter() {
@@ -187,6 +194,24 @@ fn link_member_findings(findings: &mut [Finding]) {
             cause.insert(key, (f.severity, f.runbook.clone(), f.summary.clone()));
         }
     }
+    for f in findings.iter().filter(|f| {
+        f.object.kind == "PersistentVolumeClaim"
+            && CLAIM_ROOT_RUNBOOKS.contains(&f.runbook.as_str())
+    }) {
+        let ns = f.object.namespace.as_deref().unwrap_or_default();
+        for pod in ctx.idx.pods_of_claim(ns, &f.object.name) {
+            let key = (ns.to_string(), crate::k8s::name(&pod.metadata).to_string());
+            cause.insert(key, (f.severity, f.runbook.clone(), f.summary.clone()));
+        }
+    }
+    cause
+}
+
+/// `replicas-unavailable` lists each member with its main problem; where a finding already
+/// names the root cause (the pod's own, or one on its claim), the line says that instead of
+/// the raw pod state, and points to it.
+fn link_member_findings(ctx: &Ctx, findings: &mut [Finding]) {
+    let cause = member_causes(ctx, findings);
     if cause.is_empty() {
         return;
     }
@@ -332,7 +357,7 @@ pub fn analyze_with(
     }
     let mut findings = run_checks(&ctx, &runnable);
     add_log_evidence(&ctx, &mut findings);
-    link_member_findings(&mut findings);
+    link_member_findings(&ctx, &mut findings);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut report = Report {
         findings,
