@@ -207,9 +207,14 @@ fn member_causes(
     cause
 }
 
-/// `replicas-unavailable` lists each member with its main problem; where a finding already
-/// names the root cause (the pod's own, or one on its claim), the line says that instead of
-/// the raw pod state, and points to it.
+/// Findings that list members as `pod: problem` lines: `replicas-unavailable` every member
+/// that is missing or not Ready, `orderedready-blocked` the member that does not run.
+const MEMBER_LISTS: &[&str] = &["replicas-unavailable", "orderedready-blocked"];
+
+/// Where a finding already names the root cause of a listed member (the pod's own finding,
+/// or one on its claim), the member line says that instead of the raw pod state, and points
+/// to it; `orderedready-blocked`, which is only waiting on that member, names it in its
+/// summary too.
 fn link_member_findings(ctx: &Ctx, findings: &mut [Finding]) {
     let cause = member_causes(ctx, findings);
     if cause.is_empty() {
@@ -217,9 +222,10 @@ fn link_member_findings(ctx: &Ctx, findings: &mut [Finding]) {
     }
     for f in findings
         .iter_mut()
-        .filter(|f| f.runbook == "replicas-unavailable")
+        .filter(|f| MEMBER_LISTS.contains(&f.runbook.as_str()))
     {
         let ns = f.object.namespace.clone().unwrap_or_default();
+        let mut linked: Vec<(String, String)> = Vec::new();
         for line in f.evidence.iter_mut() {
             let Some((pod, _)) = line.split_once(": ") else {
                 continue;
@@ -229,8 +235,14 @@ fn link_member_findings(ctx: &Ctx, findings: &mut [Finding]) {
                     .strip_prefix(pod)
                     .map(|s| s.trim_start_matches([':', ' ']))
                     .unwrap_or(summary);
+                linked.push((pod.to_string(), runbook.clone()));
                 *line = format!("{pod}: {summary} (see {runbook})");
             }
+        }
+        if f.runbook == "orderedready-blocked"
+            && let [(pod, runbook)] = linked.as_slice()
+        {
+            f.summary = format!("{} (see {runbook} on {pod})", f.summary);
         }
     }
 }
