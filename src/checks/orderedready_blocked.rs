@@ -78,15 +78,16 @@ pub(crate) fn blocked<'a>(ctx: &Ctx<'a>, sts: &StatefulSet) -> Option<Blocked<'a
     })
 }
 
-/// Running and not Ready, as opposed to not running at all: phase Running, every container
-/// running now, and none crash-looping (a crashing container is briefly "running" between
-/// back-offs).
+/// Running and not Ready, as opposed to not running at all: phase Running, not being
+/// deleted, every container running now, and none crash-looping (a crashing container is
+/// briefly "running" between back-offs).
 fn runs(ctx: &Ctx, pod: &Pod) -> bool {
     let containers: Vec<_> = workload::statuses(pod)
         .filter(|(init, _)| !init)
         .map(|(_, cs)| cs)
         .collect();
     k8s::pod::phase(pod) == "Running"
+        && pod.metadata.deletion_timestamp.is_none()
         && !containers.is_empty()
         && containers
             .iter()
