@@ -168,10 +168,6 @@ impl Report {
     }
 }
 
-/// Claim findings that are the root cause for every pod mounting the claim: the pod cannot
-/// start until the claim has a volume, whatever else its own state shows.
-const CLAIM_ROOT_RUNBOOKS: &[&str] = &["pvc-lost", "pvc-pending"];
-
 /// Per pod (namespace, name): the finding that explains it best, as (severity, runbook,
 /// summary). A pod's own incident findings compete by severity; a root-cause finding on one
 /// of its claims wins over them, since they only echo it.
@@ -194,10 +190,12 @@ fn member_causes(
             cause.insert(key, (f.severity, f.runbook.clone(), f.summary.clone()));
         }
     }
-    for f in findings.iter().filter(|f| {
-        f.object.kind == "PersistentVolumeClaim"
-            && CLAIM_ROOT_RUNBOOKS.contains(&f.runbook.as_str())
-    }) {
+    // A root-cause finding on a claim (`pvc-lost`, a `pvc-pending` of its own) explains
+    // every pod that mounts the claim.
+    for f in findings
+        .iter()
+        .filter(|f| crate::checks::claim_is_root(ctx, f))
+    {
         let ns = f.object.namespace.as_deref().unwrap_or_default();
         for pod in ctx.idx.pods_of_claim(ns, &f.object.name) {
             let key = (ns.to_string(), crate::k8s::name(&pod.metadata).to_string());
@@ -380,4 +378,75 @@ pub fn analyze_with(
     };
     report.recount();
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::kubectl::Kubectl;
+    use crate::testutil::*;
+    use serde_json::json;
+
+    fn member_line(s: &crate::snapshot::Snapshot, pod: &str) -> String {
+        let report = super::analyze(s, now(), &Kubectl::default());
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.runbook == "replicas-unavailable")
+            .expect("replicas-unavailable");
+        f.evidence
+            .iter()
+            .find(|e| e.starts_with(&format!("{pod}: ")))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// db-2 cannot be scheduled; its claim data-db-2 is Pending or Lost.
+    fn unscheduled_member(claim_phase: &str, msg: &str) -> crate::snapshot::Snapshot {
+        let mut s = snapshot();
+        s.statefulsets.push(merged(
+            &with_claim_template(&sts_with_ready("shop", "db", 3, 2), Some("standard")),
+            json!({}),
+        ));
+        s.storage_classes
+            .push(storage_class_of("standard", "ebs.csi.aws.com", json!({})));
+        s.nodes.push(zoned_node("n1", "z1", true));
+        s.pods.push(pod("shop", "db", 0, true));
+        s.pods.push(pod("shop", "db", 1, true));
+        let mut p = unscheduled_pod("shop", "db", 2);
+        p.status.as_mut().unwrap().conditions.as_mut().unwrap()[0].message = Some(msg.into());
+        with_claim(&mut p, "data-db-2");
+        s.pods.push(p);
+        let mut c = bound_claim("shop", "data-db-2", "pv-2", "standard");
+        c.status.as_mut().unwrap().phase = Some(claim_phase.into());
+        if claim_phase == "Pending" {
+            c.spec.as_mut().unwrap().volume_name = None;
+        }
+        s.pvcs.push(c);
+        s
+    }
+
+    #[test]
+    fn a_member_refused_for_its_lost_claim_points_at_pvc_lost() {
+        let s = unscheduled_member(
+            "Lost",
+            "0/1 nodes are available: persistentvolumeclaim \"data-db-2\" bound to non-existent persistentvolume \"pv-2\". preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
+        );
+        let line = member_line(&s, "db-2");
+        assert!(line.ends_with("(see pvc-lost)"), "{line}");
+    }
+
+    #[test]
+    fn a_claim_only_waiting_for_its_pod_does_not_hide_the_pods_own_cause() {
+        let s = unscheduled_member(
+            "Pending",
+            "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
+        );
+        let report = super::analyze(&s, now(), &Kubectl::default());
+        assert!(
+            report.findings.iter().any(|f| f.runbook == "pvc-pending"),
+            "the waiting claim is reported too, as an echo"
+        );
+        let line = member_line(&s, "db-2");
+        assert!(line.ends_with("(see pod-unschedulable)"), "{line}");
+    }
 }
