@@ -16,7 +16,7 @@
 //! node is down (`node-not-ready`); `rollout-stuck` stays
 //! quiet for a pod this check reports, since nothing at all progresses until it is Ready;
 //! `service-missing-endpoints` stays quiet when this finding already advises
-//! `publishNotReadyAddresses` for the same Service.
+//! `publishNotReadyAddresses` for the same Service, or reports a member that does not run.
 
 use super::Check;
 use super::{container_crashloop, node_not_ready, rollout_broken_pod_trap, workload};
@@ -107,10 +107,11 @@ fn publish_would_help(ctx: &Ctx, sts: &StatefulSet, pod: &Pod) -> bool {
         && workload::governing_service(ctx, sts).is_some_and(|s| !workload::publishes_not_ready(s))
 }
 
-/// Whether this runbook fires for `sts` and advises `publishNotReadyAddresses: true` on its
-/// governing Service.
-pub(crate) fn advises_publish_not_ready(ctx: &Ctx, sts: &StatefulSet) -> bool {
-    blocked(ctx, sts).is_some_and(|b| b.running && publish_would_help(ctx, sts, b.pod))
+/// Whether this runbook already explains why no member of `sts` has a DNS record: it
+/// advises publishing not-ready addresses, or the member the set waits on does not run at
+/// all (then publishing addresses would not help either).
+pub(crate) fn explains_unpublished_members(ctx: &Ctx, sts: &StatefulSet) -> bool {
+    blocked(ctx, sts).is_some_and(|b| !b.running || publish_would_help(ctx, sts, b.pod))
 }
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -404,10 +405,11 @@ mod tests {
                 f.commands
             );
             assert!(f.evidence[0].starts_with("zk-0: "), "{}", f.evidence[0]);
-            assert!(!super::advises_publish_not_ready(
-                &ctx_for(&s, &crate::kubectl::Kubectl::default()),
-                &s.statefulsets[0]
-            ));
+            // Nor does service-missing-endpoints advise publishing for it.
+            assert!(
+                run_check(&s, crate::checks::service_missing_endpoints::CHECK).is_empty(),
+                "{status}"
+            );
         }
     }
 
