@@ -270,14 +270,27 @@ fn names_own(sel: &LabelSelector, labels: Option<&BTreeMap<String, String>>) -> 
     wanted.into_iter().any(|v| own.contains(&v))
 }
 
-/// What keeps `r` from spreading the set, and whether its selector is the problem.
-fn flaws(sts: &StatefulSet, r: &Rule) -> (Option<Flaw>, bool) {
+/// Whether `sel` selects some other pod of the namespace: then a term that misses the set
+/// is about those pods (keep away from them), not a typo.
+fn selects_other_pods(ctx: &Ctx, sts: &StatefulSet, sel: &LabelSelector) -> bool {
+    let ns = k8s::namespace(&sts.metadata);
+    ctx.snap.pods.iter().any(|p| {
+        k8s::namespace(&p.metadata) == ns && k8s::labels::matches(sel, p.metadata.labels.as_ref())
+    })
+}
+
+/// What keeps `r` from spreading the set, and whether its topology key is the problem. A
+/// selector that misses the set is a typo when it names the set (a value of its labels)
+/// and selects no other pod either.
+fn flaws(ctx: &Ctx, sts: &StatefulSet, r: &Rule) -> (Option<Flaw>, bool) {
     let labels = k8s::pdb::template_labels(sts);
     let selector = if selects_own(sts, r.selector) {
         None
     } else {
         Some(match r.selector {
-            Some(sel) if names_own(sel, labels) => Flaw::Typo(mismatch(sel, labels)),
+            Some(sel) if names_own(sel, labels) && !selects_other_pods(ctx, sts, sel) => {
+                Flaw::Typo(mismatch(sel, labels))
+            }
             _ => Flaw::OtherPods,
         })
     };
@@ -469,7 +482,7 @@ fn correction_patch(ctx: &Ctx, sts: &StatefulSet, n: i32) -> Option<(Remedy, Vec
     let mut changes = Vec::new();
     let mut notes = Vec::new();
     for r in rules(sts) {
-        let (sel, bad_key) = flaws(sts, &r);
+        let (sel, bad_key) = flaws(ctx, sts, &r);
         let fix_selector = matches!(sel, Some(Flaw::Typo(_)));
         if matches!(sel, Some(Flaw::OtherPods)) || !(fix_selector || bad_key) {
             continue;
@@ -540,7 +553,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let mut typos = Vec::new();
         let mut lines = Vec::new();
         for r in &all {
-            let (sel, bad_key) = flaws(sts, r);
+            let (sel, bad_key) = flaws(ctx, sts, r);
             lines.push(flaw_line(sts, r, sel.as_ref(), bad_key));
             if let Some(Flaw::Typo(why)) = sel {
                 typos.push(format!("{} selects no pod of the set: {why}", r.name()));
@@ -726,6 +739,27 @@ mod tests {
         assert!(
             cmd.contains(r#""path":"/spec/template/spec/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/0/podAffinityTerm/labelSelector""#),
             "{cmd}"
+        );
+    }
+
+    #[test]
+    fn a_term_that_selects_other_existing_pods_is_deliberate_not_a_typo() {
+        // A primary keeping away from its read replicas: same name value, other pods.
+        let mut s = relabelled(json!({"affinity": {"podAntiAffinity": {
+            "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 1, "podAffinityTerm": {
+                "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "zk", "role": "observer"}},
+                "topologyKey": "kubernetes.io/hostname"}}]}}}));
+        let r = run_check(&s, super::CHECK);
+        assert!(r[0].commands[0].command.contains("--type=json"));
+        s.pods.push(merged(
+            &pod("coord", "zk-observer", 0, true),
+            json!({"metadata": {"labels": {"app": null, "app.kubernetes.io/name": "zk", "role": "observer"}}}),
+        ));
+        let r = run_check(&s, super::CHECK);
+        let cmd = &r[0].commands[0].command;
+        assert!(
+            cmd.contains("--type=strategic") && cmd.contains(r#""role":"observer""#),
+            "the deliberate term is kept and a rule added: {cmd}"
         );
     }
 
