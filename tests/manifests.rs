@@ -62,13 +62,46 @@ fn assert_no_empty_namespace(f: &Finding) {
 
 #[test]
 fn kubernetes_docs_statefulset_examples_get_configuration_advice_only() {
-    for file in [
-        "k8s-docs-web.yaml",
-        "k8s-docs-zookeeper.yaml",
-        "k8s-docs-cassandra.yaml",
-        "k8s-docs-mysql.yaml",
+    // What a careful SRE signs for each: the set of runbooks, then every word in the snapshot.
+    for (file, expected) in [
+        // nginx on a claim: no budget, no probe, no spread; a web server needs no long
+        // shutdown, so no grace-period finding.
+        (
+            "k8s-docs-web.yaml",
+            &["pdb-missing", "readiness-probe-missing", "spread-missing"][..],
+        ),
+        // The budget is there; the anti-affinity selects a label the pods lack, liveness
+        // repeats readiness, a quorum store gets the 30 s default.
+        (
+            "k8s-docs-zookeeper.yaml",
+            &[
+                "grace-period-short",
+                "probes-identical",
+                "spread-missing",
+                "startup-probe-missing",
+            ][..],
+        ),
+        // 500 s grace and a readiness probe: only the missing budget and spread, and the
+        // shipped class that cannot grow.
+        (
+            "k8s-docs-cassandra.yaml",
+            &["pdb-missing", "spread-missing", "storageclass-no-expansion"][..],
+        ),
+        // The xtrabackup sidecar needs no readiness probe, and `conf` on emptyDir is not
+        // the data (which is on the claim).
+        (
+            "k8s-docs-mysql.yaml",
+            &[
+                "grace-period-short",
+                "pdb-missing",
+                "spread-missing",
+                "startup-probe-missing",
+            ][..],
+        ),
     ] {
         let findings = analyse(file, "default");
+        let runbooks: Vec<&str> = findings.iter().map(|f| f.runbook.as_str()).collect();
+        assert_eq!(runbooks, expected, "{file}");
         for f in &findings {
             assert_ne!(
                 f.category,

@@ -171,10 +171,13 @@ impl Report {
     }
 }
 
-/// `replicas-unavailable` lists each member with its main problem; where a per-pod finding
-/// already names the root cause, the line says that instead of the raw pod state, and
-/// points to it.
-fn link_member_findings(findings: &mut [Finding]) {
+/// Per pod (namespace, name): the finding that explains it best, as (severity, runbook,
+/// summary). A pod's own incident findings compete by severity; a root-cause finding on one
+/// of its claims wins over them, since they only echo it.
+fn member_causes(
+    ctx: &Ctx,
+    findings: &[Finding],
+) -> std::collections::HashMap<(String, String), (Severity, String, String)> {
     use std::collections::HashMap;
     let mut cause: HashMap<(String, String), (Severity, String, String)> = HashMap::new();
     for f in findings.iter() {
@@ -190,14 +193,40 @@ fn link_member_findings(findings: &mut [Finding]) {
             cause.insert(key, (f.severity, f.runbook.clone(), f.summary.clone()));
         }
     }
+    // A root-cause finding on a claim (`pvc-lost`, a `pvc-pending` of its own) explains
+    // every pod that mounts the claim.
+    for f in findings
+        .iter()
+        .filter(|f| crate::checks::claim_is_root(ctx, f))
+    {
+        let ns = f.object.namespace.as_deref().unwrap_or_default();
+        for pod in ctx.idx.pods_of_claim(ns, &f.object.name) {
+            let key = (ns.to_string(), crate::k8s::name(&pod.metadata).to_string());
+            cause.insert(key, (f.severity, f.runbook.clone(), f.summary.clone()));
+        }
+    }
+    cause
+}
+
+/// Findings that list members as `pod: problem` lines: `replicas-unavailable` every member
+/// that is missing or not Ready, `orderedready-blocked` the member that does not run.
+const MEMBER_LISTS: &[&str] = &["replicas-unavailable", "orderedready-blocked"];
+
+/// Where a finding already names the root cause of a listed member (the pod's own finding,
+/// or one on its claim), the member line says that instead of the raw pod state, and points
+/// to it; `orderedready-blocked`, which is only waiting on that member, names it in its
+/// summary too.
+fn link_member_findings(ctx: &Ctx, findings: &mut [Finding]) {
+    let cause = member_causes(ctx, findings);
     if cause.is_empty() {
         return;
     }
     for f in findings
         .iter_mut()
-        .filter(|f| f.runbook == "replicas-unavailable")
+        .filter(|f| MEMBER_LISTS.contains(&f.runbook.as_str()))
     {
         let ns = f.object.namespace.clone().unwrap_or_default();
+        let mut linked: Vec<(String, String)> = Vec::new();
         for line in f.evidence.iter_mut() {
             let Some((pod, _)) = line.split_once(": ") else {
                 continue;
@@ -207,8 +236,14 @@ fn link_member_findings(findings: &mut [Finding]) {
                     .strip_prefix(pod)
                     .map(|s| s.trim_start_matches([':', ' ']))
                     .unwrap_or(summary);
+                linked.push((pod.to_string(), runbook.clone()));
                 *line = format!("{pod}: {summary} (see {runbook})");
             }
+        }
+        if f.runbook == "orderedready-blocked"
+            && let [(pod, runbook)] = linked.as_slice()
+        {
+            f.summary = format!("{} (see {runbook} on {pod})", f.summary);
         }
     }
 }
@@ -371,7 +406,7 @@ pub fn analyze_with(
     // whatever a check read from its absent status is not evidence of anything.
     findings.retain(|f| f.category != Category::Incident || observed(&ctx.idx, &f.object));
     add_log_evidence(&ctx, &mut findings);
-    link_member_findings(&mut findings);
+    link_member_findings(&ctx, &mut findings);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut report = Report {
         manifests: snap.manifests,
@@ -383,4 +418,75 @@ pub fn analyze_with(
     };
     report.recount();
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::kubectl::Kubectl;
+    use crate::testutil::*;
+    use serde_json::json;
+
+    fn member_line(s: &crate::snapshot::Snapshot, pod: &str) -> String {
+        let report = super::analyze(s, now(), &Kubectl::default());
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.runbook == "replicas-unavailable")
+            .expect("replicas-unavailable");
+        f.evidence
+            .iter()
+            .find(|e| e.starts_with(&format!("{pod}: ")))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// db-2 cannot be scheduled; its claim data-db-2 is Pending or Lost.
+    fn unscheduled_member(claim_phase: &str, msg: &str) -> crate::snapshot::Snapshot {
+        let mut s = snapshot();
+        s.statefulsets.push(merged(
+            &with_claim_template(&sts_with_ready("shop", "db", 3, 2), Some("standard")),
+            json!({}),
+        ));
+        s.storage_classes
+            .push(storage_class_of("standard", "ebs.csi.aws.com", json!({})));
+        s.nodes.push(zoned_node("n1", "z1", true));
+        s.pods.push(pod("shop", "db", 0, true));
+        s.pods.push(pod("shop", "db", 1, true));
+        let mut p = unscheduled_pod("shop", "db", 2);
+        p.status.as_mut().unwrap().conditions.as_mut().unwrap()[0].message = Some(msg.into());
+        with_claim(&mut p, "data-db-2");
+        s.pods.push(p);
+        let mut c = bound_claim("shop", "data-db-2", "pv-2", "standard");
+        c.status.as_mut().unwrap().phase = Some(claim_phase.into());
+        if claim_phase == "Pending" {
+            c.spec.as_mut().unwrap().volume_name = None;
+        }
+        s.pvcs.push(c);
+        s
+    }
+
+    #[test]
+    fn a_member_refused_for_its_lost_claim_points_at_pvc_lost() {
+        let s = unscheduled_member(
+            "Lost",
+            "0/1 nodes are available: persistentvolumeclaim \"data-db-2\" bound to non-existent persistentvolume \"pv-2\". preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
+        );
+        let line = member_line(&s, "db-2");
+        assert!(line.ends_with("(see pvc-lost)"), "{line}");
+    }
+
+    #[test]
+    fn a_claim_only_waiting_for_its_pod_does_not_hide_the_pods_own_cause() {
+        let s = unscheduled_member(
+            "Pending",
+            "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
+        );
+        let report = super::analyze(&s, now(), &Kubectl::default());
+        assert!(
+            report.findings.iter().any(|f| f.runbook == "pvc-pending"),
+            "the waiting claim is reported too, as an echo"
+        );
+        let line = member_line(&s, "db-2");
+        assert!(line.ends_with("(see pod-unschedulable)"), "{line}");
+    }
 }

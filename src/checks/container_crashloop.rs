@@ -74,7 +74,9 @@ pub(crate) fn classify(exit_code: i32, reason: Option<&str>) -> (&'static str, &
     }
 }
 
-fn crashing(ctx: &Ctx, cs: &ContainerStatus) -> Option<&'static str> {
+/// Whether the container is crash-looping (in back-off, or restarted 3+ times within the
+/// hour): `Some(state)` with the state's word.
+pub(crate) fn crashing(ctx: &Ctx, cs: &ContainerStatus) -> Option<&'static str> {
     if workload::waiting_reason(cs) == Some("CrashLoopBackOff") {
         return Some("CrashLoopBackOff");
     }

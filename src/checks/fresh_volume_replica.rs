@@ -35,6 +35,18 @@ fn mount_of<'a>(sts: &'a StatefulSet, tpl: &str) -> Option<(&'a str, &'a str)> {
     })
 }
 
+/// Only a Bound claim has a volume a member may have started on: a claim still Pending
+/// (being provisioned, or waiting for its pod to be scheduled) holds nothing yet, stale or
+/// not; `pvc-pending` reports it if it stays that way.
+fn bound(ctx: &Ctx, ns: &str, claim: &str) -> bool {
+    ctx.idx
+        .pvc
+        .get(&(ns, claim))
+        .and_then(|p| p.status.as_ref())
+        .and_then(|s| s.phase.as_deref())
+        == Some("Bound")
+}
+
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {
         if k8s::replicas(sts) < 2 {
@@ -57,6 +69,9 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                 continue;
             };
             for &(claim, ordinal, created) in &siblings {
+                if !bound(ctx, ns, claim) {
+                    continue;
+                }
                 let after_sibling = created.as_second() - oldest.as_second();
                 let after_sts = sts_created.map(|s| created.as_second() - s.as_second());
                 if after_sibling < AFTER_SIBLING_SECS
@@ -169,6 +184,21 @@ mod tests {
             f.commands[2].command,
             "kubectl -n shop exec db-0 -c db -- df -h /var/lib/db"
         );
+    }
+
+    #[test]
+    fn a_new_claim_still_pending_is_quiet() {
+        let mut s = snap([
+            "2026-11-01T00:05:00Z",
+            "2026-11-22T02:58:30Z",
+            "2026-11-01T00:06:00Z",
+        ]);
+        assert_eq!(run_check(&s, super::CHECK).len(), 1);
+        s.pvcs[1] = merged(
+            &s.pvcs[1],
+            json!({"spec": {"volumeName": null}, "status": {"phase": "Pending"}}),
+        );
+        assert!(run_check(&s, super::CHECK).is_empty());
     }
 
     #[test]

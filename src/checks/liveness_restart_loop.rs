@@ -41,9 +41,43 @@ fn is_liveness_failure(e: &Event) -> bool {
             .is_some_and(|m| m.starts_with("Liveness probe failed"))
 }
 
-/// Whether failed liveness probes explain the container's restarts: it has a liveness
-/// probe and no startupProbe, it restarted, and either the kubelet's events say it killed
-/// it for a failed liveness probe or its last exit was a SIGKILL that was not an OOM kill.
+/// How far back a kill or probe failure still counts as the current loop (the API server
+/// keeps events for about an hour, too).
+const LOOP_WINDOW_SECS: i64 = 3600;
+/// Restarts, with the last one recent and by SIGKILL, that make a loop when no event says
+/// why the kubelet killed the container.
+const REPEATED_KILLS: i32 = 3;
+
+/// Whether an event happened within the loop window (an event without a time is kept: it
+/// is at most as old as the API server's event retention).
+fn recent(ctx: &Ctx, e: &Event) -> bool {
+    crate::analysis::index::event_time(e)
+        .is_none_or(|t| k8s::time::secs_since(t, ctx.now) <= LOOP_WINDOW_SECS)
+}
+
+/// Whether the container's last exit happened within the loop window. A container waiting
+/// in CrashLoopBackOff exited at most a back-off (5 min) ago, whatever its status says.
+fn exited_recently(ctx: &Ctx, cs: &ContainerStatus) -> bool {
+    workload::waiting_reason(cs) == Some("CrashLoopBackOff")
+        || workload::last_termination(cs)
+            .and_then(|t| t.finished_at.as_ref())
+            .is_some_and(|t| k8s::time::secs_since(t.0, ctx.now) <= LOOP_WINDOW_SECS)
+}
+
+/// The kubelet stopping the container for another reason than liveness (`Stopping
+/// container X`): a SIGKILL then is the end of a too-short grace period at shutdown,
+/// `grace-period-short`'s case, not a probe loop.
+fn is_shutdown_kill(e: &Event) -> bool {
+    e.reason.as_deref() == Some("Killing") && !is_liveness_kill(e)
+}
+
+/// Whether failed liveness probes explain the container's restarts now: it has a liveness
+/// probe and no startupProbe, it restarted, it was not OOM-killed, and the kills repeat
+/// recently. Either the kubelet's events say so (2 or more liveness kills in the last hour,
+/// or one while the container is still not Ready, or liveness failures around a recent
+/// exit), or, with no event, its last exits were SIGKILLs: at least 3 restarts, the last one
+/// within the hour, still not Ready, and no other kill (a shutdown) recorded. One SIGKILL
+/// hours ago on a container that is Ready now is no loop.
 pub(crate) fn explains(ctx: &Ctx, pod: &Pod, cs: &ContainerStatus) -> bool {
     let Some(spec) = workload::pod_container(pod, &cs.name) else {
         return false;
@@ -55,12 +89,32 @@ pub(crate) fn explains(ctx: &Ctx, pod: &Pod, cs: &ContainerStatus) -> bool {
         return false;
     }
     let ns = k8s::namespace(&pod.metadata);
-    let killed_by_probe = ctx
+    let events: Vec<&Event> = ctx
         .idx
         .events("Pod", ns, k8s::name(&pod.metadata))
         .iter()
-        .any(|e| is_liveness_kill(e) && workload::event_is_about(e, &cs.name));
-    killed_by_probe || workload::last_termination(cs).is_some_and(|t| t.exit_code == 137)
+        .filter(|e| workload::event_is_about(e, &cs.name) && recent(ctx, e))
+        .copied()
+        .collect();
+    let kills: i32 = events
+        .iter()
+        .filter(|e| is_liveness_kill(e))
+        .map(|e| e.count.unwrap_or(1).max(1))
+        .sum();
+    let failing = events.iter().any(|e| is_liveness_failure(e));
+    if kills >= 2 || (kills >= 1 && !cs.ready) {
+        return true;
+    }
+    let recent_exit = exited_recently(ctx, cs);
+    if failing && recent_exit && !cs.ready {
+        return true;
+    }
+    let sigkill = workload::last_termination(cs).is_some_and(|t| t.exit_code == 137);
+    sigkill
+        && recent_exit
+        && !cs.ready
+        && cs.restart_count >= REPEATED_KILLS
+        && !events.iter().any(|e| is_shutdown_kill(e))
 }
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -301,6 +355,76 @@ mod tests {
         s.pods.push(killed_pod(&st, 137));
         s.statefulsets.push(st);
         assert_eq!(run_check(&s, super::CHECK).len(), 1);
+    }
+
+    /// A container that was SIGKILLed once, at `finished`, and has been Ready since.
+    fn recovered_pod(
+        s: &k8s_openapi::api::apps::v1::StatefulSet,
+        finished: &str,
+    ) -> k8s_openapi::api::core::v1::Pod {
+        merged(
+            &pod("shop", "db", 2, true),
+            json!({
+                "spec": s.spec.as_ref().unwrap().template.spec,
+                "status": {"containerStatuses": [{"name": "db", "image": "mongo:7", "imageID": "",
+                    "ready": true, "restartCount": 1, "state": {"running": {"startedAt": finished}},
+                    "lastState": {"terminated": {"exitCode": 137, "reason": "Error", "finishedAt": finished}}}]}
+            }),
+        )
+    }
+
+    #[test]
+    fn one_sigkill_hours_ago_on_a_ready_container_is_no_loop() {
+        let mut s = snapshot();
+        let st = probed_sts(false);
+        s.pods.push(recovered_pod(&st, "2026-11-21T22:10:00Z"));
+        s.statefulsets.push(st);
+        assert!(run_check(&s, super::CHECK).is_empty());
+        // The kill event that came with it, also hours old, changes nothing.
+        s.events.push(pod_event(
+            "shop",
+            "db-2",
+            Some("db"),
+            "Killing",
+            "Container db failed liveness probe, will be restarted",
+            "2026-11-21T22:09:30Z",
+            1,
+        ));
+        assert!(run_check(&s, super::CHECK).is_empty());
+        // Killed twice by the probe in the last hour: a loop, even if Ready in between.
+        s.events.push(pod_event(
+            "shop",
+            "db-2",
+            Some("db"),
+            "Killing",
+            "Container db failed liveness probe, will be restarted",
+            "2026-11-22T02:50:00Z",
+            2,
+        ));
+        assert_eq!(run_check(&s, super::CHECK).len(), 1);
+    }
+
+    #[test]
+    fn a_sigkill_at_shutdown_is_left_to_the_crash_and_grace_period_checks() {
+        let mut s = snapshot();
+        let st = probed_sts(false);
+        s.pods.push(killed_pod(&st, 137));
+        s.statefulsets.push(st);
+        s.events.push(pod_event(
+            "shop",
+            "db-2",
+            Some("db"),
+            "Killing",
+            "Stopping container db",
+            "2026-11-22T02:52:00Z",
+            1,
+        ));
+        assert!(run_check(&s, super::CHECK).is_empty());
+        assert_eq!(
+            run_check(&s, crate::checks::container_crashloop::CHECK).len(),
+            1,
+            "the crash is still reported, by container-crashloop"
+        );
     }
 
     #[test]

@@ -61,6 +61,25 @@ use crate::analysis::Ctx;
 use crate::finding::Finding;
 use crate::snapshot::Source;
 
+/// Whether a claim finding is the root cause of every pod that mounts the claim: the pod
+/// cannot start until the claim has a volume, so a member list names this finding rather
+/// than the pod's own echo of it (an unschedulable or not-Ready pod). A pending claim that
+/// only waits for its pod to be scheduled is no root cause.
+pub(crate) fn claim_is_root(ctx: &Ctx, f: &Finding) -> bool {
+    if f.object.kind != "PersistentVolumeClaim" {
+        return false;
+    }
+    let ns = f.object.namespace.as_deref().unwrap_or_default();
+    let Some(pvc) = ctx.idx.pvc.get(&(ns, f.object.name.as_str())) else {
+        return false;
+    };
+    match f.runbook.as_str() {
+        "pvc-lost" => true,
+        "pvc-pending" => pvc_pending::classify(ctx, pvc).is_some_and(|c| c.is_root()),
+        _ => false,
+    }
+}
+
 pub struct Check {
     pub id: &'static str,
     /// Without these the check cannot tell healthy from unknown, so it does not run.

@@ -5,15 +5,21 @@
 //! either: a member that needs its peers before it reports Ready (a quorum that must form
 //! first) then waits forever, which is a bootstrap deadlock.
 //!
+//! The deadlock remedies (publishNotReadyAddresses, re-creating the set with `Parallel`) fit
+//! only a member that runs and is not Ready. A member that does not run at all (Pending,
+//! ContainerCreating on a missing ConfigMap, CrashLoopBackOff, ImagePullBackOff...) has a
+//! problem of its own: the finding then points at the pod's own finding (its runbook id, set
+//! by the analysis as for `replicas-unavailable`) and offers no StatefulSet deletion.
+//!
 //! Precedence: when the blocking pod runs an old revision, `rollout-broken-pod-trap`
 //! reports it (deleting it is the fix) and this check stays quiet, as it does when the pod's
 //! node is down (`node-not-ready`); `rollout-stuck` stays
 //! quiet for a pod this check reports, since nothing at all progresses until it is Ready;
 //! `service-missing-endpoints` stays quiet when this finding already advises
-//! `publishNotReadyAddresses` for the same Service.
+//! `publishNotReadyAddresses` for the same Service, or reports a member that does not run.
 
 use super::Check;
-use super::{node_not_ready, rollout_broken_pod_trap, workload};
+use super::{container_crashloop, node_not_ready, rollout_broken_pod_trap, workload};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
@@ -33,6 +39,9 @@ pub const CHECK: Check = Check {
 pub(crate) struct Blocked<'a> {
     pub pod: &'a Pod,
     pub missing: Vec<String>,
+    /// The member runs (every container up, none crash-looping) and only is not Ready: the
+    /// one state in which it may be waiting for peers that OrderedReady never creates.
+    pub running: bool,
 }
 
 /// The blocked state of `sts`, if it is in one.
@@ -65,7 +74,24 @@ pub(crate) fn blocked<'a>(ctx: &Ctx<'a>, sts: &StatefulSet) -> Option<Blocked<'a
             .iter()
             .map(|m| m.name.clone())
             .collect(),
+        running: runs(ctx, pod),
     })
+}
+
+/// Running and not Ready, as opposed to not running at all: phase Running, not being
+/// deleted, every container running now, and none crash-looping (a crashing container is
+/// briefly "running" between back-offs).
+fn runs(ctx: &Ctx, pod: &Pod) -> bool {
+    let containers: Vec<_> = workload::statuses(pod)
+        .filter(|(init, _)| !init)
+        .map(|(_, cs)| cs)
+        .collect();
+    k8s::pod::phase(pod) == "Running"
+        && pod.metadata.deletion_timestamp.is_none()
+        && !containers.is_empty()
+        && containers
+            .iter()
+            .all(|cs| workload::running_now(cs) && container_crashloop::crashing(ctx, cs).is_none())
 }
 
 /// Whether this runbook reports `pod` as the member `sts` is blocked on.
@@ -81,10 +107,11 @@ fn publish_would_help(ctx: &Ctx, sts: &StatefulSet, pod: &Pod) -> bool {
         && workload::governing_service(ctx, sts).is_some_and(|s| !workload::publishes_not_ready(s))
 }
 
-/// Whether this runbook fires for `sts` and advises `publishNotReadyAddresses: true` on its
-/// governing Service.
-pub(crate) fn advises_publish_not_ready(ctx: &Ctx, sts: &StatefulSet) -> bool {
-    blocked(ctx, sts).is_some_and(|b| publish_would_help(ctx, sts, b.pod))
+/// Whether this runbook already explains why no member of `sts` has a DNS record: it
+/// advises publishing not-ready addresses, or the member the set waits on does not run at
+/// all (then publishing addresses would not help either).
+pub(crate) fn explains_unpublished_members(ctx: &Ctx, sts: &StatefulSet) -> bool {
+    blocked(ctx, sts).is_some_and(|b| !b.running || publish_would_help(ctx, sts, b.pod))
 }
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -141,48 +168,50 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, b: &Blocked) -> Finding {
     let ns = k8s::namespace(&sts.metadata);
     let name = k8s::name(&sts.metadata);
     let pod_name = k8s::name(&b.pod.metadata);
-    let svc = workload::governing_service(ctx, sts);
-    let svc_name = workload::spec(sts)
-        .and_then(|s| s.service_name.as_deref())
-        .unwrap_or("");
-    let deadlock = publish_would_help(ctx, sts, b.pod);
-    let mut summary = format!(
-        "{pod_name} is not Ready, so OrderedReady does not create {}",
-        b.missing.join(", ")
-    );
-    if deadlock {
-        summary.push_str(": possible bootstrap deadlock");
-    }
+    let deadlock = b.running && publish_would_help(ctx, sts, b.pod);
+    let missing = b.missing.join(", ");
+    let summary = if !b.running {
+        format!(
+            "{pod_name} is not running, so OrderedReady does not create {missing}: fix {pod_name} first"
+        )
+    } else if deadlock {
+        format!(
+            "{pod_name} is not Ready, so OrderedReady does not create {missing}: possible bootstrap deadlock"
+        )
+    } else {
+        format!("{pod_name} is not Ready, so OrderedReady does not create {missing}")
+    };
     let mut f = ctx.finding(
         CHECK.id,
         ObjectRef::namespaced("StatefulSet", ns, name),
         Some(name),
         summary,
     );
-    f.evidence.push(format!(
-        "{pod_name} ({}): {}",
-        workload::not_ready_for(ctx, b.pod),
-        workload::problem(ctx, b.pod)
-    ));
+    if b.running {
+        f.evidence.push(format!(
+            "{pod_name} ({}): {}",
+            workload::not_ready_for(ctx, b.pod),
+            workload::problem(ctx, b.pod)
+        ));
+    } else {
+        // `pod: problem`, the member-line shape the analysis replaces with the pod's own
+        // finding and its runbook id.
+        f.evidence
+            .push(format!("{pod_name}: {}", workload::problem(ctx, b.pod)));
+    }
     f.evidence.extend(workload::pod_event_lines(ctx, b.pod, 2));
     f.evidence.push(format!(
-        "not created: {} (podManagementPolicy OrderedReady creates a member only when every lower one is Running and Ready)",
-        b.missing.join(", ")
+        "not created: {missing} (podManagementPolicy OrderedReady creates a member only when every lower one is Running and Ready)"
     ));
-    if ctx.readable(Source::Services) {
-        match svc {
-            Some(s) if !workload::publishes_not_ready(s) => f.evidence.push(format!(
-                "governing Service {svc_name} has publishNotReadyAddresses: false: {pod_name} has no DNS record while it is not Ready, so peers cannot reach it; if it waits for peers before reporting Ready, nothing moves (possible bootstrap deadlock)"
-            )),
-            Some(_) => f.evidence.push(format!(
-                "governing Service {svc_name} publishes not-ready addresses, so peers can resolve {pod_name}: the problem is in the pod itself"
-            )),
-            None if svc_name.is_empty() => f.evidence.push(
-                "spec.serviceName is empty (see statefulset-service-name-missing): no member has a DNS name".to_string(),
-            ),
-            None => f.evidence.push(format!(
-                "governing Service {svc_name} does not exist (see headless-service-missing): no member has a DNS name"
-            )),
+    if b.running {
+        service_evidence(ctx, sts, pod_name, &mut f);
+    } else {
+        f.evidence.push(format!(
+            "{pod_name} ({}) does not run at all: no bootstrap deadlock, so neither publishing not-ready addresses nor starting members in parallel fixes it (the members above share its template and would fail the same way); once it runs and is Ready, OrderedReady creates {missing}",
+            workload::not_ready_for(ctx, b.pod)
+        ));
+        if ctx.readable(Source::Services) && workload::governing_service(ctx, sts).is_none() {
+            f.evidence.push(missing_service_line(service_name(sts)));
         }
     }
     if let (Some(u), Some(c)) = (
@@ -211,6 +240,53 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, b: &Blocked) -> Finding {
             ),
         ));
     }
+    if b.running {
+        deadlock_remedies(ctx, sts, deadlock, &mut f);
+    }
+    f
+}
+
+fn service_name(sts: &StatefulSet) -> &str {
+    workload::spec(sts)
+        .and_then(|s| s.service_name.as_deref())
+        .unwrap_or("")
+}
+
+/// What the governing Service means for a running member that is not Ready.
+fn service_evidence(ctx: &Ctx, sts: &StatefulSet, pod_name: &str, f: &mut Finding) {
+    if !ctx.readable(Source::Services) {
+        return;
+    }
+    let svc_name = service_name(sts);
+    match workload::governing_service(ctx, sts) {
+        Some(s) if !workload::publishes_not_ready(s) => f.evidence.push(format!(
+            "governing Service {svc_name} has publishNotReadyAddresses: false: {pod_name} has no DNS record while it is not Ready, so peers cannot reach it; if it waits for peers before reporting Ready, nothing moves (possible bootstrap deadlock)"
+        )),
+        Some(_) => f.evidence.push(format!(
+            "governing Service {svc_name} publishes not-ready addresses, so peers can resolve {pod_name}: the problem is in the pod itself"
+        )),
+        None => f.evidence.push(missing_service_line(svc_name)),
+    }
+}
+
+/// Why no member has a DNS name: no serviceName at all, or one naming no Service.
+fn missing_service_line(svc_name: &str) -> String {
+    if svc_name.is_empty() {
+        "spec.serviceName is empty (see statefulset-service-name-missing): no member has a DNS name"
+            .to_string()
+    } else {
+        format!(
+            "governing Service {svc_name} does not exist (see headless-service-missing): no member has a DNS name"
+        )
+    }
+}
+
+/// For a member that runs but waits: publish not-ready addresses, or start members in
+/// parallel (an immutable field: delete the object only, re-create it).
+fn deadlock_remedies(ctx: &Ctx, sts: &StatefulSet, deadlock: bool, f: &mut Finding) {
+    let ns = k8s::namespace(&sts.metadata);
+    let name = k8s::name(&sts.metadata);
+    let svc_name = service_name(sts);
     if deadlock {
         let patch = json!({"spec": {"publishNotReadyAddresses": true}}).to_string();
         f.commands.push(Remedy::run(
@@ -247,7 +323,6 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, b: &Blocked) -> Finding {
             manifest::to_yaml(&parallel_manifest(sts)),
         ));
     }
-    f
 }
 
 #[cfg(test)]
@@ -295,6 +370,83 @@ mod tests {
         assert!(
             !doc.contains("uid:") && !doc.contains("readyReplicas"),
             "{doc}"
+        );
+    }
+
+    #[test]
+    fn a_member_that_does_not_run_gets_no_deadlock_remedy() {
+        // zk-0 crash-loops (and between back-offs is briefly "running"), or cannot pull
+        // its image: its own problem, whatever the Service publishes.
+        for status in [
+            json!({"phase": "Running", "containerStatuses": [{"name": "zk", "image": "zk", "imageID": "",
+                "ready": false, "restartCount": 7, "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                "lastState": {"terminated": {"exitCode": 1, "finishedAt": "2026-11-22T02:58:00Z"}}}]}),
+            json!({"phase": "Running", "containerStatuses": [{"name": "zk", "image": "zk", "imageID": "",
+                "ready": false, "restartCount": 7, "state": {"running": {"startedAt": "2026-11-22T02:59:30Z"}},
+                "lastState": {"terminated": {"exitCode": 1, "finishedAt": "2026-11-22T02:59:29Z"}}}]}),
+            json!({"phase": "Pending", "containerStatuses": [{"name": "zk", "image": "zk:3.9.9", "imageID": "",
+                "ready": false, "restartCount": 0, "state": {"waiting": {"reason": "ImagePullBackOff"}}}]}),
+        ] {
+            let mut s = snapshot();
+            s.statefulsets.push(sts("shop", "zk", 3));
+            s.services.push(service("shop", "zk", None));
+            s.pods.push(merged(
+                &stuck(pod("shop", "zk", 0, false)),
+                json!({ "status": status }),
+            ));
+            let r = run_check(&s, super::CHECK);
+            assert_eq!(r.len(), 1, "{status}");
+            let f = &r[0];
+            assert!(
+                f.summary
+                    .starts_with("zk-0 is not running, so OrderedReady does not create zk-1, zk-2"),
+                "{}",
+                f.summary
+            );
+            assert!(
+                f.commands.iter().all(|c| !c.destructive
+                    && !c.command.contains("delete statefulset")
+                    && !c.command.contains("patch service")
+                    && c.stdin.is_none()),
+                "{:#?}",
+                f.commands
+            );
+            assert!(f.evidence[0].starts_with("zk-0: "), "{}", f.evidence[0]);
+            // Nor does service-missing-endpoints advise publishing for it.
+            assert!(
+                run_check(&s, crate::checks::service_missing_endpoints::CHECK).is_empty(),
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_analysis_points_a_not_running_member_at_its_own_finding() {
+        let mut s = snapshot();
+        s.statefulsets.push(sts("shop", "zk", 3));
+        s.services.push(service("shop", "zk", None));
+        s.pods.push(merged(
+            &stuck(pod("shop", "zk", 0, false)),
+            json!({"status": {"containerStatuses": [{"name": "zk", "image": "zk", "imageID": "",
+                "ready": false, "restartCount": 7, "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                "lastState": {"terminated": {"exitCode": 1, "finishedAt": "2026-11-22T02:58:00Z"}}}]}}),
+        ));
+        let report = crate::analysis::analyze(&s, now(), &crate::kubectl::Kubectl::default());
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.runbook == "orderedready-blocked")
+            .unwrap();
+        assert!(
+            f.summary.ends_with("(see container-crashloop on zk-0)"),
+            "{}",
+            f.summary
+        );
+        assert!(
+            f.evidence[0].starts_with("zk-0: ")
+                && f.evidence[0].ends_with("(see container-crashloop)"),
+            "{}",
+            f.evidence[0]
         );
     }
 

@@ -7,10 +7,11 @@
 //! nodes or zones: then no amount of waiting helps.
 //!
 //! Quiet when a more specific runbook explains the pod: its bound volume is pinned where it
-//! cannot run (`pv-node-affinity-conflict`) or its claim is Pending for a reason of its own
-//! (`pvc-pending`). Also quiet during the first minute, while autoscalers react.
+//! cannot run (`pv-node-affinity-conflict`), its claim is Pending for a reason of its own
+//! (`pvc-pending`), or its claim is Lost because its volume is gone (`pvc-lost`). Also quiet
+//! during the first minute, while autoscalers react.
 
-use super::{Check, pv_node_affinity_conflict, pvc_pending};
+use super::{Check, pv_node_affinity_conflict, pvc_lost, pvc_pending};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
@@ -49,6 +50,8 @@ pub(crate) enum Reason {
     Cordoned,
     VolumeNodeAffinity,
     VolumeBinding,
+    /// A claim bound to a PersistentVolume that no longer exists.
+    VolumeGone,
     VolumeLimits,
     Ports,
     Other(String),
@@ -70,6 +73,7 @@ impl Reason {
             Reason::Cordoned => "cordoned".into(),
             Reason::VolumeNodeAffinity => "volume node affinity".into(),
             Reason::VolumeBinding => "volume binding".into(),
+            Reason::VolumeGone => "bound volume missing".into(),
             Reason::VolumeLimits => "volume attach limit".into(),
             Reason::Ports => "host port in use".into(),
             Reason::Other(t) => t.clone(),
@@ -148,6 +152,12 @@ fn reason_of(text: &str) -> Reason {
     }
     if l.contains("volume node affinity") || l.contains("volume zone") {
         return Reason::VolumeNodeAffinity;
+    }
+    // `persistentvolumeclaim "x" bound to non-existent persistentvolume "y"` (PreFilter, claim
+    // Lost) and `node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)`
+    // (Filter, volume gone from the scheduler's cache).
+    if l.contains("bound to non-existent") {
+        return Reason::VolumeGone;
     }
     if l.contains("volumebinding")
         || l.contains("persistent volumes to bind")
@@ -278,6 +288,20 @@ fn pod_labels(pod: &Pod) -> Option<&BTreeMap<String, String>> {
     pod.metadata.labels.as_ref()
 }
 
+/// `claim X is bound to PersistentVolume Y` for each claim of `pod` whose PV is not in the snapshot.
+fn missing_volumes(ctx: &Ctx, pod: &Pod) -> Vec<String> {
+    let ns = k8s::namespace(&pod.metadata);
+    k8s::pod::claims(pod)
+        .iter()
+        .filter_map(|(_, c)| {
+            let pvc = ctx.idx.pvc.get(&(ns, c.as_ref()))?;
+            let pv = pvc.spec.as_ref()?.volume_name.as_deref()?;
+            (!pv.is_empty() && !ctx.idx.pv.contains_key(pv))
+                .then(|| format!("claim {c} is bound to PersistentVolume {pv}"))
+        })
+        .collect()
+}
+
 fn unschedulable_message<'a>(
     ctx: &Ctx<'a>,
     pod: &'a Pod,
@@ -325,7 +349,10 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         if since.is_some_and(|t| k8s::time::secs_since(t, ctx.now) < GRACE_SECS) {
             continue;
         }
-        if pv_node_affinity_conflict::explains(ctx, pod) || pvc_pending::explains(ctx, pod) {
+        if pv_node_affinity_conflict::explains(ctx, pod)
+            || pvc_pending::explains(ctx, pod)
+            || pvc_lost::explains(ctx, pod)
+        {
             continue;
         }
         let parsed = parse(&msg);
@@ -484,6 +511,17 @@ fn finding(
                         places.join("; ")
                     ));
                 }
+            }
+            Reason::VolumeGone => {
+                let gone = missing_volumes(ctx, pod);
+                evidence.push(if gone.is_empty() {
+                    "a claim of it is bound to a PersistentVolume that no longer exists: no node can ever take it until the claim has a volume again".to_string()
+                } else {
+                    format!(
+                        "{}, which no longer exists: no node can ever take the pod until the claim has a volume again (re-create the PV for the original disk, or replace the claim)",
+                        gone.join(", ")
+                    )
+                });
             }
             Reason::VolumeLimits => evidence.push(
                 "nodes reached the number of volumes they can attach: spread the claims or use instance types that attach more"
@@ -871,6 +909,45 @@ mod tests {
         let mut p = unscheduled_pod("shop", "db", 2);
         p.status.as_mut().unwrap().conditions.as_mut().unwrap()[0].message = Some(msg.into());
         p
+    }
+
+    /// The scheduler's words for a claim whose volume is gone: PreFilter for a Lost claim,
+    /// Filter for a Bound claim whose PV has left its cache.
+    const LOST_CLAIM_MSG: &str = "0/3 nodes are available: persistentvolumeclaim \"data-db-2\" bound to non-existent persistentvolume \"pv-2\". preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
+    const GONE_PV_MSG: &str = "0/3 nodes are available: 3 node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s). preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
+
+    fn pod_on_claim(msg: &str, phase: &str) -> crate::snapshot::Snapshot {
+        let mut s = snapshot();
+        s.statefulsets.push(sts("shop", "db", 3));
+        let mut p = unsched(msg);
+        with_claim(&mut p, "data-db-2");
+        s.pods.push(p);
+        let mut c = bound_claim("shop", "data-db-2", "pv-2", "standard");
+        c.status.as_mut().unwrap().phase = Some(phase.into());
+        s.pvcs.push(c);
+        s.nodes.push(zoned_node("n1", "z1", true));
+        s
+    }
+
+    #[test]
+    fn a_lost_claim_is_pvc_losts_root_cause_not_an_unschedulable_pod() {
+        assert_eq!(parse(LOST_CLAIM_MSG).causes, vec![(0, Reason::VolumeGone)]);
+        assert_eq!(parse(GONE_PV_MSG).causes, vec![(3, Reason::VolumeGone)]);
+        let s = pod_on_claim(LOST_CLAIM_MSG, "Lost");
+        assert!(run_check(&s, CHECK).is_empty());
+        assert_eq!(run_check(&s, crate::checks::pvc_lost::CHECK).len(), 1);
+        // Same pod, claim still marked Bound (the PV controller has not caught up): the pod
+        // is reported, naming the missing volume rather than "volume binding".
+        let s = pod_on_claim(GONE_PV_MSG, "Bound");
+        let r = run_check(&s, CHECK);
+        assert_eq!(r.len(), 1);
+        assert!(
+            r[0].evidence.iter().any(|e| e.starts_with(
+                "claim data-db-2 is bound to PersistentVolume pv-2, which no longer exists"
+            )),
+            "{:?}",
+            r[0].evidence
+        );
     }
 
     #[test]

@@ -25,10 +25,30 @@ pub const CHECK: Check = Check {
     run,
 };
 
+fn is_lost(pvc: &PersistentVolumeClaim) -> bool {
+    pvc.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Lost")
+}
+
+/// Whether this runbook reports a claim of `pod`: then the pod's own trouble (the scheduler
+/// refusing it with `persistentvolumeclaim "…" bound to non-existent persistentvolume "…"`,
+/// or a mount that cannot happen) is this finding's consequence, not a root cause of its own.
+pub(crate) fn explains(ctx: &Ctx, pod: &Pod) -> bool {
+    if !CHECK.needs.iter().all(|s| ctx.readable(*s)) {
+        return false;
+    }
+    let ns = k8s::namespace(&pod.metadata);
+    k8s::pod::claims(pod).iter().any(|(_, c)| {
+        ctx.idx
+            .pvc
+            .get(&(ns, c.as_ref()))
+            .is_some_and(|p| is_lost(p))
+    })
+}
+
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     let prefixes = pvc_pending::template_prefixes(ctx);
     for pvc in &ctx.snap.pvcs {
-        if pvc.status.as_ref().and_then(|s| s.phase.as_deref()) != Some("Lost") {
+        if !is_lost(pvc) {
             continue;
         }
         let ns = k8s::namespace(&pvc.metadata);

@@ -4,7 +4,9 @@
 //! more members than the set can lose (`> n - quorum`): that node alone can break quorum.
 
 use super::Check;
-use super::spread_missing::{has_spread, has_zone_rule, schedulable_zones, spread_patch};
+use super::spread_missing::{
+    has_spread, has_zone_rule, schedulable_zones, spread_fix, spread_patch,
+};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
@@ -122,8 +124,11 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
 
         let multi_zone = zones.len() >= 2;
-        if !has_spread(sts) || (one_zone.is_some() && !has_zone_rule(sts)) {
-            // The patch rolls every pod, and each re-created pod is placed under the new rule.
+        if !has_spread(sts) {
+            // The patch rolls every pod, and each re-created pod is placed under the
+            // corrected or new rule.
+            f.commands.push(spread_fix(ctx, sts, multi_zone));
+        } else if one_zone.is_some() && !has_zone_rule(sts) {
             f.commands.push(spread_patch(ctx, sts, multi_zone));
         } else {
             // Rules exist: move the extra members by deleting them one at a time.

@@ -43,11 +43,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
         let q = k8s::quorum(n);
         let quorum_lost = ready < q;
-        let severity = if ready == 0 || (n >= 3 && quorum_lost) {
-            Severity::Critical
-        } else {
-            Severity::Warning
-        };
+        let severity = k8s::availability(ready, n).unwrap_or(Severity::Warning);
         let quorum_text = if n >= 3 {
             if quorum_lost {
                 format!("quorum ({q} of {n}) is LOST")

@@ -5,7 +5,8 @@
 //! find anyone, and a cluster that is down cannot come back up by itself.
 //!
 //! Quiet when `service-selector-mismatch` explains it (the Service selects other labels)
-//! and when `orderedready-blocked` already advises `publishNotReadyAddresses` for this set.
+//! and when `orderedready-blocked` already advises `publishNotReadyAddresses` for this set
+//! or reports the member the set waits on as not running at all.
 
 use super::Check;
 use super::{orderedready_blocked, service_selector_mismatch, workload};
@@ -87,7 +88,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                     .and_then(|s| s.pod_ip.as_deref())
                     .is_some_and(|ip| !ip.is_empty())
         });
-        if !addressable || orderedready_blocked::advises_publish_not_ready(ctx, sts) {
+        if !addressable || orderedready_blocked::explains_unpublished_members(ctx, sts) {
             continue;
         }
         let mut f = ctx.finding(

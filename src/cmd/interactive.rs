@@ -2,9 +2,11 @@
 //! commands after confirmation. Never used when stdin or stdout is not a terminal.
 
 use crate::analysis::Report;
+use crate::analysis::index::Index;
 use crate::finding::Remedy;
+use crate::finding::Severity;
 use crate::k8s;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, Source};
 use anyhow::{Context, Result};
 use dialoguer::{Confirm, FuzzySelect, Select, theme::ColorfulTheme};
 use std::io::{IsTerminal, Write};
@@ -15,8 +17,12 @@ pub fn allowed(no_interactive: bool) -> bool {
     !no_interactive && std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
 
-/// One line per StatefulSet for the picker: name, ready/desired and a health mark.
+/// One line per StatefulSet for the picker: name, ready/desired and a health mark. Ready is
+/// counted as `replicas-unavailable` counts it (the pods when they were read, else the
+/// controller's status), and the mark follows the same severity rule, so a set the findings
+/// call critical is DOWN here too.
 pub fn picker_items(snap: &Snapshot, ns: &str) -> Vec<(String, String)> {
+    let idx = (snap.is_skipped(Source::Pods).is_none()).then(|| Index::new(snap));
     let mut items: Vec<(String, String)> = snap
         .statefulsets
         .iter()
@@ -24,26 +30,39 @@ pub fn picker_items(snap: &Snapshot, ns: &str) -> Vec<(String, String)> {
         .map(|s| {
             let name = k8s::name(&s.metadata).to_string();
             let want = k8s::replicas(s);
-            let ready = s
-                .status
-                .as_ref()
-                .and_then(|st| st.ready_replicas)
-                .unwrap_or(0);
-            let mark = if ready >= want {
-                "ok"
-            } else if want >= 3 && ready < k8s::quorum(want) {
-                "QUORUM LOST"
-            } else {
-                "degraded"
+            let ready = match &idx {
+                Some(idx) => idx
+                    .pods_of(ns, &name)
+                    .iter()
+                    .filter(|p| k8s::pod::is_ready(p))
+                    .count() as i32,
+                None => s
+                    .status
+                    .as_ref()
+                    .and_then(|st| st.ready_replicas)
+                    .unwrap_or(0),
             };
             (
                 name.clone(),
-                format!("{name:<32} {ready}/{want} ready  {mark}"),
+                format!(
+                    "{name:<32} {ready}/{want} ready  {}",
+                    health_mark(ready, want)
+                ),
             )
         })
         .collect();
     items.sort();
     items
+}
+
+/// The picker's word for `ready` of `want`, from the rule behind the findings' severity.
+fn health_mark(ready: i32, want: i32) -> &'static str {
+    match k8s::availability(ready, want) {
+        None => "ok",
+        Some(Severity::Critical) if ready > 0 => "DOWN (quorum lost)",
+        Some(Severity::Critical) => "DOWN",
+        Some(_) => "DEGRADED",
+    }
 }
 
 /// Lets the user pick one StatefulSet, or all of them. `Ok(None)` means all.
@@ -136,4 +155,51 @@ fn run(remedy: &Remedy) -> Result<()> {
     let status = child.wait().context("waiting for kubectl")?;
     println!("\n{prog} exited with {status}\n");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testutil::*;
+
+    fn mark_of(s: &crate::snapshot::Snapshot) -> String {
+        super::picker_items(s, "shop")[0].1.clone()
+    }
+
+    #[test]
+    fn the_picker_calls_a_set_down_when_its_finding_is_critical() {
+        // 0 of 2 Ready: replicas-unavailable is critical, so "degraded" would contradict it.
+        let mut s = snapshot();
+        s.statefulsets.push(sts_with_ready("shop", "db", 2, 0));
+        s.pods.push(pod("shop", "db", 0, false));
+        s.pods.push(pod("shop", "db", 1, false));
+        assert!(mark_of(&s).ends_with("0/2 ready  DOWN"), "{}", mark_of(&s));
+        let report = crate::analysis::analyze(&s, now(), &crate::kubectl::Kubectl::default());
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.runbook == "replicas-unavailable")
+            .unwrap();
+        assert_eq!(f.severity, crate::finding::Severity::Critical);
+
+        let mut s = snapshot();
+        s.statefulsets.push(sts_with_ready("shop", "zk", 3, 1));
+        s.pods.push(pod("shop", "zk", 0, true));
+        assert!(mark_of(&s).ends_with("1/3 ready  DOWN (quorum lost)"));
+
+        let mut s = snapshot();
+        s.statefulsets.push(sts_with_ready("shop", "zk", 3, 2));
+        s.pods.push(pod("shop", "zk", 0, true));
+        s.pods.push(pod("shop", "zk", 1, true));
+        assert!(mark_of(&s).ends_with("2/3 ready  DEGRADED"));
+    }
+
+    #[test]
+    fn the_picker_counts_ready_pods_over_a_lagging_status() {
+        // The controller still says 2 Ready; both pods are not Ready any more.
+        let mut s = snapshot();
+        s.statefulsets.push(sts_with_ready("shop", "db", 2, 2));
+        s.pods.push(pod("shop", "db", 0, false));
+        s.pods.push(pod("shop", "db", 1, false));
+        assert!(mark_of(&s).ends_with("0/2 ready  DOWN"), "{}", mark_of(&s));
+    }
 }

@@ -56,6 +56,21 @@ pub fn quorum(n: i32) -> i32 {
     n / 2 + 1
 }
 
+/// How bad `ready` of `want` replicas is: `None` when all are Ready, `Critical` when none is
+/// or a quorum system (3 or more) has lost its majority, `Warning` otherwise. The one rule
+/// behind `replicas-unavailable`'s severity and the picker's DOWN/DEGRADED, so the two never
+/// disagree about the same set.
+pub fn availability(ready: i32, want: i32) -> Option<crate::finding::Severity> {
+    use crate::finding::Severity;
+    if ready >= want {
+        None
+    } else if ready <= 0 || (want >= 3 && ready < quorum(want)) {
+        Some(Severity::Critical)
+    } else {
+        Some(Severity::Warning)
+    }
+}
+
 /// The ordinal in `<prefix>-<ordinal>`, if `name` has that shape. Ordinals beyond what the
 /// API allows (u32) still parse, as evidence; anything else is no ordinal.
 pub fn ordinal_suffix(name: &str, prefix: &str) -> Option<u64> {
@@ -73,6 +88,19 @@ pub fn ordinal_suffix(name: &str, prefix: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn availability_is_critical_with_none_ready_or_quorum_lost() {
+        use crate::finding::Severity::{Critical, Warning};
+        assert_eq!(availability(3, 3), None);
+        assert_eq!(availability(0, 1), Some(Critical));
+        assert_eq!(availability(0, 2), Some(Critical));
+        assert_eq!(availability(1, 2), Some(Warning));
+        assert_eq!(availability(2, 3), Some(Warning));
+        assert_eq!(availability(1, 3), Some(Critical));
+        assert_eq!(availability(3, 5), Some(Warning));
+        assert_eq!(availability(2, 5), Some(Critical));
+    }
 
     #[test]
     fn quorum_is_a_strict_majority() {
