@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_sts_global_optspecs
-    string join \n kubeconfig= context= cluster= user= n/namespace= A/all-namespaces request-timeout= as= as-group= f/from-file= now= o/output= no-color fail-on= no-interactive h/help V/version
+    string join \n h/help V/version
 end
 
 function __fish_kubectl_sts_needs_command
@@ -24,26 +24,6 @@ function __fish_kubectl_sts_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -l as -d 'Impersonate this user' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -l as-group -d 'Impersonate this group (repeatable)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-yaml\t''"
-complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -l fail-on -d 'Exit 1 when a finding is at or above this severity' -r -f -a "critical\t''
-warning\t''
-info\t''
-never\t''"
-complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -s A -l all-namespaces -d 'Every namespace'
-complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
-complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -l no-interactive -d 'Never prompt, even on a terminal'
 complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-sts -n "__fish_kubectl_sts_needs_command" -f -a "diagnose" -d 'Find what is wrong with StatefulSets and print the commands that fix it'
@@ -64,16 +44,6 @@ dns\t''
 storage\t''
 risks\t''
 orphans\t''"
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l as -d 'Impersonate this user' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l as-group -d 'Impersonate this group (repeatable)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -81,88 +51,44 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l fai
 warning\t''
 info\t''
 never\t''"
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML or manifests, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l as -d 'Impersonate this user' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l as-group -d 'Impersonate this group (repeatable)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l logs -d 'Read the last 50 lines of crash-looping containers\' previous logs (at most 10 pods) and turn known failure patterns into evidence'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l volume-stats -d 'Read volume usage from each node\'s kubelet through the API server\'s node proxy (needs the powerful `nodes/proxy` permission; one request per node in scope)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s y -l yes -d 'Run a chosen non-destructive command without asking again (destructive ones always ask)'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s A -l all-namespaces -d 'Every namespace'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l no-interactive -d 'Never prompt, even on a terminal'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s A -l all-namespaces -d 'Every namespace'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s h -l help -d 'Print help'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -s o -l output -d 'Output format (a table is not a snapshot: yaml unless json is asked for)' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -s f -l from-file -d 'Re-save saved state (e.g. only -n\'s namespace of it) instead of the live cluster' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l as -d 'Impersonate this user' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l as-group -d 'Impersonate this group (repeatable)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-yaml\t''"
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l fail-on -d 'Exit 1 when a finding is at or above this severity' -r -f -a "critical\t''
-warning\t''
-info\t''
-never\t''"
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -s A -l all-namespaces -d 'Every namespace'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l no-interactive -d 'Never prompt, even on a terminal'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -s h -l help -d 'Print help'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -l as -d 'Impersonate this user' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -l as-group -d 'Impersonate this group (repeatable)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -l fail-on -d 'Exit 1 when a finding is at or above this severity' -r -f -a "critical\t''
-warning\t''
-info\t''
-never\t''"
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -s A -l all-namespaces -d 'Every namespace'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -l no-interactive -d 'Never prompt, even on a terminal'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -s h -l help -d 'Print help'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand completion" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand completion" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand completion" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand completion" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand completion" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand completion" -l as -d 'Impersonate this user' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand completion" -l as-group -d 'Impersonate this group (repeatable)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand completion" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand completion" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand completion" -s o -l output -d 'Output format' -r -f -a "table\t''
-json\t''
-yaml\t''"
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand completion" -l fail-on -d 'Exit 1 when a finding is at or above this severity' -r -f -a "critical\t''
-warning\t''
-info\t''
-never\t''"
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand completion" -s A -l all-namespaces -d 'Every namespace'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand completion" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand completion" -l no-interactive -d 'Never prompt, even on a terminal'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l price-per-gib -d 'Estimated price per GiB-month for the monthly cost column (an estimate, not a bill)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l price -d 'Price per GiB-month for one storage class, e.g. gp3=0.08 (repeatable)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l as -d 'Impersonate this user' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l as-group -d 'Impersonate this group (repeatable)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -170,23 +96,23 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l fail
 warning\t''
 info\t''
 never\t''"
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML or manifests, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l as -d 'Impersonate this user' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l as-group -d 'Impersonate this group (repeatable)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l delete -d 'Delete orphans: on a terminal, pick them and confirm; without one, --yes is required and everything listed is deleted. Server-side dry run first; each deletion checks the object is unchanged since it was listed'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -s y -l yes -d 'With --delete: no questions, delete everything listed'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -s A -l all-namespaces -d 'Every namespace'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l no-interactive -d 'Never prompt, even on a terminal'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -s A -l all-namespaces -d 'Every namespace'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -s h -l help -d 'Print help'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l timeout -d 'With --watch: how long to follow before giving up (exit 1)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l as -d 'Impersonate this user' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l as-group -d 'Impersonate this group (repeatable)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -194,10 +120,20 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not
 warning\t''
 info\t''
 never\t''"
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML or manifests, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l as -d 'Impersonate this user' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l as-group -d 'Impersonate this group (repeatable)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -s w -l watch -d 'Follow the rollout live (pods and the StatefulSet re-read every 2s) until it is complete, stuck, partitioned or paused, or --timeout passes'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -s A -l all-namespaces -d 'Every namespace'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l no-interactive -d 'Never prompt, even on a terminal'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -s A -l all-namespaces -d 'Every namespace'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -s h -l help -d 'Print help'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -a "status" -d 'Where the rollout stands, per pod, and what blocks it (the default)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -a "canary" -d 'Set the partition so only the top N ordinals take the new template (optionally changing one container\'s image in the same patch)'
@@ -207,16 +143,6 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -a "undo" -d 'Restore a previous revision\'s template, then offer the pods left not Ready on another revision for deletion, one at a time (the OrderedReady trap)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l timeout -d 'With --watch: how long to follow before giving up (exit 1)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l as -d 'Impersonate this user' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l as-group -d 'Impersonate this group (repeatable)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -224,23 +150,23 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __f
 warning\t''
 info\t''
 never\t''"
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML or manifests, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l as -d 'Impersonate this user' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l as-group -d 'Impersonate this group (repeatable)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -s w -l watch -d 'Follow the rollout live (pods and the StatefulSet re-read every 2s) until it is complete, stuck, partitioned or paused, or --timeout passes'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -s A -l all-namespaces -d 'Every namespace'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l no-interactive -d 'Never prompt, even on a terminal'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -s A -l all-namespaces -d 'Every namespace'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l replicas -d 'How many of the highest ordinals take the new template' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l image -d 'Change this container\'s image in the same patch, e.g. postgres=postgres:16.6' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l as -d 'Impersonate this user' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l as-group -d 'Impersonate this group (repeatable)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -248,22 +174,22 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __f
 warning\t''
 info\t''
 never\t''"
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML or manifests, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l as -d 'Impersonate this user' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l as-group -d 'Impersonate this group (repeatable)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -s y -l yes -d 'Go ahead without a confirmation (required when stdin or stdout is not a terminal)'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -s A -l all-namespaces -d 'Every namespace'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l no-interactive -d 'Never prompt, even on a terminal'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -s A -l all-namespaces -d 'Every namespace'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -s h -l help -d 'Print help'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l timeout -d 'OnDelete: how long to wait for the evicted pod to be Ready again' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l as -d 'Impersonate this user' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l as-group -d 'Impersonate this group (repeatable)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -271,21 +197,21 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __f
 warning\t''
 info\t''
 never\t''"
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML or manifests, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l as -d 'Impersonate this user' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l as-group -d 'Impersonate this group (repeatable)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -s y -l yes -d 'Go ahead without a confirmation (required when stdin or stdout is not a terminal)'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -s A -l all-namespaces -d 'Every namespace'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l no-interactive -d 'Never prompt, even on a terminal'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -s A -l all-namespaces -d 'Every namespace'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -s h -l help -d 'Print help'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l as -d 'Impersonate this user' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l as-group -d 'Impersonate this group (repeatable)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -293,22 +219,22 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __f
 warning\t''
 info\t''
 never\t''"
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML or manifests, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l as -d 'Impersonate this user' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l as-group -d 'Impersonate this group (repeatable)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -s y -l yes -d 'Go ahead without a confirmation (required when stdin or stdout is not a terminal)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l force -d 'Promote even when the pods at or above the partition are not all updated and Ready'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -s A -l all-namespaces -d 'Every namespace'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l no-interactive -d 'Never prompt, even on a terminal'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -s A -l all-namespaces -d 'Every namespace'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -s h -l help -d 'Print help'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l as -d 'Impersonate this user' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l as-group -d 'Impersonate this group (repeatable)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -316,23 +242,23 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __f
 warning\t''
 info\t''
 never\t''"
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML or manifests, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l as -d 'Impersonate this user' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l as-group -d 'Impersonate this group (repeatable)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -s y -l yes -d 'Go ahead without a confirmation (required when stdin or stdout is not a terminal)'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -s A -l all-namespaces -d 'Every namespace'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l no-interactive -d 'Never prompt, even on a terminal'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -s A -l all-namespaces -d 'Every namespace'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l to-revision -d 'The revision number to return to (default: the revision the other pods run during a rollout, else the one before the current template)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l timeout -d 'How long to wait for each re-created pod to be Ready' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l as -d 'Impersonate this user' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l as-group -d 'Impersonate this group (repeatable)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -340,10 +266,20 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __f
 warning\t''
 info\t''
 never\t''"
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML or manifests, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l as -d 'Impersonate this user' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l as-group -d 'Impersonate this group (repeatable)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -s y -l yes -d 'Go ahead without a confirmation (required when stdin or stdout is not a terminal)'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -s A -l all-namespaces -d 'Every namespace'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l no-interactive -d 'Never prompt, even on a terminal'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -s A -l all-namespaces -d 'Every namespace'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -s h -l help -d 'Print help'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "status" -d 'Where the rollout stands, per pod, and what blocks it (the default)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "canary" -d 'Set the partition so only the top N ordinals take the new template (optionally changing one container\'s image in the same patch)'
@@ -353,16 +289,6 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __f
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "undo" -d 'Restore a previous revision\'s template, then offer the pods left not Ready on another revision for deletion, one at a time (the OrderedReady trap)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -s l -l selector -d 'Select the nodes by label instead (kubectl syntax: a=b,c!=d,e,!f,g in (x,y))' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l as -d 'Impersonate this user' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l as-group -d 'Impersonate this group (repeatable)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -370,11 +296,20 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l 
 warning\t''
 info\t''
 never\t''"
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML or manifests, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l as -d 'Impersonate this user' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l as-group -d 'Impersonate this group (repeatable)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l plan -d 'Find an order (grouping nodes that can go together) in which no step is blocked or unsafe, and print its runbook'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l server-dry-run -d 'Also ask the API server: one dry-run Eviction per pod (dryRun=All, nothing is evicted; live cluster only)'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -s A -l all-namespaces -d 'Every namespace'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l no-interactive -d 'Never prompt, even on a terminal'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -s A -l all-namespaces -d 'Every namespace'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -s h -l help -d 'Print help'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l size -d 'The new size of every claim of the template, a Kubernetes quantity (20Gi, 1Ti)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l to-usage -d 'Instead of --size: the size at which the fullest member uses at most PERCENT of its volume, from the kubelet\'s volume stats (needs the nodes/proxy permission, as diagnose --volume-stats; rounded up to whole Gi)' -r
@@ -382,16 +317,6 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l t
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l backup-dir -d 'With --apply: where the StatefulSet is saved before it is deleted and re-created' -r -F
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l step-timeout -d 'With --apply: how long each wait may take (a claim growing, a pod coming back, the StatefulSet going away, its pods being adopted)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l online-resize-wait -d 'With --apply: how long the kubelet may take to grow a mounted filesystem online before the pod is restarted (by eviction) to grow it; 0 restarts at once' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l cluster -d 'The kubeconfig cluster to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l as -d 'Impersonate this user' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l as-group -d 'Impersonate this group (repeatable)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -399,11 +324,21 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l f
 warning\t''
 info\t''
 never\t''"
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -s f -l from-file -d 'Read saved state instead of the live cluster: kubectl get -o yaml|json output, multi-document YAML or manifests, or a `kubectl sts snapshot` file (repeatable; - for stdin)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l as -d 'Impersonate this user' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l as-group -d 'Impersonate this group (repeatable)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l apply -d 'Carry the plan out: asks on a terminal, else needs --yes'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -s y -l yes -d 'With --apply: no question'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -s A -l all-namespaces -d 'Every namespace'
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l no-interactive -d 'Never prompt, even on a terminal'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -s A -l all-namespaces -d 'Every namespace'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -s h -l help -d 'Print help'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand help; and not __fish_seen_subcommand_from diagnose snapshot runbooks completion orphans rollout drain-check pvc-expand help" -f -a "diagnose" -d 'Find what is wrong with StatefulSets and print the commands that fix it'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand help; and not __fish_seen_subcommand_from diagnose snapshot runbooks completion orphans rollout drain-check pvc-expand help" -f -a "snapshot" -d 'Save everything the analysis reads as a v1 List (no Secrets), for --from-file later'

@@ -1,5 +1,5 @@
-//! The command line. kubectl's connection flags are global so they can go anywhere, as with
-//! kubectl itself.
+//! The command line. Each command takes only the flags it uses: its own first, then the
+//! output, input and connection flags it shares with the others, under those headings.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -9,6 +9,8 @@ use std::path::PathBuf;
     name = "kubectl sts",
     bin_name = "kubectl sts",
     version,
+    // The width the tool's own output wraps at; narrower terminals wrap narrower.
+    max_term_width = 80,
     about = "Find what is wrong with StatefulSets and print the exact kubectl commands that fix it",
     long_about = "Find what is wrong with StatefulSets, their pods, volumes, disruption budgets, \
 services and nodes, and print each finding with its evidence and the exact kubectl commands \
@@ -16,61 +18,152 @@ that fix it. Read-only unless an action is asked for by name.",
     after_help = "Examples:\n  kubectl sts diagnose -n shop\n  kubectl sts diagnose orders-db -n shop --symptom pending\n  kubectl sts diagnose --from-file docs/examples/cassandra-node-lost.yaml\n  kubectl sts snapshot -A > state.yaml\n  kubectl sts runbooks pv-node-affinity-conflict"
 )]
 pub struct Cli {
-    #[command(flatten)]
-    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
-#[derive(Debug, Clone, Args)]
-pub struct GlobalArgs {
-    /// Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)
-    #[arg(long, global = true, value_name = "PATH")]
-    pub kubeconfig: Option<PathBuf>,
-    /// The kubeconfig context to use
-    #[arg(long, global = true, value_name = "NAME")]
-    pub context: Option<String>,
-    /// The kubeconfig cluster to use
-    #[arg(long, global = true, value_name = "NAME")]
-    pub cluster: Option<String>,
-    /// The kubeconfig user to use
-    #[arg(long, global = true, value_name = "NAME")]
-    pub user: Option<String>,
+/// Where the cluster is and who asks, as kubectl's own flags say it. `global` so that in
+/// `rollout` they can follow the action (`rollout status db -n shop`) as well as precede it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConnectionArgs {
     /// Namespace (default: the context's namespace, else "default")
-    #[arg(short = 'n', long, global = true, value_name = "NS")]
+    #[arg(short = 'n', long, global = true, value_name = "NS", help_heading = CONNECTION)]
     pub namespace: Option<String>,
     /// Every namespace
-    #[arg(short = 'A', long, global = true, conflicts_with = "namespace")]
+    #[arg(short = 'A', long, global = true, conflicts_with = "namespace", help_heading = CONNECTION)]
     pub all_namespaces: bool,
+    /// Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)
+    #[arg(long, global = true, value_name = "PATH", help_heading = CONNECTION)]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use
+    #[arg(long, global = true, value_name = "NAME", help_heading = CONNECTION)]
+    pub context: Option<String>,
+    /// The kubeconfig cluster to use
+    #[arg(long, global = true, value_name = "NAME", help_heading = CONNECTION)]
+    pub cluster: Option<String>,
+    /// The kubeconfig user to use
+    #[arg(long, global = true, value_name = "NAME", help_heading = CONNECTION)]
+    pub user: Option<String>,
     /// How long to wait for each API request: 0 (no limit), 30s, 2m, ...
-    #[arg(long, global = true, value_name = "DURATION", default_value = "30s")]
+    #[arg(long, global = true, value_name = "DURATION", default_value = "30s", help_heading = CONNECTION)]
     pub request_timeout: String,
     /// Impersonate this user
-    #[arg(long = "as", global = true, value_name = "USER")]
+    #[arg(long = "as", global = true, value_name = "USER", help_heading = CONNECTION)]
     pub as_user: Option<String>,
     /// Impersonate this group (repeatable)
-    #[arg(long = "as-group", global = true, value_name = "GROUP")]
+    #[arg(long = "as-group", global = true, value_name = "GROUP", help_heading = CONNECTION)]
     pub as_group: Vec<String>,
+}
+
+const CONNECTION: &str = "Connection";
+const INPUT: &str = "Input";
+const OUTPUT: &str = "Output";
+
+/// Saved state instead of the live cluster, and the instant time-based rules use.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SourceArgs {
     /// Read saved state instead of the live cluster: kubectl get -o yaml|json output,
-    /// multi-document YAML, or a `kubectl sts snapshot` file (repeatable; - for stdin)
-    #[arg(long = "from-file", short = 'f', global = true, value_name = "PATH")]
+    /// multi-document YAML or manifests, or a `kubectl sts snapshot` file (repeatable; -
+    /// for stdin)
+    #[arg(long = "from-file", short = 'f', global = true, value_name = "PATH", help_heading = INPUT)]
     pub from_file: Vec<PathBuf>,
     /// Evaluate time-based rules at this instant (RFC 3339); default: the snapshot's
     /// capture time, else now
-    #[arg(long, global = true, value_name = "RFC3339")]
+    #[arg(long, global = true, value_name = "RFC3339", help_heading = INPUT)]
     pub now: Option<String>,
+}
+
+/// How the result is printed, and which findings fail the run.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
     /// Output format
-    #[arg(short = 'o', long, global = true, value_enum, default_value_t = Output::Table)]
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = Output::Table, help_heading = OUTPUT)]
     pub output: Output,
     /// No colours (also when NO_COLOR is set or output is not a terminal)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = OUTPUT)]
     pub no_color: bool,
     /// Exit 1 when a finding is at or above this severity
-    #[arg(long, global = true, value_enum, default_value_t = FailOn::Warning)]
+    #[arg(long, global = true, value_enum, default_value_t = FailOn::Warning, help_heading = OUTPUT)]
     pub fail_on: FailOn,
-    /// Never prompt, even on a terminal
-    #[arg(long, global = true)]
+}
+
+impl Default for OutputArgs {
+    fn default() -> Self {
+        OutputArgs {
+            output: Output::Table,
+            no_color: false,
+            fail_on: FailOn::Warning,
+        }
+    }
+}
+
+/// What every command that reads a cluster takes, grouped under their headings after the
+/// command's own flags, as kubectl's help lists them.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ClusterArgs {
+    #[command(flatten)]
+    pub out: OutputArgs,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
+}
+
+impl ClusterArgs {
+    /// The settings the commands read, with `no_interactive` from commands that can ask.
+    pub fn global(&self, no_interactive: bool) -> GlobalArgs {
+        GlobalArgs {
+            kubeconfig: self.conn.kubeconfig.clone(),
+            context: self.conn.context.clone(),
+            cluster: self.conn.cluster.clone(),
+            user: self.conn.user.clone(),
+            namespace: self.conn.namespace.clone(),
+            all_namespaces: self.conn.all_namespaces,
+            request_timeout: self.conn.request_timeout.clone(),
+            as_user: self.conn.as_user.clone(),
+            as_group: self.conn.as_group.clone(),
+            from_file: self.source.from_file.clone(),
+            now: self.source.now.clone(),
+            output: self.out.output,
+            no_color: self.out.no_color,
+            fail_on: self.out.fail_on,
+            no_interactive,
+        }
+    }
+}
+
+/// Every setting a command may read, gathered from the flags that command takes (a
+/// command without a flag gets its default). What the library's glue passes around.
+#[derive(Debug, Clone)]
+pub struct GlobalArgs {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub cluster: Option<String>,
+    pub user: Option<String>,
+    pub namespace: Option<String>,
+    pub all_namespaces: bool,
+    pub request_timeout: String,
+    pub as_user: Option<String>,
+    pub as_group: Vec<String>,
+    pub from_file: Vec<PathBuf>,
+    pub now: Option<String>,
+    pub output: Output,
+    pub no_color: bool,
+    pub fail_on: FailOn,
     pub no_interactive: bool,
+}
+
+impl Default for GlobalArgs {
+    fn default() -> Self {
+        ClusterArgs {
+            conn: ConnectionArgs {
+                request_timeout: "30s".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+        .global(false)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -105,11 +198,14 @@ pub enum Command {
     /// Find what is wrong with StatefulSets and print the commands that fix it
     Diagnose(DiagnoseArgs),
     /// Save everything the analysis reads as a v1 List (no Secrets), for --from-file later
-    Snapshot,
+    Snapshot(SnapshotArgs),
     /// List the runbooks, or print one
     Runbooks {
         /// A runbook id, e.g. pv-node-affinity-conflict
         id: Option<String>,
+        /// Output format
+        #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
+        output: Output,
     },
     /// Print a shell completion script
     Completion {
@@ -134,6 +230,43 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Output format (a table is not a snapshot: yaml unless json is asked for)
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Yaml, help_heading = OUTPUT)]
+    pub output: Output,
+    /// Re-save saved state (e.g. only -n's namespace of it) instead of the live cluster
+    #[arg(long = "from-file", short = 'f', value_name = "PATH", help_heading = INPUT)]
+    pub from_file: Vec<PathBuf>,
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
+}
+
+impl SnapshotArgs {
+    pub fn global(&self) -> GlobalArgs {
+        ClusterArgs {
+            out: OutputArgs {
+                output: self.output,
+                ..Default::default()
+            },
+            source: SourceArgs {
+                from_file: self.from_file.clone(),
+                now: None,
+            },
+            conn: self.conn.clone(),
+        }
+        .global(false)
+    }
+}
+
+/// `--no-interactive`, for the commands that can ask on a terminal.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PromptArgs {
+    /// Never prompt, even on a terminal
+    #[arg(long, global = true)]
+    pub no_interactive: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct DiagnoseArgs {
     /// Only this StatefulSet and what it depends on
     pub statefulset: Option<String>,
@@ -151,6 +284,10 @@ pub struct DiagnoseArgs {
     /// Run a chosen non-destructive command without asking again (destructive ones always ask)
     #[arg(long, short = 'y')]
     pub yes: bool,
+    #[command(flatten)]
+    pub prompt: PromptArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Args)]
@@ -173,6 +310,10 @@ pub struct OrphansArgs {
     /// With --delete: no questions, delete everything listed
     #[arg(long, short = 'y', requires = "delete")]
     pub yes: bool,
+    #[command(flatten)]
+    pub prompt: PromptArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Args)]
@@ -194,11 +335,12 @@ pub struct DrainCheckArgs {
     /// evicted; live cluster only)
     #[arg(long)]
     pub server_dry_run: bool,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Args)]
 #[command(
-    args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     after_help = "Examples:\n  kubectl sts rollout orders-db -n shop           # status; on a terminal, a menu of the actions valid now\n  kubectl sts rollout status orders-db --watch --timeout 15m\n  kubectl sts rollout canary orders-db --replicas 1 --image postgres=postgres:16.6\n  kubectl sts rollout step orders-db\n  kubectl sts rollout promote orders-db\n  kubectl sts rollout pause orders-db\n  kubectl sts rollout undo orders-db --to-revision 3\n\nStates: complete, progressing, stuck (names the pod the controller waits on), partitioned\n(a partition above 0 holds members back: never reported as complete), paused-ondelete\n(OnDelete and pods on an old revision).\n\nExit codes, status: 0 nothing at or above --fail-on; 1 state stuck, or a finding at or above\n--fail-on (a held partition and pending OnDelete pods are warnings), or --watch timed out;\n2 could not run. Actions: 0 applied (or declined at the prompt); 1 refused by the guard or\nby a PodDisruptionBudget, changed since it was read (409: re-run), or the replaced pod was\nnot Ready within --timeout; 2 could not run (bad arguments, no terminal and no --yes,\n--from-file, the API server refused the request)."
 )]
@@ -208,6 +350,10 @@ pub struct RolloutArgs {
     /// `rollout STATEFULSET`: the status, then on a terminal a menu of the actions valid now
     #[command(flatten)]
     pub status: RolloutStatusArgs,
+    #[command(flatten)]
+    pub prompt: PromptArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -337,4 +483,8 @@ pub struct PvcExpandArgs {
     /// before the pod is restarted (by eviction) to grow it; 0 restarts at once
     #[arg(long, value_name = "DURATION", default_value = "2m")]
     pub online_resize_wait: String,
+    #[command(flatten)]
+    pub prompt: PromptArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }

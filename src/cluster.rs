@@ -29,12 +29,27 @@ pub struct Connection {
     pub server: String,
 }
 
+/// One kubeconfig file, with an error that names it once and says what is wrong (kube's
+/// own message repeats the path, quoted twice).
+fn read_kubeconfig(path: &Path) -> Result<Kubeconfig> {
+    use kube::config::KubeconfigError;
+    Kubeconfig::read_from(path).map_err(|e| {
+        let why = match &e {
+            KubeconfigError::ReadConfig(io, _) if io.kind() == std::io::ErrorKind::NotFound => {
+                "no such file".to_string()
+            }
+            KubeconfigError::ReadConfig(io, _) => io.to_string(),
+            KubeconfigError::Parse(p) => format!("not a valid kubeconfig: {p}"),
+            other => other.to_string(),
+        };
+        Failure::usage(format!("cannot load kubeconfig {}: {why}", path.display())).into()
+    })
+}
+
 /// Loads the merged kubeconfig as kubectl would. `Ok(None)` when there is none at all.
 pub fn load_kubeconfig(explicit: Option<&Path>) -> Result<Option<Kubeconfig>> {
     if let Some(path) = explicit {
-        let kc = Kubeconfig::read_from(path).map_err(|e| {
-            Failure::usage(format!("cannot load kubeconfig {}: {e}", path.display()))
-        })?;
+        let kc = read_kubeconfig(path)?;
         return Ok(Some(kc));
     }
     if let Some(value) = std::env::var_os("KUBECONFIG") {
@@ -44,9 +59,7 @@ pub fn load_kubeconfig(explicit: Option<&Path>) -> Result<Option<Kubeconfig>> {
             if !path.exists() {
                 continue;
             }
-            let kc = Kubeconfig::read_from(&path).map_err(|e| {
-                Failure::usage(format!("cannot load kubeconfig {}: {e}", path.display()))
-            })?;
+            let kc = read_kubeconfig(&path)?;
             merged = Some(match merged {
                 None => kc,
                 Some(m) => m.merge(kc).map_err(|e| {
@@ -62,9 +75,7 @@ pub fn load_kubeconfig(explicit: Option<&Path>) -> Result<Option<Kubeconfig>> {
     if let Some(path) = home.map(|h| h.join(".kube").join("config"))
         && path.exists()
     {
-        let kc = Kubeconfig::read_from(&path).map_err(|e| {
-            Failure::usage(format!("cannot load kubeconfig {}: {e}", path.display()))
-        })?;
+        let kc = read_kubeconfig(&path)?;
         return Ok(Some(kc));
     }
     Ok(None)
@@ -123,7 +134,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
         None => {
             let config = kube::Config::incluster().map_err(|_| {
                 Failure::usage(
-                    "no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a cluster",
+                    "no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a cluster; to read saved state or manifests without a cluster, use --from-file FILE",
                 )
             })?;
             (config, None)

@@ -324,6 +324,85 @@ fn runbooks_lists_and_prints() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("did you mean pdb-missing"));
+
+    // In a pipe, one line a runbook: `runbooks | grep -c .` counts them plus the header,
+    // and `grep` finds each id whole on its own row.
+    let out = sts().arg("runbooks").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), ids.len() + 1, "{text}");
+    for (line, id) in lines[1..].iter().zip(&ids) {
+        assert_eq!(line.split_whitespace().next(), Some(*id), "{line}");
+    }
+}
+
+#[test]
+fn commands_take_only_the_flags_they_use() {
+    let ex = example();
+    let ex = ex.to_str().unwrap();
+    for args in [
+        &["runbooks", "-f", ex][..],
+        &["runbooks", "--kubeconfig", "/x"],
+        &["runbooks", "--fail-on", "never"],
+        &["completion", "bash", "-n", "x"],
+        &["completion", "bash", "-o", "json"],
+        &["snapshot", "-f", ex, "--now", "2026-01-01T00:00:00Z"],
+        &["drain-check", "node-1", "-f", ex, "--no-interactive"],
+    ] {
+        let out = sts().args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            err.starts_with("error: unexpected argument"),
+            "{args:?}: {err}"
+        );
+    }
+    // kubectl's habit of flags before the verb still works for the commands that take them.
+    sts()
+        .args(["-f", ex, "--fail-on", "never", "diagnose"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn help_lists_the_commands_own_flags_first_within_80_columns() {
+    for cmd in [
+        &["--help"][..],
+        &["diagnose", "--help"],
+        &["drain-check", "--help"],
+        &["orphans", "--help"],
+        &["pvc-expand", "--help"],
+        &["rollout", "--help"],
+        &["rollout", "canary", "--help"],
+        &["snapshot", "--help"],
+        &["runbooks", "--help"],
+    ] {
+        let out = sts().args(cmd).output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        for line in text.lines() {
+            assert!(line.chars().count() <= 80, "{cmd:?}: {line:?}");
+        }
+        let headings: Vec<&str> = text
+            .lines()
+            .filter(|l| l.ends_with(':') && !l.starts_with(' '))
+            .collect();
+        let pos = |h: &str| headings.iter().position(|x| *x == h);
+        if cmd[0] == "diagnose" || cmd[0] == "drain-check" {
+            assert_eq!(
+                headings[..5],
+                ["Arguments:", "Options:", "Output:", "Input:", "Connection:"],
+                "{cmd:?}"
+            );
+        }
+        if let (Some(own), Some(conn)) = (pos("Options:"), pos("Connection:")) {
+            assert!(own < conn, "{cmd:?}: {headings:?}");
+        }
+    }
+    let out = sts().args(["drain-check", "--help"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let own = text.find("--plan").unwrap();
+    assert!(own < text.find("--kubeconfig").unwrap());
+    assert!(own < text.find("--output").unwrap());
 }
 
 #[test]
@@ -359,4 +438,47 @@ fn completion_scripts_generate() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("diagnose"));
+}
+
+/// `kubectl sts ... | head -1`: the reader goes away, and every command ends quietly with
+/// the exit status of a process killed by SIGPIPE, never with a panic on stderr. The read
+/// end is closed before the command starts, so its first write fails, every time.
+#[test]
+fn every_command_ends_quietly_when_its_reader_goes_away() {
+    let ex = example();
+    let ex = ex.to_str().unwrap();
+    let runs: &[&[&str]] = &[
+        &["completion", "bash"],
+        &["completion", "zsh"],
+        &["runbooks"],
+        &["runbooks", "pdb-missing"],
+        &["runbooks", "-o", "json"],
+        &["diagnose", "-f", ex],
+        &["diagnose", "-f", ex, "-o", "yaml"],
+        &["snapshot", "-f", ex],
+        &["orphans", "-f", ex],
+        &["drain-check", "node-1", "-f", ex],
+        &["--help"],
+        &["diagnose", "--help"],
+    ];
+    for args in runs {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-sts"))
+            .args(*args)
+            .env_remove("KUBECONFIG")
+            .env("HOME", "/nonexistent")
+            .env("NO_COLOR", "1")
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(err.trim().is_empty(), "{args:?} says: {err}");
+        // clap's own --help printing ignores a failed write and exits 0; everything else
+        // is the SIGPIPE status.
+        let want = if args.contains(&"--help") { 0 } else { 141 };
+        assert_eq!(out.status.code(), Some(want), "{args:?}");
+    }
 }

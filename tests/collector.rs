@@ -545,7 +545,8 @@ fn a_snapshot_diagnoses_the_same_as_the_live_cluster() {
     // The same flags on both runs, so the remediation commands are spelled the same.
     let common = ["--context", "fake", "--now", NOW];
 
-    let snapshot = run(kube.sts().arg("snapshot").arg("-A").args(common));
+    // A snapshot records its own capture time: --now is diagnose's.
+    let snapshot = run(kube.sts().args(["snapshot", "-A", "--context", "fake"]));
     assert_eq!(snapshot.code, 0, "{}", snapshot.stderr);
     let file = kube.dir.path().join("state.yaml");
     std::fs::write(&file, &snapshot.stdout).unwrap();

@@ -220,7 +220,6 @@ const COMMANDS: &[&str] = &[
     "orphans -n shop --delete --yes",
     "diagnose --context nope",
     "rollout status nope -n shop",
-    "runbooks pdb-missing",
 ];
 
 fn no_secrets_read(reqs: &[RecordedRequest]) {

@@ -352,9 +352,11 @@ fn kubeconfig_problems_are_one_line_saying_what_to_do() {
         "{e}"
     );
 
-    let r = run(bare().args(["--kubeconfig", "/nonexistent/config", "diagnose"]));
-    assert!(
-        error_of(&r).starts_with("cannot load kubeconfig /nonexistent/config: "),
+    // Named once, with the reason, not kube's message that repeats the path.
+    let r = run(bare().args(["diagnose", "--kubeconfig", "/nonexistent/config"]));
+    assert_eq!(
+        error_of(&r),
+        "cannot load kubeconfig /nonexistent/config: no such file",
         "{}",
         r.stderr
     );
@@ -363,7 +365,7 @@ fn kubeconfig_problems_are_one_line_saying_what_to_do() {
     let r = run(bare().env_remove("KUBERNETES_SERVICE_HOST").arg("diagnose"));
     assert_eq!(
         error_of(&r),
-        "no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a cluster"
+        "no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a cluster; to read saved state or manifests without a cluster, use --from-file FILE"
     );
 }
 

@@ -123,3 +123,69 @@ fn findings_carry_the_users_context_into_every_command() {
         assert!(c.starts_with("kubectl "), "{c}");
     }
 }
+
+/// What a user copies must be whole on every fixture: no empty namespace anywhere (`-n ''`,
+/// a DNS name with an empty label), and no finding offering the same command twice in one
+/// course of action (two labels on one destructive command read as two remedies).
+#[test]
+fn no_command_has_an_empty_namespace_or_repeats() {
+    let mut checked = 0;
+    for rb in RUNBOOKS.iter() {
+        for f in fixture_files(&rb.id, "") {
+            let snap = read_files(&[&f], None).unwrap();
+            let now = snap.captured_at.expect("fixtures record a capture time");
+            for finding in analyze(&snap, now, &Kubectl::default()).findings {
+                let mut seen = BTreeSet::new();
+                for c in &finding.commands {
+                    checked += 1;
+                    for bad in [
+                        "-n ''",
+                        "-n \"\"",
+                        "--namespace ''",
+                        "namespace: \"\"",
+                        "..svc",
+                    ] {
+                        assert!(
+                            !c.command.contains(bad),
+                            "{}: {} on {}: {:?} contains {bad:?}",
+                            f.display(),
+                            finding.runbook,
+                            finding.object,
+                            c.command
+                        );
+                    }
+                    assert!(
+                        !c.command.ends_with(" -n") && !c.command.contains(" -n -"),
+                        "{}: {}: {:?}",
+                        f.display(),
+                        finding.runbook,
+                        c.command
+                    );
+                    // The same command may close two different options (Option A and
+                    // Option B both end by deleting the claim); within one, never twice.
+                    let option = c
+                        .description
+                        .strip_prefix("Option ")
+                        .and_then(|rest| rest.chars().next());
+                    assert!(
+                        seen.insert((option, c.command.as_str())),
+                        "{}: {} on {} offers {:?} twice",
+                        f.display(),
+                        finding.runbook,
+                        finding.object,
+                        c.command
+                    );
+                }
+                for text in std::iter::once(&finding.summary).chain(&finding.evidence) {
+                    assert!(
+                        !text.contains("..svc") && !text.contains("namespace \"\""),
+                        "{}: {}: {text}",
+                        f.display(),
+                        finding.runbook
+                    );
+                }
+            }
+        }
+    }
+    assert!(checked > 200, "only {checked} commands checked");
+}

@@ -166,7 +166,7 @@ pub fn request(root: &Command, words: &[String]) -> Request {
                 Some((n, v)) => (n, Some(v)),
                 None => (long, None),
             };
-            let Some(arg) = find_long(cmd, name) else {
+            let Some(arg) = find_long(root, cmd, name) else {
                 continue;
             };
             used.push(arg.get_id().to_string());
@@ -185,7 +185,7 @@ pub fn request(root: &Command, words: &[String]) -> Request {
             // attached (`-nshop`, `-n=shop`).
             let shorts: Vec<char> = w[1..].chars().collect();
             for (i, c) in shorts.iter().enumerate() {
-                let Some(arg) = cmd.get_arguments().find(|a| a.get_short() == Some(*c)) else {
+                let Some(arg) = arguments(root, cmd).find(|a| a.get_short() == Some(*c)) else {
                     break;
                 };
                 used.push(arg.get_id().to_string());
@@ -224,7 +224,7 @@ pub fn request(root: &Command, words: &[String]) -> Request {
         && let Some(long) = partial.strip_prefix("--")
         && let Some((name, value)) = long.split_once('=')
     {
-        let want = match find_long(cmd, name) {
+        let want = match find_long(root, cmd, name) {
             Some(arg) if takes_value(arg) => value_of(arg, &[]),
             _ => Want::Nothing,
         };
@@ -237,7 +237,10 @@ pub fn request(root: &Command, words: &[String]) -> Request {
     // A flag name.
     if !only_positionals && partial.starts_with('-') {
         return Request {
-            want: Want::Fixed(flags(cmd, &used, partial == "-"), directive::NO_FILE_COMP),
+            want: Want::Fixed(
+                flags(root, cmd, &used, partial == "-"),
+                directive::NO_FILE_COMP,
+            ),
             prefix: partial.to_string(),
             conn,
         };
@@ -268,8 +271,27 @@ pub fn request(root: &Command, words: &[String]) -> Request {
     }
 }
 
-fn find_long<'a>(cmd: &'a Command, name: &str) -> Option<&'a Arg> {
-    cmd.get_arguments().find(|a| {
+/// The flags understood at `cmd`. Flags written before the command (`-n shop diagnose`)
+/// are moved after it when run (`flags_after_command`), so at the root every command's
+/// flags count.
+fn arguments<'a>(root: &'a Command, cmd: &'a Command) -> Box<dyn Iterator<Item = &'a Arg> + 'a> {
+    if !std::ptr::eq(root, cmd) {
+        return Box::new(cmd.get_arguments());
+    }
+    let mut seen = std::collections::HashSet::new();
+    Box::new(
+        cmd.get_arguments()
+            .chain(
+                cmd.get_subcommands()
+                    .filter(|s| !s.is_hide_set())
+                    .flat_map(|s| s.get_arguments()),
+            )
+            .filter(move |a| !a.is_positional() && seen.insert(a.get_id().clone())),
+    )
+}
+
+fn find_long<'a>(root: &'a Command, cmd: &'a Command, name: &str) -> Option<&'a Arg> {
+    arguments(root, cmd).find(|a| {
         a.get_long() == Some(name) || a.get_all_aliases().is_some_and(|al| al.contains(&name))
     })
 }
@@ -314,9 +336,9 @@ fn subcommands(cmd: &Command) -> Vec<Candidate> {
 
 /// The flags of `cmd` (its own and the global ones), long names, plus short names when only
 /// `-` is typed. A flag already given is left out unless it can be repeated.
-fn flags(cmd: &Command, used: &[String], with_short: bool) -> Vec<Candidate> {
+fn flags(root: &Command, cmd: &Command, used: &[String], with_short: bool) -> Vec<Candidate> {
     let mut out = Vec::new();
-    for a in cmd.get_arguments() {
+    for a in arguments(root, cmd) {
         if a.is_positional() || a.is_hide_set() {
             continue;
         }
@@ -640,7 +662,11 @@ fn raw_words(args: impl Iterator<Item = String>) -> Option<Vec<String>> {
 pub fn script(shell: clap_complete::Shell) -> anyhow::Result<i32> {
     let root = <crate::cli::Cli as clap::CommandFactory>::command();
     let mut visible = without_hidden_subcommands(&root);
-    clap_complete::generate(shell, &mut visible, "kubectl-sts", &mut std::io::stdout());
+    // Into a buffer first: clap_complete panics on a failed write, and a closed pipe
+    // (`completion bash | head -1`) must end the run quietly, not with a panic.
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut visible, "kubectl-sts", &mut buf);
+    std::io::Write::write_all(&mut std::io::stdout().lock(), &buf)?;
     Ok(0)
 }
 

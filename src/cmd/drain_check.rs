@@ -60,15 +60,19 @@ pub async fn run(g: &GlobalArgs, args: &DrainCheckArgs) -> Result<i32> {
     } else {
         drain::simulate(&input.snap, &nodes, input.now, &input.kubectl)
     };
-    if let Some(ns) = &g.namespace
-        && input.snap.scope.namespace.is_none()
-    {
-        report.assumptions.insert(
-            0,
-            format!(
-                "Only namespace {ns} was judged: pods of other namespaces on these nodes are not (drop -n to judge them all)."
-            ),
-        );
+    // A drain evicts every namespace's pods: say when only one was judged, and how to
+    // judge them all: -n narrowed it, or the saved state holds no more.
+    let narrowed = match (&g.namespace, &input.snap.scope.namespace) {
+        (Some(ns), _) => Some(format!(
+            "Only namespace {ns} was judged: pods of other namespaces on these nodes are not (drop -n to judge them all)."
+        )),
+        (None, Some(ns)) => Some(format!(
+            "The saved state holds only namespace {ns}: pods of other namespaces on these nodes are not judged (save it with `kubectl sts snapshot -A` to judge them all)."
+        )),
+        (None, None) => None,
+    };
+    if let Some(text) = narrowed {
+        report.assumptions.insert(0, text);
     }
     if args.server_dry_run {
         let Some(client) = input.client.clone() else {

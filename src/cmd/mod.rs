@@ -20,8 +20,9 @@ use clap::Parser;
 const BROKEN_PIPE: i32 = 141;
 
 /// `kubectl sts snapshot -A | head`: once the reader has what it wanted and closes the
-/// pipe, `print!` panics ("failed printing to stdout: Broken pipe"). That is not a failure
-/// to report with a backtrace: end quietly, as Unix tools do.
+/// pipe, `print!` panics ("failed printing to stdout: Broken pipe"), as does any library
+/// that `expect`s its writes. That is not a failure to report with a backtrace: end
+/// quietly, as Unix tools do.
 fn quiet_broken_pipe() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -31,9 +32,7 @@ fn quiet_broken_pipe() {
             .map(String::as_str)
             .or_else(|| payload.downcast_ref::<&str>().copied())
             .unwrap_or_default();
-        if msg.starts_with("failed printing to stdout")
-            && (msg.contains("(os error 32)") || msg.contains("Broken pipe"))
-        {
+        if msg.contains("(os error 32)") || msg.contains("Broken pipe") {
             std::process::exit(BROKEN_PIPE);
         }
         default(info)
@@ -47,10 +46,55 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// `kubectl sts -n shop diagnose`: kubectl takes its flags before the verb too, so flags
+/// written before the command are moved after it, where the command's own definition
+/// accepts or refuses them. A flag's value is skipped by asking the command's definition
+/// whether that flag takes one (`-n diagnose diagnose` names a namespace, then the command).
+fn flags_after_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    use clap::CommandFactory;
+    let root = Cli::command();
+    let mut i = 1;
+    while i < args.len() {
+        let a = args[i].to_string_lossy().into_owned();
+        if a == "--" || !a.starts_with('-') || a == "-" {
+            break;
+        }
+        i += 1;
+        if a.contains('=') {
+            continue;
+        }
+        // Known to take a value in any command: its next word is the value.
+        let takes_value = root
+            .get_subcommands()
+            .flat_map(|c| c.get_arguments())
+            .any(|arg| {
+                let named = match a.strip_prefix("--") {
+                    Some(long) => arg.get_long() == Some(long),
+                    None => {
+                        a.len() == 2 && arg.get_short().map(|c| format!("-{c}")) == Some(a.clone())
+                    }
+                };
+                named && arg.get_action().takes_values()
+            });
+        if takes_value {
+            i += 1;
+        }
+    }
+    let is_command = |w: &std::ffi::OsString| {
+        let w = w.to_string_lossy();
+        root.get_subcommands().any(|c| c.get_name() == w)
+    };
+    if i > 1 && i < args.len() && is_command(&args[i]) {
+        let command = args.remove(i);
+        args.insert(1, command);
+    }
+    args
+}
+
 /// Runs the program; returns the process exit code.
 pub fn main() -> i32 {
     quiet_broken_pipe();
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(flags_after_command(std::env::args_os().collect())) {
         Ok(c) => c,
         Err(e) => {
             // --help and --version are not errors, and a bare `kubectl sts` shows the help.
@@ -114,16 +158,17 @@ pub fn main() -> i32 {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<i32> {
-    let g = &cli.global;
     match &cli.command {
-        Command::Diagnose(args) => diagnose::run(g, args).await,
-        Command::Snapshot => snapshot::run(g).await,
-        Command::Runbooks { id } => runbooks::run(g, id.as_deref()),
+        Command::Diagnose(a) => diagnose::run(&a.cluster.global(a.prompt.no_interactive), a).await,
+        Command::Snapshot(a) => snapshot::run(&a.global()).await,
+        Command::Runbooks { id, output } => runbooks::run(*output, id.as_deref()),
         Command::Completion { shell } => complete::script(*shell),
-        Command::Orphans(args) => orphans::run(g, args).await,
-        Command::Rollout(args) => rollout::run(g, args).await,
-        Command::DrainCheck(args) => drain_check::run(g, args).await,
-        Command::PvcExpand(args) => pvc_expand::run(g, args).await,
+        Command::Orphans(a) => orphans::run(&a.cluster.global(a.prompt.no_interactive), a).await,
+        Command::Rollout(a) => rollout::run(&a.cluster.global(a.prompt.no_interactive), a).await,
+        Command::DrainCheck(a) => drain_check::run(&a.cluster.global(false), a).await,
+        Command::PvcExpand(a) => {
+            pvc_expand::run(&a.cluster.global(a.prompt.no_interactive), a).await
+        }
         Command::Complete { words } => complete::run(words).await,
     }
 }
@@ -160,6 +205,41 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::OsString;
+
+    fn hoisted(words: &[&str]) -> Vec<String> {
+        let args: Vec<OsString> = std::iter::once("kubectl-sts")
+            .chain(words.iter().copied())
+            .map(OsString::from)
+            .collect();
+        super::flags_after_command(args)
+            .into_iter()
+            .skip(1)
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn flags_before_the_command_move_after_it() {
+        assert_eq!(
+            hoisted(&["-n", "shop", "diagnose"]),
+            ["diagnose", "-n", "shop"]
+        );
+        // A namespace named like a command is the flag's value, not the command.
+        assert_eq!(
+            hoisted(&["-n", "diagnose", "-A", "drain-check", "node-1"]),
+            ["drain-check", "-n", "diagnose", "-A", "node-1"]
+        );
+        assert_eq!(
+            hoisted(&["--context=prod", "rollout", "status", "db"]),
+            ["rollout", "--context=prod", "status", "db"]
+        );
+        // Nothing to move, or nothing recognisable: left for clap to judge.
+        assert_eq!(hoisted(&["diagnose", "-n", "x"]), ["diagnose", "-n", "x"]);
+        assert_eq!(hoisted(&["--help"]), ["--help"]);
+        assert_eq!(hoisted(&["-n", "shop"]), ["-n", "shop"]);
+    }
+
     #[test]
     fn closest_names_are_suggested() {
         let names = ["orders-db", "orders-cache", "payments"];

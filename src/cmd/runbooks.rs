@@ -1,11 +1,10 @@
 //! `kubectl sts runbooks [ID]`
 
-use crate::cli::{GlobalArgs, Output};
+use crate::cli::Output;
 use crate::error::Failure;
 use crate::render;
 use crate::runbooks::{RUNBOOKS, Runbook};
 use anyhow::Result;
-use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -30,20 +29,16 @@ fn entry(r: &Runbook, with_body: bool) -> Entry<'_> {
     }
 }
 
-pub fn run(g: &GlobalArgs, id: Option<&str>) -> Result<i32> {
+pub fn run(output: Output, id: Option<&str>) -> Result<i32> {
     match id {
         None => {
-            if g.output != Output::Table {
+            if output != Output::Table {
                 let all: Vec<Entry> = RUNBOOKS.iter().map(|r| entry(r, false)).collect();
-                print!("{}", render::machine(&all, g.output)?);
+                print!("{}", render::machine(&all, output)?);
                 return Ok(0);
             }
-            let style = render::Style::detect(g.no_color);
-            let mut t = Table::new();
-            t.load_preset(presets::NOTHING)
-                .set_content_arrangement(ContentArrangement::Dynamic)
-                .set_width(style.width as u16)
-                .set_header(vec!["ID", "KIND", "SEVERITY", "GROUP", "TITLE"]);
+            let style = render::Style::detect(false);
+            let mut t = style.table(vec!["ID", "KIND", "SEVERITY", "GROUP", "TITLE"], &[0], 0);
             for r in RUNBOOKS.iter() {
                 t.add_row(vec![
                     &r.id,
@@ -53,9 +48,7 @@ pub fn run(g: &GlobalArgs, id: Option<&str>) -> Result<i32> {
                     &r.title,
                 ]);
             }
-            for line in t.to_string().lines() {
-                println!("{}", line.trim_end());
-            }
+            print!("{}", render::table_text(&t, ""));
             Ok(0)
         }
         Some(id) => {
@@ -68,8 +61,8 @@ pub fn run(g: &GlobalArgs, id: Option<&str>) -> Result<i32> {
                 };
                 return Err(Failure::usage(format!("no runbook {id:?}{hint}")).into());
             };
-            if g.output != Output::Table {
-                print!("{}", render::machine(&entry(r, true), g.output)?);
+            if output != Output::Table {
+                print!("{}", render::machine(&entry(r, true), output)?);
                 return Ok(0);
             }
             println!(

@@ -895,19 +895,20 @@ fn stranded_finding(w: &World, r: &StepResult, p: &Problem, pod: usize, why: &St
                 "The volume and its node affinity",
                 k.argv(None, &["get", "pv", &pv, "-o", "wide"]),
             ));
+            let app = f0.sts.unwrap_or("the application");
+            // Two ways out, each offered once: keep the disk (the safe default) or give
+            // this copy up. The second is destructive and only right for replicated data.
             f.commands.push(Remedy::run(
                 format!(
-                    "Option B, only if {} replicates this data and this copy may be lost: let the StatefulSet rebuild the replica elsewhere after the drain. Delete the claim first (it goes once the pod is gone), then the pod; a new claim is provisioned where the new pod lands, then run the application's own resync",
-                    f0.sts.unwrap_or("the application")
+                    "Option A (keep this copy): {} is down from the drain until {node} is back; once the maintenance is over, let pods schedule on {node} again",
+                    f0.name
                 ),
-                k.argv(Some(f0.ns), &["delete", "pvc", claim, "--wait=false"]),
-            ).destructive());
-            let app = f0.sts.unwrap_or("the application");
+                k.argv(None, &["uncordon", node]),
+            ));
             f.commands.push(
                 Remedy::run(
                     format!(
-                        "Only if {app} replicates this data and this copy may be lost (otherwise keep {node}'s disk: {} is down until {node} is uncordoned): delete the claim, so the StatefulSet gives the replica a new volume where it lands once the drain evicts it; then resync it with {app}'s own repair",
-                        f0.name
+                        "Option B, only if {app} replicates this data and this copy may be lost: delete the claim (it goes once the pod is gone), so the StatefulSet gives the replica a new volume where it lands after the drain evicts it; then resync it with {app}'s own repair"
                     ),
                     k.argv(Some(f0.ns), &["delete", "pvc", claim, "--wait=false"]),
                 )
@@ -916,7 +917,7 @@ fn stranded_finding(w: &World, r: &StepResult, p: &Problem, pod: usize, why: &St
             f.commands.push(
                 Remedy::run(
                     format!(
-                        "If {} then stays Pending on the old claim (it still existed when the pod was re-created), delete the pod once more; no budget protects a deleted pod",
+                        "Option B, then: if {} stays Pending on the old claim (it still existed when the pod was re-created), delete the pod once more; no budget protects a deleted pod",
                         f0.name
                     ),
                     k.argv(Some(f0.ns), &["delete", "pod", f0.name]),

@@ -37,15 +37,9 @@ pub(crate) fn run_steps(w: &World, steps: &[Vec<usize>]) -> Vec<(NodeReport, boo
 }
 
 pub(crate) fn report(w: &World, nodes: Vec<NodeReport>) -> DrainReport {
-    let mut assumptions = super::assumptions(w.nodes.len());
-    if let Some(ns) = &w.snap.scope.namespace {
-        assumptions.insert(
-            0,
-            format!(
-                "Only namespace {ns} was read: pods of other namespaces on these nodes are not judged (drop -n to read them all)."
-            ),
-        );
-    }
+    // What was read beyond the nodes (one namespace or all) is for the caller to say: only
+    // it knows whether -n narrowed the read or the saved state held no more.
+    let assumptions = super::assumptions(w.nodes.len());
     DrainReport {
         nodes,
         skipped: w.snap.skipped.clone(),

@@ -5,7 +5,6 @@ use super::{Style, wrap, wrap_hanging};
 use crate::analysis::Report;
 use crate::finding::{Category, Finding};
 use crate::snapshot::file::MANIFEST_SKIP_REASON;
-use comfy_table::{ContentArrangement, Table, presets};
 use std::fmt::Write;
 
 pub struct Header<'a> {
@@ -52,26 +51,15 @@ pub fn table(report: &Report, header: &Header, style: &Style) -> String {
     } else {
         out.push('\n');
         out.push_str(&overview(report, style));
-        for (category, title) in [
-            (Category::Incident, "INCIDENTS: broken now"),
-            (
-                Category::Risk,
-                "RISKS: will break at the next drain, rollout or node loss",
-            ),
-            (Category::Orphan, "WASTE"),
-        ] {
-            let group: Vec<&Finding> = report
-                .findings
-                .iter()
-                .filter(|f| f.category == category)
-                .collect();
+        for (category, title) in SECTIONS {
+            let group = in_category(report, category);
             if group.is_empty() {
                 continue;
             }
             let _ = writeln!(
                 out,
                 "\n{}",
-                style.bold(&format!("── {title} ({}) ", group.len()))
+                style.bold(&format!("── {title} ({})", group.len()))
             );
             for f in group {
                 out.push('\n');
@@ -115,24 +103,38 @@ pub fn table(report: &Report, header: &Header, style: &Style) -> String {
     out
 }
 
+/// The sections findings are printed in, in order; the overview table lists them in the
+/// same order, so its rows read as a table of contents.
+const SECTIONS: [(Category, &str); 3] = [
+    (Category::Incident, "INCIDENTS: broken now"),
+    (
+        Category::Risk,
+        "RISKS: will break at the next drain, rollout or node loss",
+    ),
+    (Category::Orphan, "WASTE"),
+];
+
+fn in_category(report: &Report, category: Category) -> Vec<&Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.category == category)
+        .collect()
+}
+
 fn overview(report: &Report, style: &Style) -> String {
-    let mut t = Table::new();
-    t.load_preset(presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(style.width as u16)
-        .set_header(vec!["SEVERITY", "RUNBOOK", "OBJECT"]);
-    for f in &report.findings {
+    let mut t = style.table(vec!["SEVERITY", "RUNBOOK", "OBJECT"], &[1], 0);
+    for f in SECTIONS
+        .iter()
+        .flat_map(|(category, _)| in_category(report, *category))
+    {
         t.add_row(vec![
             style.paint_severity(f.severity),
             f.runbook.clone(),
             f.object.to_string(),
         ]);
     }
-    let mut s = String::new();
-    for line in t.to_string().lines() {
-        let _ = writeln!(s, "{}", line.trim_end());
-    }
-    s
+    super::table_text(&t, "")
 }
 
 /// The checks that did not run, grouped by what is missing, so one unreadable kind is one

@@ -4,7 +4,6 @@
 use super::{Style, wrap, wrap_hanging};
 use crate::drain::{DrainReport, NodeReport, PodReport, Verdict};
 use crate::finding::Remedy;
-use comfy_table::{ContentArrangement, Table, presets};
 use owo_colors::OwoColorize;
 use std::fmt::Write;
 
@@ -127,19 +126,11 @@ fn paint(v: Verdict, style: &Style) -> String {
 }
 
 fn grid(header: Vec<&str>, rows: Vec<Vec<String>>, style: &Style, indent: &str) -> String {
-    let mut t = Table::new();
-    t.load_preset(presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(style.width.saturating_sub(indent.len()) as u16)
-        .set_header(header);
+    let mut t = style.table(header, &[0], indent.len());
     for r in rows {
         t.add_row(r);
     }
-    let mut s = String::new();
-    for line in t.to_string().lines() {
-        let _ = writeln!(s, "{indent}{}", line.trim_end());
-    }
-    s
+    super::table_text(&t, indent)
 }
 
 fn overview(report: &DrainReport, style: &Style) -> String {

@@ -5,7 +5,6 @@
 use super::{Style, wrap, wrap_hanging};
 use crate::act::Plan;
 use crate::expand::{ClaimAction, ExpandPlan};
-use comfy_table::{ContentArrangement, Table, presets};
 use std::fmt::Write;
 
 pub struct Header<'a> {
@@ -84,13 +83,11 @@ pub fn table(plan: &ExpandPlan, header: &Header, style: &Style) -> String {
     }
 
     let _ = writeln!(out, "\n{}", style.bold("── CLAIMS"));
-    let mut t = Table::new();
-    t.load_preset(presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(style.width as u16);
-    t.set_header(vec![
-        "CLAIM", "POD", "REQUEST", "CAPACITY", "CLASS", "ACTION",
-    ]);
+    let mut t = style.table(
+        vec!["CLAIM", "POD", "REQUEST", "CAPACITY", "CLASS", "ACTION"],
+        &[0, 1],
+        2,
+    );
     for c in &plan.claims {
         t.add_row(vec![
             c.name.clone(),
@@ -104,9 +101,7 @@ pub fn table(plan: &ExpandPlan, header: &Header, style: &Style) -> String {
     for c in t.column_iter_mut() {
         c.set_padding((0, 1));
     }
-    for l in t.to_string().lines() {
-        let _ = writeln!(out, "  {}", l.trim_end());
-    }
+    out.push_str(&super::table_text(&t, "  "));
 
     if !plan.warnings.is_empty() {
         let _ = writeln!(out, "\n{}", style.bold("── WARNINGS"));

@@ -5,7 +5,7 @@ use super::{Style, wrap, wrap_hanging};
 use crate::k8s::quantity::format_bytes;
 use crate::orphans::cost::money;
 use crate::orphans::{Orphan, OrphanReport};
-use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use comfy_table::CellAlignment;
 use std::fmt::Write;
 
 pub struct Header<'a> {
@@ -65,10 +65,6 @@ pub fn table(report: &OrphanReport, header: &Header, style: &Style) -> String {
 }
 
 fn overview(report: &OrphanReport, style: &Style, namespaced: bool) -> String {
-    let mut t = Table::new();
-    t.load_preset(presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(style.width as u16);
     // A namespaced run names its namespace in the header line: no column for it.
     let mut header = vec![
         "NAMESPACE",
@@ -83,7 +79,9 @@ fn overview(report: &OrphanReport, style: &Style, namespaced: bool) -> String {
     if namespaced {
         header.remove(0);
     }
-    t.set_header(header);
+    // The claim or volume name is what `kubectl delete` needs: never split.
+    let name_col = if namespaced { 0 } else { 1 };
+    let mut t = style.table(header, &[name_col], 0);
     let mut row = |mut cells: Vec<String>| {
         if namespaced {
             cells.remove(0);
@@ -129,11 +127,7 @@ fn overview(report: &OrphanReport, style: &Style, namespaced: bool) -> String {
     for c in t.column_iter_mut() {
         c.set_padding((0, 1));
     }
-    let mut s = String::new();
-    for line in t.to_string().lines() {
-        let _ = writeln!(s, "{}", line.trim_end());
-    }
-    s
+    super::table_text(&t, "")
 }
 
 fn estimate_note(report: &OrphanReport) -> String {

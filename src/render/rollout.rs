@@ -68,11 +68,7 @@ fn pods_table(st: &RolloutStatus) -> String {
     for (i, c) in t.column_iter_mut().enumerate() {
         c.set_padding((0, if i == last { 0 } else { 2 }));
     }
-    let mut s = String::new();
-    for line in t.to_string().lines() {
-        let _ = writeln!(s, "{}", line.trim_end());
-    }
-    s
+    super::table_text(&t, "")
 }
 
 /// The whole status for people.
@@ -160,7 +156,7 @@ pub fn table(st: &RolloutStatus, header: &Header, style: &Style) -> String {
         let _ = writeln!(
             out,
             "\n{}",
-            style.bold(&format!("── FINDINGS ({}) ", st.findings.len()))
+            style.bold(&format!("── FINDINGS ({})", st.findings.len()))
         );
         for f in &st.findings {
             out.push('\n');

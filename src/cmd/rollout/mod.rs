@@ -29,6 +29,13 @@ use serde::Serialize;
 use std::time::Duration;
 
 pub async fn run(g: &GlobalArgs, args: &RolloutArgs) -> Result<i32> {
+    // `rollout db step`: the StatefulSet goes after the action, not before it.
+    if let (Some(name), Some(_)) = (&args.status.statefulset, &args.action) {
+        return Err(Failure::usage(format!(
+            "the StatefulSet goes after the action: kubectl sts rollout ACTION {name}"
+        ))
+        .into());
+    }
     match &args.action {
         None => status(g, &args.status, true).await,
         Some(RolloutAction::Status(s)) => status(g, s, false).await,
