@@ -2,7 +2,7 @@
 //! 10k-pod snapshot file. Targets (docs/performance.md): 10k pods analysed in < 50 ms on
 //! 2 cores; 50k within 6x of 10k.
 
-use kubectl_sts::analysis::analyze;
+use kubectl_sts::checks::analyze;
 use kubectl_sts::kubectl::Kubectl;
 use kubectl_sts::snapshot::{Snapshot, file};
 use kubectl_sts::synth::{Shape, cluster};

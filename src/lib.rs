@@ -20,6 +20,8 @@ pub mod render;
 pub mod rollout;
 pub mod runbooks;
 pub mod snapshot;
+pub(crate) mod sts;
+pub mod suggest;
 #[doc(hidden)]
 pub mod synth;
 

@@ -1,8 +1,8 @@
 //! Small builders for hand-made objects in unit tests: a few lines each instead of
 //! 200-line YAML.
 
-use crate::analysis::analyze_with;
 use crate::checks::Check;
+use crate::checks::analyze_with;
 use crate::finding::Finding;
 use crate::kubectl::Kubectl;
 use crate::snapshot::{Scope, Snapshot};

@@ -7,7 +7,7 @@
 //! clear error, or is ignored. Bounded: the whole file runs in seconds in a debug build.
 
 use jiff::Timestamp;
-use kubectl_sts::analysis::analyze;
+use kubectl_sts::checks::analyze;
 use kubectl_sts::drain;
 use kubectl_sts::expand::{self, Quotas, Target};
 use kubectl_sts::k8s;

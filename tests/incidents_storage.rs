@@ -4,7 +4,7 @@
 //! root cause (the scheduler's generic message, the kubelet's attach timeouts). What users
 //! see is pinned by an insta snapshot per incident.
 
-use kubectl_sts::analysis::analyze;
+use kubectl_sts::checks::analyze;
 use kubectl_sts::finding::{Finding, Severity};
 use kubectl_sts::kubectl::Kubectl;
 use kubectl_sts::snapshot::file::read_files;

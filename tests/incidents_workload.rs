@@ -3,7 +3,7 @@
 //! workload runbooks, with no duplicate or contradicting finding for the same root cause.
 //! What users see is pinned by an insta snapshot per incident.
 
-use kubectl_sts::analysis::analyze;
+use kubectl_sts::checks::analyze;
 use kubectl_sts::finding::{Finding, Severity};
 use kubectl_sts::kubectl::Kubectl;
 use kubectl_sts::snapshot::file::read_files;

@@ -3,7 +3,7 @@
 //! kinds are findings; every command names a real namespace.
 
 use assert_cmd::Command;
-use kubectl_sts::analysis::analyze;
+use kubectl_sts::checks::analyze;
 use kubectl_sts::finding::{Category, Finding};
 use kubectl_sts::kubectl::Kubectl;
 use kubectl_sts::snapshot::file::read_files_into;

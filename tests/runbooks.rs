@@ -2,8 +2,8 @@
 //! runbook has fixtures that fire it and a near miss that stays quiet, and what users see
 //! for each fixture is pinned by an insta snapshot.
 
-use kubectl_sts::analysis::analyze;
 use kubectl_sts::checks::CHECKS;
+use kubectl_sts::checks::analyze;
 use kubectl_sts::kubectl::Kubectl;
 use kubectl_sts::runbooks::{RUNBOOK_FILES, RUNBOOKS};
 use kubectl_sts::snapshot::file::read_files;

@@ -3,7 +3,7 @@
 //! volumes, members on three nodes in three zones) must produce no warning and no critical
 //! finding from any check: each risk check's quiet side, proven on one realistic cluster.
 
-use kubectl_sts::analysis::analyze;
+use kubectl_sts::checks::analyze;
 use kubectl_sts::finding::Severity;
 use kubectl_sts::kubectl::Kubectl;
 use kubectl_sts::snapshot::file::read_files;

@@ -488,19 +488,4 @@ impl<'a> Index<'a> {
     }
 }
 
-/// When an event last happened, whichever recorder wrote it (legacy events carry
-/// `lastTimestamp`; events.k8s.io ones `eventTime` or a series).
-pub fn event_time(e: &Event) -> Option<jiff::Timestamp> {
-    e.last_timestamp
-        .as_ref()
-        .map(|t| t.0)
-        .or_else(|| {
-            e.series
-                .as_ref()
-                .and_then(|s| s.last_observed_time.as_ref())
-                .map(|t| t.0)
-        })
-        .or_else(|| e.event_time.as_ref().map(|t| t.0))
-        .or_else(|| e.first_timestamp.as_ref().map(|t| t.0))
-        .or_else(|| e.metadata.creation_timestamp.as_ref().map(|t| t.0))
-}
+pub use crate::k8s::time::event_time;

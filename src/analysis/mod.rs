@@ -1,9 +1,9 @@
-//! `analyze(snapshot, now) -> Report`: pure. No client, no clock, no printing. Almost all the
-//! logic and almost all the tests live below here.
+//! Running checks over a snapshot: `run(snapshot, now, checks) -> Report`, pure. No client,
+//! no clock, no printing, and no runbook id: the checks and how their findings link live in
+//! `crate::checks`.
 
 pub mod index;
 
-use crate::checks::{CHECKS, Check};
 use crate::finding::{Category, Finding, ObjectRef, Severity};
 use crate::kubectl::Kubectl;
 use crate::runbooks;
@@ -171,83 +171,6 @@ impl Report {
     }
 }
 
-/// Per pod (namespace, name): the finding that explains it best, as (severity, runbook,
-/// summary). A pod's own incident findings compete by severity; a root-cause finding on one
-/// of its claims wins over them, since they only echo it.
-fn member_causes(
-    ctx: &Ctx,
-    findings: &[Finding],
-) -> std::collections::HashMap<(String, String), (Severity, String, String)> {
-    use std::collections::HashMap;
-    let mut cause: HashMap<(String, String), (Severity, String, String)> = HashMap::new();
-    for f in findings.iter() {
-        if f.object.kind != "Pod" || f.category != crate::finding::Category::Incident {
-            continue;
-        }
-        let key = (
-            f.object.namespace.clone().unwrap_or_default(),
-            f.object.name.clone(),
-        );
-        let better = cause.get(&key).is_none_or(|(sev, _, _)| f.severity > *sev);
-        if better {
-            cause.insert(key, (f.severity, f.runbook.clone(), f.summary.clone()));
-        }
-    }
-    // A root-cause finding on a claim (`pvc-lost`, a `pvc-pending` of its own) explains
-    // every pod that mounts the claim.
-    for f in findings
-        .iter()
-        .filter(|f| crate::checks::claim_is_root(ctx, f))
-    {
-        let ns = f.object.namespace.as_deref().unwrap_or_default();
-        for pod in ctx.idx.pods_of_claim(ns, &f.object.name) {
-            let key = (ns.to_string(), crate::k8s::name(&pod.metadata).to_string());
-            cause.insert(key, (f.severity, f.runbook.clone(), f.summary.clone()));
-        }
-    }
-    cause
-}
-
-/// Findings that list members as `pod: problem` lines: `replicas-unavailable` every member
-/// that is missing or not Ready, `orderedready-blocked` the member that does not run.
-const MEMBER_LISTS: &[&str] = &["replicas-unavailable", "orderedready-blocked"];
-
-/// Where a finding already names the root cause of a listed member (the pod's own finding,
-/// or one on its claim), the member line says that instead of the raw pod state, and points
-/// to it; `orderedready-blocked`, which is only waiting on that member, names it in its
-/// summary too.
-fn link_member_findings(ctx: &Ctx, findings: &mut [Finding]) {
-    let cause = member_causes(ctx, findings);
-    if cause.is_empty() {
-        return;
-    }
-    for f in findings
-        .iter_mut()
-        .filter(|f| MEMBER_LISTS.contains(&f.runbook.as_str()))
-    {
-        let ns = f.object.namespace.clone().unwrap_or_default();
-        let mut linked: Vec<(String, String)> = Vec::new();
-        for line in f.evidence.iter_mut() {
-            let Some((pod, _)) = line.split_once(": ") else {
-                continue;
-            };
-            if let Some((_, runbook, summary)) = cause.get(&(ns.clone(), pod.to_string())) {
-                let summary = summary
-                    .strip_prefix(pod)
-                    .map(|s| s.trim_start_matches([':', ' ']))
-                    .unwrap_or(summary);
-                linked.push((pod.to_string(), runbook.clone()));
-                *line = format!("{pod}: {summary} (see {runbook})");
-            }
-        }
-        if f.runbook == "orderedready-blocked"
-            && let [(pod, runbook)] = linked.as_slice()
-        {
-            f.summary = format!("{} (see {runbook} on {pod})", f.summary);
-        }
-    }
-}
-
 /// Whether the object a finding attaches to carries live state. Objects not in the snapshot
 /// (named only by reference) and kinds whose status says nothing count as observed.
 fn observed(idx: &Index, object: &ObjectRef) -> bool {
@@ -273,48 +196,6 @@ fn observed(idx: &Index, object: &ObjectRef) -> bool {
             .find(|d| d.metadata.name.as_deref() == Some(name))
             .is_none_or(|o| o.status.is_some()),
         _ => true,
-    }
-}
-
-/// Runbooks about a crashing container, whose findings gain what its last logs say.
-const CRASH_RUNBOOKS: &[&str] = &[
-    "container-crashloop",
-    "container-oomkilled",
-    "liveness-restart-loop",
-];
-
-/// With `--logs`, known failure patterns in the previous container's log become evidence
-/// on the crash findings of that pod.
-fn add_log_evidence(ctx: &Ctx, findings: &mut [Finding]) {
-    let Some(logs) = ctx.snap.container_logs.as_ref() else {
-        return;
-    };
-    for f in findings.iter_mut() {
-        if f.object.kind != "Pod" || !CRASH_RUNBOOKS.contains(&f.runbook.as_str()) {
-            continue;
-        }
-        let ns = f.object.namespace.as_deref().unwrap_or("");
-        for log in logs
-            .iter()
-            .filter(|l| l.namespace == ns && l.pod == f.object.name)
-        {
-            let causes = crate::k8s::logs::classify(&log.lines);
-            if causes.is_empty() && !log.lines.is_empty() {
-                f.evidence.push(format!(
-                    "previous log of {} ({} lines read): no known failure pattern; last line: {}",
-                    log.container,
-                    log.lines.len(),
-                    log.lines.last().map(|l| l.trim()).unwrap_or_default()
-                ));
-            }
-            for (cause, line) in causes {
-                f.evidence.push(format!(
-                    "previous log of {}: {} — \"{line}\"",
-                    log.container,
-                    cause.explain()
-                ));
-            }
-        }
     }
 }
 
@@ -362,15 +243,24 @@ fn run_checks(ctx: &Ctx, checks: &[&Check]) -> Vec<Finding> {
     per_check.into_iter().flat_map(|(_, f)| f).collect()
 }
 
-pub fn analyze(snap: &Snapshot, now: Timestamp, kubectl: &Kubectl) -> Report {
-    analyze_with(snap, now, kubectl, CHECKS)
+/// One check: the runbook it reports, the sources it reads, and how it runs. The registry
+/// of them is `crate::checks::CHECKS`; analysis runs whatever it is given and knows no id.
+#[derive(Clone, Copy)]
+pub struct Check {
+    pub id: &'static str,
+    /// Without these the check cannot tell healthy from unknown, so it does not run.
+    pub needs: &'static [Source],
+    pub run: fn(&Ctx, &mut Vec<Finding>),
 }
 
-pub fn analyze_with(
+/// Runs `checks` on `snap` at `now`, then `link` over all their findings (where one
+/// finding points at another's root cause), and orders the report. Pure.
+pub fn run(
     snap: &Snapshot,
     now: Timestamp,
     kubectl: &Kubectl,
     checks: &[Check],
+    link: fn(&Ctx, &mut Vec<Finding>),
 ) -> Report {
     let ctx = Ctx {
         snap,
@@ -405,8 +295,7 @@ pub fn analyze_with(
     // An object that was never observed (a manifest mixed into live state) has no symptoms:
     // whatever a check read from its absent status is not evidence of anything.
     findings.retain(|f| f.category != Category::Incident || observed(&ctx.idx, &f.object));
-    add_log_evidence(&ctx, &mut findings);
-    link_member_findings(&ctx, &mut findings);
+    link(&ctx, &mut findings);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut report = Report {
         manifests: snap.manifests,
@@ -418,75 +307,4 @@ pub fn analyze_with(
     };
     report.recount();
     report
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::kubectl::Kubectl;
-    use crate::testutil::*;
-    use serde_json::json;
-
-    fn member_line(s: &crate::snapshot::Snapshot, pod: &str) -> String {
-        let report = super::analyze(s, now(), &Kubectl::default());
-        let f = report
-            .findings
-            .iter()
-            .find(|f| f.runbook == "replicas-unavailable")
-            .expect("replicas-unavailable");
-        f.evidence
-            .iter()
-            .find(|e| e.starts_with(&format!("{pod}: ")))
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// db-2 cannot be scheduled; its claim data-db-2 is Pending or Lost.
-    fn unscheduled_member(claim_phase: &str, msg: &str) -> crate::snapshot::Snapshot {
-        let mut s = snapshot();
-        s.statefulsets.push(merged(
-            &with_claim_template(&sts_with_ready("shop", "db", 3, 2), Some("standard")),
-            json!({}),
-        ));
-        s.storage_classes
-            .push(storage_class_of("standard", "ebs.csi.aws.com", json!({})));
-        s.nodes.push(zoned_node("n1", "z1", true));
-        s.pods.push(pod("shop", "db", 0, true));
-        s.pods.push(pod("shop", "db", 1, true));
-        let mut p = unscheduled_pod("shop", "db", 2);
-        p.status.as_mut().unwrap().conditions.as_mut().unwrap()[0].message = Some(msg.into());
-        with_claim(&mut p, "data-db-2");
-        s.pods.push(p);
-        let mut c = bound_claim("shop", "data-db-2", "pv-2", "standard");
-        c.status.as_mut().unwrap().phase = Some(claim_phase.into());
-        if claim_phase == "Pending" {
-            c.spec.as_mut().unwrap().volume_name = None;
-        }
-        s.pvcs.push(c);
-        s
-    }
-
-    #[test]
-    fn a_member_refused_for_its_lost_claim_points_at_pvc_lost() {
-        let s = unscheduled_member(
-            "Lost",
-            "0/1 nodes are available: persistentvolumeclaim \"data-db-2\" bound to non-existent persistentvolume \"pv-2\". preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
-        );
-        let line = member_line(&s, "db-2");
-        assert!(line.ends_with("(see pvc-lost)"), "{line}");
-    }
-
-    #[test]
-    fn a_claim_only_waiting_for_its_pod_does_not_hide_the_pods_own_cause() {
-        let s = unscheduled_member(
-            "Pending",
-            "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
-        );
-        let report = super::analyze(&s, now(), &Kubectl::default());
-        assert!(
-            report.findings.iter().any(|f| f.runbook == "pvc-pending"),
-            "the waiting claim is reported too, as an echo"
-        );
-        let line = member_line(&s, "db-2");
-        assert!(line.ends_with("(see pod-unschedulable)"), "{line}");
-    }
 }

@@ -4,11 +4,11 @@
 //! retries by itself, so once the missing object exists the pod starts without a restart.
 
 use super::Check;
-use super::workload;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod};
 
@@ -127,8 +127,8 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let ns = k8s::namespace(&sts.metadata);
         let name = k8s::name(&sts.metadata);
         for pod in ctx.idx.pods_of(ns, name) {
-            for (_, cs) in workload::statuses(pod) {
-                if workload::waiting_reason(cs) == Some("CreateContainerConfigError") {
+            for (_, cs) in sts::statuses(pod) {
+                if sts::waiting_reason(cs) == Some("CreateContainerConfigError") {
                     out.push(finding(ctx, sts, pod, cs));
                 }
             }
@@ -141,7 +141,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
     let name = k8s::name(&sts.metadata);
     let pod_name = k8s::name(&pod.metadata);
     let cname = cs.name.as_str();
-    let msg = workload::waiting_message(cs).unwrap_or("");
+    let msg = sts::waiting_message(cs).unwrap_or("");
     let missing = parse(msg);
     let summary = match &missing {
         Missing::Object { kind, name: obj } => {
@@ -170,7 +170,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
     f.evidence.push(
         "the kubelet retries by itself: once the reference resolves, the container starts without deleting the pod".to_string(),
     );
-    let spec = workload::pod_container(pod, cname);
+    let spec = sts::pod_container(pod, cname);
     match &missing {
         Missing::Object { kind, name: obj } => {
             let (keys, whole) = referenced_keys(spec, kind, obj);
@@ -250,7 +250,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
             f.commands.push(Remedy::run(
                 format!(
                     "Option A (the reference is wrong): fix the key name in {name}'s template (env[].valueFrom). {}",
-                    workload::template_change_effect(sts)
+                    sts::template_change_effect(sts)
                 ),
                 ctx.kubectl.argv(Some(ns), &["edit", "statefulset", name]),
             ));
@@ -268,7 +268,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
             f.commands.push(Remedy::run(
                 format!(
                     "Set securityContext.runAsUser to the image's non-root user id in {name}'s template, or use an image that runs as non-root. {}",
-                    workload::template_change_effect(sts)
+                    sts::template_change_effect(sts)
                 ),
                 ctx.kubectl.argv(Some(ns), &["edit", "statefulset", name]),
             ));

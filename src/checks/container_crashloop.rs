@@ -10,11 +10,11 @@
 //! StatefulSet is no longer rolling to is fixed by replacing the pod).
 
 use super::Check;
-use super::{container_oomkilled, liveness_restart_loop, rollout_broken_pod_trap, workload};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 
@@ -24,10 +24,6 @@ pub const CHECK: Check = Check {
     run,
 };
 
-/// "Restarts rising" without a second snapshot: this many restarts, the last one this
-/// recent.
-const RISING_RESTARTS: i32 = 3;
-const RISING_WINDOW_SECS: i64 = 3600;
 /// The volume-moved note: a pod this young on a claim this old.
 const YOUNG_POD_SECS: i64 = 3600;
 const OLD_CLAIM_SECS: i64 = 86_400;
@@ -74,33 +70,19 @@ pub(crate) fn classify(exit_code: i32, reason: Option<&str>) -> (&'static str, &
     }
 }
 
-/// Whether the container is crash-looping (in back-off, or restarted 3+ times within the
-/// hour): `Some(state)` with the state's word.
-pub(crate) fn crashing(ctx: &Ctx, cs: &ContainerStatus) -> Option<&'static str> {
-    if workload::waiting_reason(cs) == Some("CrashLoopBackOff") {
-        return Some("CrashLoopBackOff");
-    }
-    let recent = workload::last_termination(cs)
-        .and_then(|t| t.finished_at.as_ref())
-        .is_some_and(|t| k8s::time::secs_since(t.0, ctx.now) <= RISING_WINDOW_SECS);
-    (cs.restart_count >= RISING_RESTARTS && recent).then_some("restarting")
-}
-
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {
         let ns = k8s::namespace(&sts.metadata);
         let name = k8s::name(&sts.metadata);
         for pod in ctx.idx.pods_of(ns, name) {
-            if rollout_broken_pod_trap::explains(ctx, sts, pod) {
+            if sts::trapped(ctx, sts, pod) {
                 continue;
             }
-            for (init, cs) in workload::statuses(pod) {
-                let Some(state) = crashing(ctx, cs) else {
+            for (init, cs) in sts::statuses(pod) {
+                let Some(state) = sts::crashing(ctx, cs) else {
                     continue;
                 };
-                if container_oomkilled::explains(cs)
-                    || liveness_restart_loop::explains(ctx, pod, cs)
-                {
+                if sts::oom_killed(cs) || sts::liveness_kills(ctx, pod, cs) {
                     continue;
                 }
                 out.push(finding(ctx, sts, pod, cs, init, state));
@@ -148,7 +130,7 @@ fn finding(
     let pod_name = k8s::name(&pod.metadata);
     let cname = cs.name.as_str();
     let kind = if init { "init container" } else { "container" };
-    let term = workload::last_termination(cs);
+    let term = sts::last_termination(cs);
     let class = term.map(|t| classify(t.exit_code, t.reason.as_deref()));
     let summary = match (term, class) {
         (Some(t), Some((c, _))) => format!(
@@ -226,7 +208,7 @@ fn finding(
             matches!(
                 e.reason.as_deref(),
                 Some("BackOff" | "Killing" | "Unhealthy")
-            ) && workload::event_is_about(e, cname)
+            ) && sts::event_is_about(e, cname)
         },
         2,
     ));
@@ -257,7 +239,7 @@ fn sigkill_cause(pod: &Pod, container: &str) -> String {
         .and_then(|s| s.termination_grace_period_seconds)
         .unwrap_or(30);
     let has_liveness =
-        workload::pod_container(pod, container).is_some_and(|c| c.liveness_probe.is_some());
+        sts::pod_container(pod, container).is_some_and(|c| c.liveness_probe.is_some());
     let first = if has_liveness {
         "its livenessProbe failed and the kubelet killed it (the Killing events say so)"
     } else {
@@ -378,7 +360,7 @@ mod tests {
         ));
         assert!(run_check(&s, super::CHECK).is_empty());
         assert_eq!(
-            run_check(&s, crate::checks::rollout_broken_pod_trap::CHECK).len(),
+            run_check(&s, crate::checks::by_id("rollout-broken-pod-trap")).len(),
             1
         );
     }

@@ -5,11 +5,11 @@
 //! higher one, as a patch of the StatefulSet template.
 
 use super::Check;
-use super::workload;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod};
 use serde_json::{Value, json};
@@ -22,12 +22,6 @@ pub const CHECK: Check = Check {
 
 /// An OOM kill older than this, on a container that has run fine since, is a warning.
 const RECENT_SECS: i64 = 3600;
-
-/// Whether this runbook explains the container's restarts (its last termination was an
-/// OOM kill), so the generic crash-loop finding stays quiet.
-pub(crate) fn explains(cs: &ContainerStatus) -> bool {
-    workload::last_termination(cs).is_some_and(|t| t.reason.as_deref() == Some("OOMKilled"))
-}
 
 fn memory(c: Option<&Container>, kind: &str) -> Option<String> {
     let r = c?.resources.as_ref()?;
@@ -44,8 +38,8 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let ns = k8s::namespace(&sts.metadata);
         let name = k8s::name(&sts.metadata);
         for pod in ctx.idx.pods_of(ns, name) {
-            for (_, cs) in workload::statuses(pod) {
-                if explains(cs) {
+            for (_, cs) in sts::statuses(pod) {
+                if sts::oom_killed(cs) {
                     out.push(finding(ctx, sts, pod, cs));
                 }
             }
@@ -58,10 +52,10 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
     let name = k8s::name(&sts.metadata);
     let pod_name = k8s::name(&pod.metadata);
     let cname = cs.name.as_str();
-    let spec = workload::pod_container(pod, cname);
+    let spec = sts::pod_container(pod, cname);
     let limit = memory(spec, "limits");
     let limit_bytes = limit.as_deref().and_then(k8s::quantity::parse);
-    let term = workload::last_termination(cs);
+    let term = sts::last_termination(cs);
     let ago = term
         .and_then(|t| t.finished_at.as_ref())
         .map(|t| k8s::time::secs_since(t.0, ctx.now));
@@ -97,13 +91,13 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
             r.map(|r| format!(" (request {r})")).unwrap_or_default()
         )),
     }
-    let healthy_now = workload::running_now(cs) && cs.ready;
+    let healthy_now = sts::running_now(cs) && cs.ready;
     if healthy_now && ago.is_some_and(|s| s > RECENT_SECS) {
         f.severity = Severity::Warning;
         f.evidence.push(
             "severity lowered to warning: the container has been running and Ready since; the same load will kill it again".to_string(),
         );
-    } else if let Some(w) = workload::waiting_reason(cs) {
+    } else if let Some(w) = sts::waiting_reason(cs) {
         f.evidence.push(format!("container is now {w}"));
     }
 
@@ -122,7 +116,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
         }
         return f;
     };
-    let Some(tc) = workload::template_container(sts, cname) else {
+    let Some(tc) = sts::template_container(sts, cname) else {
         f.evidence.push(format!(
             "container {cname} is not in the StatefulSet's pod template (injected by a webhook?): raise its limit where it is injected"
         ));
@@ -136,7 +130,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
         f.evidence.push(format!(
             "the StatefulSet template already sets a higher limit ({tl}); this pod has not been re-created with it yet"
         ));
-        if let Some(r) = workload::replace_after_template_change(ctx, sts, pod) {
+        if let Some(r) = sts::replace_after_template_change(ctx, sts, pod) {
             f.commands.push(r);
         }
         return f;
@@ -182,7 +176,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
     f.commands.push(Remedy::run(
         format!(
             "Raise the {what} in the StatefulSet template (the test op makes the patch fail if the container moved). {}",
-            workload::template_change_effect(sts)
+            sts::template_change_effect(sts)
         ),
         ctx.kubectl.argv(
             Some(ns),
@@ -196,7 +190,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
             ],
         ),
     ));
-    if let Some(r) = workload::replace_after_template_change(ctx, sts, pod) {
+    if let Some(r) = sts::replace_after_template_change(ctx, sts, pod) {
         f.commands.push(r);
     }
     f

@@ -7,12 +7,11 @@
 //! lag is reported without a duration.
 
 use super::Check;
-use super::workload;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
-use k8s_openapi::api::apps::v1::StatefulSet;
+use crate::sts;
 
 pub const CHECK: Check = Check {
     id: "controller-not-progressing",
@@ -20,43 +19,24 @@ pub const CHECK: Check = Check {
     run,
 };
 
-/// (generation, observedGeneration) when the controller is behind.
-fn lag(sts: &StatefulSet) -> Option<(i64, i64)> {
-    let generation = sts.metadata.generation?;
-    let observed = sts
-        .status
-        .as_ref()
-        .and_then(|s| s.observed_generation)
-        .unwrap_or(0);
-    (observed < generation).then_some((generation, observed))
-}
-
-/// Whether the controller lags on `sts` long enough (or for an unknown time) to report.
-pub(crate) fn explains(ctx: &Ctx, sts: &StatefulSet) -> bool {
-    lag(sts).is_some()
-        && workload::last_spec_change(sts).is_none_or(|(t, _)| {
-            k8s::time::secs_since(t, ctx.now) > workload::CONTROLLER_GRACE_SECS
-        })
-}
-
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     let lagging = ctx
         .snap
         .statefulsets
         .iter()
-        .filter(|s| explains(ctx, s))
+        .filter(|s| sts::controller_lags(ctx, s))
         .count();
     let total = ctx.snap.statefulsets.len();
     for sts in &ctx.snap.statefulsets {
-        if !explains(ctx, sts) {
+        if !sts::controller_lags(ctx, sts) {
             continue;
         }
-        let Some((generation, observed)) = lag(sts) else {
+        let Some((generation, observed)) = sts::lag(sts) else {
             continue;
         };
         let ns = k8s::namespace(&sts.metadata);
         let name = k8s::name(&sts.metadata);
-        let change = workload::last_spec_change(sts);
+        let change = sts::last_spec_change(sts);
         let since = change
             .map(|(t, _)| {
                 format!(

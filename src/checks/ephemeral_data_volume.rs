@@ -11,13 +11,14 @@
 //! A set with volumeClaimTemplates keeps its state in them and is not judged at all.
 
 use super::Check;
-use super::spread_missing::{pod_spec, template_change_note};
-use super::storageclass_missing::{orphan_delete, recreate_manifest};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
 use crate::snapshot::Source;
+use crate::sts;
+use crate::sts::classes::{orphan_delete, recreate_manifest};
+use crate::sts::template::{pod_spec, template_change_note};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Container, PodSpec, Volume};
 use serde_json::{Value, json};
@@ -225,7 +226,7 @@ fn data_volumes(sts: &StatefulSet) -> Vec<DataVolume> {
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {
-        if !super::local_volume::template_names(sts).is_empty() {
+        if !sts::claims::template_names(sts).is_empty() {
             continue;
         }
         let persistent = pod_spec(sts).is_some_and(|s| {

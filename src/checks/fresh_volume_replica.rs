@@ -6,14 +6,15 @@
 //! missing data, and counts towards a quorum it cannot really back.
 
 use super::Check;
-use super::spread_missing::pod_spec;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::k8s::time::short;
 use crate::snapshot::Source;
+use crate::sts;
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::StatefulSet;
+use sts::template::pod_spec;
 
 pub const CHECK: Check = Check {
     id: "fresh-volume-replica",
@@ -55,8 +56,8 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let ns = k8s::namespace(&sts.metadata);
         let name = k8s::name(&sts.metadata);
         let sts_created = sts.metadata.creation_timestamp.as_ref().map(|t| t.0);
-        let claims = super::local_volume::claims_of(ctx, sts);
-        for tpl in super::local_volume::template_names(sts) {
+        let claims = sts::claims::claims_of(ctx, sts);
+        for tpl in sts::claims::template_names(sts) {
             let siblings: Vec<(&str, i64, Timestamp)> = claims
                 .iter()
                 .filter(|c| c.template == tpl)

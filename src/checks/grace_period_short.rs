@@ -9,11 +9,12 @@
 //! looks like. A web server with a cache volume at 30 s is not a finding.
 
 use super::Check;
-use super::spread_missing::{pod_spec, template_change_note};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
+use crate::sts::template::{pod_spec, template_change_note};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use serde_json::json;
 
@@ -32,7 +33,7 @@ const SUGGESTED_SECS: i64 = 120;
 /// it keeps state that a kill mid-shutdown would damage.
 fn why_it_matters(ctx: &Ctx, sts: &StatefulSet) -> Vec<String> {
     let mut out = Vec::new();
-    let templates = super::local_volume::template_names(sts);
+    let templates = sts::claims::template_names(sts);
     if !templates.is_empty()
         && let Some(spec) = pod_spec(sts)
         && let Some((image, store)) = spec.containers.iter().find_map(|c| {

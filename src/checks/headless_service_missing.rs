@@ -7,7 +7,7 @@ use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
 use crate::snapshot::Source;
-use serde_json::{Value, json};
+use crate::sts;
 
 pub const CHECK: Check = Check {
     id: "headless-service-missing",
@@ -42,7 +42,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         f.evidence.push(format!(
             "without it, {name}-0.{svc_name}.{ns}.svc does not resolve and members cannot find their peers"
         ));
-        let manifest = headless_service(sts, svc_name, ns);
+        let manifest = sts::services::headless_service(sts, svc_name, ns);
         f.commands.push(Remedy::with_stdin(
             format!(
                 "Create the headless Service {svc_name} (clusterIP: None) that selects the pods"
@@ -66,55 +66,6 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         ));
         out.push(f);
     }
-}
-
-/// A headless Service for the StatefulSet: ports from its containers, and
-/// `publishNotReadyAddresses: true` because quorum members must resolve each other before
-/// they are Ready (otherwise bootstrap can deadlock).
-pub(crate) fn headless_service(
-    sts: &k8s_openapi::api::apps::v1::StatefulSet,
-    svc_name: &str,
-    ns: &str,
-) -> Value {
-    let mut ports: Vec<Value> = Vec::new();
-    let containers = sts
-        .spec
-        .as_ref()
-        .and_then(|s| s.template.spec.as_ref())
-        .map(|p| p.containers.as_slice())
-        .unwrap_or_default();
-    for c in containers {
-        for p in c.ports.as_deref().unwrap_or_default() {
-            let mut port = json!({
-                "port": p.container_port,
-                "targetPort": p.container_port,
-                "protocol": p.protocol.as_deref().unwrap_or("TCP"),
-            });
-            if let Some(n) = &p.name {
-                port["name"] = json!(n);
-                port["targetPort"] = json!(n);
-            }
-            // Several unnamed ports are invalid in one Service: name them by number.
-            if p.name.is_none() {
-                port["name"] = json!(format!("port-{}", p.container_port));
-            }
-            ports.push(port);
-        }
-    }
-    let mut spec = json!({
-        "clusterIP": "None",
-        "publishNotReadyAddresses": true,
-        "selector": manifest::service_selector(sts),
-    });
-    if !ports.is_empty() {
-        spec["ports"] = Value::Array(ports);
-    }
-    json!({
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": manifest::metadata(svc_name, ns),
-        "spec": spec,
-    })
 }
 
 #[cfg(test)]

@@ -5,11 +5,11 @@
 //! event of the pod is read as well.
 
 use super::Check;
-use super::workload;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use serde_json::json;
@@ -144,8 +144,8 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         // Collected once per StatefulSet, and only when some pull fails.
         let mut good: Option<HashMap<&str, Vec<&str>>> = None;
         for pod in pods {
-            for (_, cs) in workload::statuses(pod) {
-                if workload::waiting_reason(cs).is_some_and(|r| PULL_REASONS.contains(&r)) {
+            for (_, cs) in sts::statuses(pod) {
+                if sts::waiting_reason(cs).is_some_and(|r| PULL_REASONS.contains(&r)) {
                     let good = good.get_or_insert_with(|| running_images(pods));
                     out.push(finding(ctx, sts, good, pod, cs));
                 }
@@ -157,7 +157,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
 /// The distinct images of each container among the Ready pods.
 fn running_images<'a>(pods: &[&'a Pod]) -> HashMap<&'a str, Vec<&'a str>> {
     let mut out: HashMap<&str, Vec<&str>> = HashMap::new();
-    for p in pods.iter().filter(|p| workload::serving(p)) {
+    for p in pods.iter().filter(|p| sts::serving(p)) {
         for c in p.spec.iter().flat_map(|s| {
             s.containers
                 .iter()
@@ -185,12 +185,12 @@ fn finding(
     let name = k8s::name(&sts.metadata);
     let pod_name = k8s::name(&pod.metadata);
     let cname = cs.name.as_str();
-    let reason = workload::waiting_reason(cs).unwrap_or("ErrImagePull");
-    let spec = workload::pod_container(pod, cname);
+    let reason = sts::waiting_reason(cs).unwrap_or("ErrImagePull");
+    let spec = sts::pod_container(pod, cname);
     let image = spec
         .and_then(|c| c.image.as_deref())
         .unwrap_or(cs.image.as_str());
-    let state_msg = workload::waiting_message(cs).unwrap_or("");
+    let state_msg = sts::waiting_message(cs).unwrap_or("");
     let failed = ctx
         .idx
         .events("Pod", ns, pod_name)
@@ -200,7 +200,7 @@ fn finding(
                 && e.message
                     .as_deref()
                     .is_some_and(|m| m.contains("ailed to pull") || m.contains("rror"))
-                && workload::event_is_about(e, cname)
+                && sts::event_is_about(e, cname)
         })
         .and_then(|e| e.message.as_deref())
         .unwrap_or("");
@@ -224,7 +224,7 @@ fn finding(
         "Pod",
         ns,
         pod_name,
-        |e| e.reason.as_deref() == Some("Failed") && workload::event_is_about(e, cname),
+        |e| e.reason.as_deref() == Some("Failed") && sts::event_is_about(e, cname),
         2,
     ));
     if failed.is_empty() && state_msg.is_empty() {
@@ -244,7 +244,7 @@ fn finding(
             f.commands.push(Remedy::run(
                 format!(
                     "Option A: set an image that exists. The right tag cannot be known from here: replace <tag> with a tag published in {repo} (check the registry or the release notes). {}",
-                    workload::template_change_effect(sts)
+                    sts::template_change_effect(sts)
                 ),
                 ctx.kubectl.argv(
                     Some(ns),
@@ -277,7 +277,7 @@ fn finding(
                     "if the repository exists and is private, this is a credentials problem: give the pods an imagePullSecret for {host}"
                 ));
             }
-            if let Some(r) = workload::replace_after_template_change(ctx, sts, pod) {
+            if let Some(r) = sts::replace_after_template_change(ctx, sts, pod) {
                 f.commands.push(r);
             }
         }
@@ -370,7 +370,7 @@ fn pull_secret_steps(
     f.commands.push(Remedy::run(
         format!(
             "Reference it from {name}'s pod template. {}",
-            workload::template_change_effect(sts)
+            sts::template_change_effect(sts)
         ),
         ctx.kubectl.argv(
             Some(ns),
@@ -384,7 +384,7 @@ fn pull_secret_steps(
             ],
         ),
     ));
-    if let Some(r) = workload::replace_after_template_change(ctx, sts, pod) {
+    if let Some(r) = sts::replace_after_template_change(ctx, sts, pod) {
         f.commands.push(r);
     }
 }

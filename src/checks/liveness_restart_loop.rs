@@ -5,14 +5,13 @@
 //! a startupProbe, which holds the liveness probe back until the first success.
 
 use super::Check;
-use super::container_oomkilled;
-use super::workload;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{ContainerStatus, Event, Pod, Probe};
+use k8s_openapi::api::core::v1::{ContainerStatus, Pod, Probe};
 use serde_json::{Map, Value, json};
 
 pub const CHECK: Check = Check {
@@ -27,103 +26,13 @@ pub const CHECK: Check = Check {
 const STARTUP_WINDOW_SECS: i32 = 900;
 const STARTUP_PERIOD_SECS: i32 = 10;
 
-fn is_liveness_kill(e: &Event) -> bool {
-    e.reason.as_deref() == Some("Killing")
-        && e.message
-            .as_deref()
-            .is_some_and(|m| m.contains("failed liveness probe"))
-}
-
-fn is_liveness_failure(e: &Event) -> bool {
-    e.reason.as_deref() == Some("Unhealthy")
-        && e.message
-            .as_deref()
-            .is_some_and(|m| m.starts_with("Liveness probe failed"))
-}
-
-/// How far back a kill or probe failure still counts as the current loop (the API server
-/// keeps events for about an hour, too).
-const LOOP_WINDOW_SECS: i64 = 3600;
-/// Restarts, with the last one recent and by SIGKILL, that make a loop when no event says
-/// why the kubelet killed the container.
-const REPEATED_KILLS: i32 = 3;
-
-/// Whether an event happened within the loop window (an event without a time is kept: it
-/// is at most as old as the API server's event retention).
-fn recent(ctx: &Ctx, e: &Event) -> bool {
-    crate::analysis::index::event_time(e)
-        .is_none_or(|t| k8s::time::secs_since(t, ctx.now) <= LOOP_WINDOW_SECS)
-}
-
-/// Whether the container's last exit happened within the loop window. A container waiting
-/// in CrashLoopBackOff exited at most a back-off (5 min) ago, whatever its status says.
-fn exited_recently(ctx: &Ctx, cs: &ContainerStatus) -> bool {
-    workload::waiting_reason(cs) == Some("CrashLoopBackOff")
-        || workload::last_termination(cs)
-            .and_then(|t| t.finished_at.as_ref())
-            .is_some_and(|t| k8s::time::secs_since(t.0, ctx.now) <= LOOP_WINDOW_SECS)
-}
-
-/// The kubelet stopping the container for another reason than liveness (`Stopping
-/// container X`): a SIGKILL then is the end of a too-short grace period at shutdown,
-/// `grace-period-short`'s case, not a probe loop.
-fn is_shutdown_kill(e: &Event) -> bool {
-    e.reason.as_deref() == Some("Killing") && !is_liveness_kill(e)
-}
-
-/// Whether failed liveness probes explain the container's restarts now: it has a liveness
-/// probe and no startupProbe, it restarted, it was not OOM-killed, and the kills repeat
-/// recently. Either the kubelet's events say so (2 or more liveness kills in the last hour,
-/// or one while the container is still not Ready, or liveness failures around a recent
-/// exit), or, with no event, its last exits were SIGKILLs: at least 3 restarts, the last one
-/// within the hour, still not Ready, and no other kill (a shutdown) recorded. One SIGKILL
-/// hours ago on a container that is Ready now is no loop.
-pub(crate) fn explains(ctx: &Ctx, pod: &Pod, cs: &ContainerStatus) -> bool {
-    let Some(spec) = workload::pod_container(pod, &cs.name) else {
-        return false;
-    };
-    if spec.liveness_probe.is_none() || spec.startup_probe.is_some() || cs.restart_count == 0 {
-        return false;
-    }
-    if container_oomkilled::explains(cs) {
-        return false;
-    }
-    let ns = k8s::namespace(&pod.metadata);
-    let events: Vec<&Event> = ctx
-        .idx
-        .events("Pod", ns, k8s::name(&pod.metadata))
-        .iter()
-        .filter(|e| workload::event_is_about(e, &cs.name) && recent(ctx, e))
-        .copied()
-        .collect();
-    let kills: i32 = events
-        .iter()
-        .filter(|e| is_liveness_kill(e))
-        .map(|e| e.count.unwrap_or(1).max(1))
-        .sum();
-    let failing = events.iter().any(|e| is_liveness_failure(e));
-    if kills >= 2 || (kills >= 1 && !cs.ready) {
-        return true;
-    }
-    let recent_exit = exited_recently(ctx, cs);
-    if failing && recent_exit && !cs.ready {
-        return true;
-    }
-    let sigkill = workload::last_termination(cs).is_some_and(|t| t.exit_code == 137);
-    sigkill
-        && recent_exit
-        && !cs.ready
-        && cs.restart_count >= REPEATED_KILLS
-        && !events.iter().any(|e| is_shutdown_kill(e))
-}
-
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {
         let ns = k8s::namespace(&sts.metadata);
         let name = k8s::name(&sts.metadata);
         for pod in ctx.idx.pods_of(ns, name) {
-            for (init, cs) in workload::statuses(pod) {
-                if !init && explains(ctx, pod, cs) {
+            for (init, cs) in sts::statuses(pod) {
+                if !init && sts::liveness_kills(ctx, pod, cs) {
                     out.push(finding(ctx, sts, pod, cs));
                 }
             }
@@ -193,7 +102,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
             cs.restart_count
         ),
     );
-    let live = workload::pod_container(pod, cname).and_then(|c| c.liveness_probe.as_ref());
+    let live = sts::pod_container(pod, cname).and_then(|c| c.liveness_probe.as_ref());
     if let Some(p) = live {
         let delay = p.initial_delay_seconds.unwrap_or(0);
         let period = p.period_seconds.unwrap_or(10);
@@ -207,7 +116,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
     f.evidence.push(
         "no startupProbe: the liveness probe runs from initialDelaySeconds on, also while the process replays its log or recovers from an unclean stop".to_string(),
     );
-    if let Some(t) = workload::last_termination(cs) {
+    if let Some(t) = sts::last_termination(cs) {
         f.evidence.push(format!(
             "last termination: exit code {}{}{}",
             t.exit_code,
@@ -226,7 +135,10 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
         "Pod",
         ns,
         pod_name,
-        |e| (is_liveness_kill(e) || is_liveness_failure(e)) && workload::event_is_about(e, cname),
+        |e| {
+            (sts::is_liveness_kill(e) || sts::is_liveness_failure(e))
+                && sts::event_is_about(e, cname)
+        },
         3,
     ));
     f.commands.push(Remedy::run(
@@ -240,7 +152,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
             &["logs", pod_name, "-c", cname, "--previous", "--tail=100"],
         ),
     ));
-    let (Some(live), Some(_)) = (live, workload::template_container(sts, cname)) else {
+    let (Some(live), Some(_)) = (live, sts::template_container(sts, cname)) else {
         f.evidence.push(format!(
             "container {cname} is not in the StatefulSet's pod template (injected by a webhook?): add the startupProbe where it is injected"
         ));
@@ -259,7 +171,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
         format!(
             "Add a startupProbe to {cname} using the liveness probe's own check, allowing {} minutes to start (raise failureThreshold if a recovery can take longer). {}",
             STARTUP_WINDOW_SECS / 60,
-            workload::template_change_effect(sts)
+            sts::template_change_effect(sts)
         ),
         ctx.kubectl.argv(
             Some(ns),
@@ -273,7 +185,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
             ],
         ),
     ));
-    if let Some(r) = workload::replace_after_template_change(ctx, sts, pod) {
+    if let Some(r) = sts::replace_after_template_change(ctx, sts, pod) {
         f.commands.push(r);
     }
     f
@@ -421,7 +333,7 @@ mod tests {
         ));
         assert!(run_check(&s, super::CHECK).is_empty());
         assert_eq!(
-            run_check(&s, crate::checks::container_crashloop::CHECK).len(),
+            run_check(&s, crate::checks::by_id("container-crashloop")).len(),
             1,
             "the crash is still reported, by container-crashloop"
         );

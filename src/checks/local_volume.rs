@@ -9,8 +9,7 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
-use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{PersistentVolume, Pod};
+use crate::sts;
 
 pub const CHECK: Check = Check {
     id: "local-volume",
@@ -23,76 +22,14 @@ pub const CHECK: Check = Check {
     run,
 };
 
-/// Sets larger than this are not enumerated claim by claim (a `replicas` typo must not
-/// allocate millions of names).
-pub(crate) use crate::analysis::index::MemberClaim as Claim;
-
-/// Names of the claim templates.
-pub(crate) fn template_names(sts: &StatefulSet) -> Vec<&str> {
-    sts.spec
-        .as_ref()
-        .and_then(|s| s.volume_claim_templates.as_deref())
-        .unwrap_or_default()
-        .iter()
-        .map(|t| k8s::name(&t.metadata))
-        .filter(|n| !n.is_empty())
-        .collect()
-}
-
-/// The claims of the current members (`[start, start+replicas)`), per template, with the
-/// PVC and bound PV when they exist (computed once per analysis, in the index).
-pub(crate) fn claims_of<'s, 'a>(ctx: &'s Ctx<'a>, sts: &'s StatefulSet) -> &'s [Claim<'a>] {
-    ctx.idx.member_claims(sts)
-}
-
-/// Why a PV is tied to one node, in a few words, and the node when known.
-pub(crate) fn node_local(ctx: &Ctx, pv: &PersistentVolume) -> Option<(String, Option<String>)> {
-    let spec = pv.spec.as_ref()?;
-    let host = spec
-        .node_affinity
-        .as_ref()
-        .and_then(|a| a.required.as_ref())
-        .and_then(|sel| k8s::node::pinned_hosts(sel).first().map(|h| h.to_string()));
-    if let Some(l) = &spec.local {
-        return Some((format!("local volume {}", l.path), host));
-    }
-    if let Some(h) = &spec.host_path {
-        return Some((format!("hostPath {}", h.path), host));
-    }
-    let class = spec.storage_class_name.as_deref().unwrap_or("");
-    if let Some(sc) = ctx.idx.storage_class.get(class)
-        && sc.provisioner == "kubernetes.io/no-provisioner"
-    {
-        return Some((
-            format!("class {class} has provisioner kubernetes.io/no-provisioner"),
-            host,
-        ));
-    }
-    host.map(|h| (format!("node affinity pins it to host {h}"), Some(h)))
-}
-
-/// The node the pod's data is tied to, if one of its volumes is node-local: deleting the
-/// pod to move it elsewhere would only leave it Pending.
-pub(crate) fn pod_pinned_to_node(ctx: &Ctx, pod: &Pod) -> Option<String> {
-    let ns = k8s::namespace(&pod.metadata);
-    let vols = pod.spec.as_ref()?.volumes.as_deref().unwrap_or_default();
-    vols.iter()
-        .filter_map(|v| v.persistent_volume_claim.as_ref())
-        .filter_map(|c| ctx.idx.pvc.get(&(ns, c.claim_name.as_str())))
-        .filter_map(|pvc| pvc.spec.as_ref()?.volume_name.as_deref())
-        .filter_map(|pv| ctx.idx.pv.get(pv))
-        .find_map(|pv| node_local(ctx, pv))
-        .map(|(why, host)| host.unwrap_or(why))
-}
-
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {
-        let claims = claims_of(ctx, sts);
+        let claims = sts::claims::claims_of(ctx, sts);
         let mut local: Vec<(String, String)> = Vec::new();
         let mut pvs: Vec<&str> = Vec::new();
         for c in claims {
             let Some(pv) = c.pv else { continue };
-            if let Some((why, host)) = node_local(ctx, pv) {
+            if let Some((why, host)) = sts::claims::node_local(ctx, pv) {
                 let pv_name = k8s::name(&pv.metadata);
                 let on = host.map(|h| format!(" on node {h}")).unwrap_or_default();
                 local.push((

@@ -11,6 +11,7 @@ mod fresh_volume_replica;
 mod grace_period_short;
 mod headless_service_missing;
 mod image_pull_failure;
+mod links;
 mod liveness_restart_loop;
 mod local_volume;
 mod node_not_ready;
@@ -40,7 +41,6 @@ mod rollout_broken_pod_trap;
 mod rollout_ondelete_pending;
 mod rollout_partition_held;
 mod rollout_stuck;
-pub(crate) mod rollout_view;
 mod service_missing_endpoints;
 mod service_not_headless;
 mod service_selector_mismatch;
@@ -55,36 +55,38 @@ mod volume_backend_missing;
 mod volume_filling_up;
 mod volume_mount_failed;
 mod volume_resize_pending;
-mod workload;
 
-use crate::analysis::Ctx;
-use crate::finding::Finding;
-use crate::snapshot::Source;
+use crate::analysis::Report;
+use crate::kubectl::Kubectl;
+use crate::snapshot::Snapshot;
+use jiff::Timestamp;
 
-/// Whether a claim finding is the root cause of every pod that mounts the claim: the pod
-/// cannot start until the claim has a volume, so a member list names this finding rather
-/// than the pod's own echo of it (an unschedulable or not-Ready pod). A pending claim that
-/// only waits for its pod to be scheduled is no root cause.
-pub(crate) fn claim_is_root(ctx: &Ctx, f: &Finding) -> bool {
-    if f.object.kind != "PersistentVolumeClaim" {
-        return false;
-    }
-    let ns = f.object.namespace.as_deref().unwrap_or_default();
-    let Some(pvc) = ctx.idx.pvc.get(&(ns, f.object.name.as_str())) else {
-        return false;
-    };
-    match f.runbook.as_str() {
-        "pvc-lost" => true,
-        "pvc-pending" => pvc_pending::classify(ctx, pvc).is_some_and(|c| c.is_root()),
-        _ => false,
-    }
+pub use crate::analysis::Check;
+
+/// The analysis `diagnose` prints: every check on `snap` at `now`, findings linked to their
+/// root causes. Pure.
+pub fn analyze(snap: &Snapshot, now: Timestamp, kubectl: &Kubectl) -> Report {
+    analyze_with(snap, now, kubectl, CHECKS)
 }
 
-pub struct Check {
-    pub id: &'static str,
-    /// Without these the check cannot tell healthy from unknown, so it does not run.
-    pub needs: &'static [Source],
-    pub run: fn(&Ctx, &mut Vec<Finding>),
+/// [`analyze`] with only these checks (tests, and commands that need a few).
+pub fn analyze_with(
+    snap: &Snapshot,
+    now: Timestamp,
+    kubectl: &Kubectl,
+    checks: &[Check],
+) -> Report {
+    crate::analysis::run(snap, now, kubectl, checks, links::link)
+}
+
+/// The check of a runbook id: for tests that run a neighbouring check on the same fixture
+/// (a check file imports no other check).
+#[cfg(test)]
+pub(crate) fn by_id(id: &str) -> Check {
+    *CHECKS
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no check {id}"))
 }
 
 pub static CHECKS: &[Check] = &[

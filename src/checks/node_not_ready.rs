@@ -6,12 +6,12 @@
 //! evict pods. One finding per node and StatefulSet, on the Node.
 
 use super::Check;
-use super::workload;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
 use crate::snapshot::Source;
-use k8s_openapi::api::core::v1::{Node, NodeCondition, Pod};
+use crate::sts;
+use k8s_openapi::api::core::v1::{Node, Pod};
 use std::collections::BTreeMap;
 
 pub const CHECK: Check = Check {
@@ -20,20 +20,7 @@ pub const CHECK: Check = Check {
     run,
 };
 
-const DOWN_TAINTS: &[&str] = &[
-    "node.kubernetes.io/unreachable",
-    "node.kubernetes.io/not-ready",
-];
 const PRESSURES: &[&str] = &["MemoryPressure", "DiskPressure", "PIDPressure"];
-
-fn condition<'a>(node: &'a Node, kind: &str) -> Option<&'a NodeCondition> {
-    node.status
-        .as_ref()?
-        .conditions
-        .as_deref()?
-        .iter()
-        .find(|c| c.type_ == kind)
-}
 
 struct NodeState {
     down: bool,
@@ -43,7 +30,7 @@ struct NodeState {
 
 fn node_state(ctx: &Ctx, node: &Node) -> NodeState {
     let mut lines = Vec::new();
-    let ready = condition(node, "Ready");
+    let ready = sts::condition(node, "Ready");
     match ready {
         Some(c) if c.status != "True" => {
             let since = c
@@ -79,7 +66,7 @@ fn node_state(ctx: &Ctx, node: &Node) -> NodeState {
         .and_then(|s| s.taints.as_deref())
         .unwrap_or_default()
         .iter()
-        .filter(|t| DOWN_TAINTS.contains(&t.key.as_str()))
+        .filter(|t| sts::DOWN_TAINTS.contains(&t.key.as_str()))
         .map(|t| format!("{}:{}", t.key, t.effect))
         .collect();
     if !taints.is_empty() {
@@ -88,10 +75,10 @@ fn node_state(ctx: &Ctx, node: &Node) -> NodeState {
     let pressures: Vec<&'static str> = PRESSURES
         .iter()
         .copied()
-        .filter(|p| condition(node, p).is_some_and(|c| c.status == "True"))
+        .filter(|p| sts::condition(node, p).is_some_and(|c| c.status == "True"))
         .collect();
     for p in &pressures {
-        if let Some(c) = condition(node, p) {
+        if let Some(c) = sts::condition(node, p) {
             lines.push(format!(
                 "{p}=True{}",
                 c.message
@@ -102,33 +89,10 @@ fn node_state(ctx: &Ctx, node: &Node) -> NodeState {
         }
     }
     NodeState {
-        down: node_down(node),
+        down: sts::node_down(node),
         lines,
         pressures,
     }
-}
-
-/// Whether the node is down: Ready False/Unknown, or tainted unreachable/not-ready.
-pub(crate) fn node_down(node: &Node) -> bool {
-    let not_ready = condition(node, "Ready").is_some_and(|c| c.status != "True");
-    let tainted = node
-        .spec
-        .as_ref()
-        .and_then(|s| s.taints.as_deref())
-        .unwrap_or_default()
-        .iter()
-        .any(|t| DOWN_TAINTS.contains(&t.key.as_str()));
-    not_ready || tainted
-}
-
-/// Whether this runbook explains the pod's state: its node is down. Checks that would
-/// otherwise blame the pod's revision or containers, or advise deleting it (which hangs on
-/// an unreachable node), defer to it.
-pub(crate) fn explains(ctx: &Ctx, pod: &Pod) -> bool {
-    ctx.readable(Source::Nodes)
-        && k8s::pod::node_name(pod)
-            .and_then(|n| ctx.idx.node.get(n))
-            .is_some_and(|n| node_down(n))
 }
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -193,10 +157,10 @@ fn finding(
         f.evidence.push(format!(
             "{}: {}",
             k8s::name(&p.metadata),
-            if workload::serving(p) {
+            if sts::serving(p) {
                 "Ready".to_string()
             } else {
-                workload::problem(ctx, p)
+                sts::problem(ctx, p)
             }
         ));
     }
@@ -305,8 +269,8 @@ mod tests {
         s.nodes.push(node("node-1", "True"));
         let kubectl = Default::default();
         let ctx = ctx_for(&s, &kubectl);
-        assert!(super::explains(&ctx, &s.pods[0]));
-        assert!(!super::explains(&ctx, &s.pods[1]));
+        assert!(crate::sts::on_down_node(&ctx, &s.pods[0]));
+        assert!(!crate::sts::on_down_node(&ctx, &s.pods[1]));
     }
 
     #[test]

@@ -19,14 +19,13 @@
 //! `publishNotReadyAddresses` for the same Service, or reports a member that does not run.
 
 use super::Check;
-use super::{container_crashloop, node_not_ready, rollout_broken_pod_trap, workload};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
 use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::Pod;
 use serde_json::{Value, json};
 
 pub const CHECK: Check = Check {
@@ -35,88 +34,9 @@ pub const CHECK: Check = Check {
     run,
 };
 
-/// The member the controller waits on, and the members it therefore does not create.
-pub(crate) struct Blocked<'a> {
-    pub pod: &'a Pod,
-    pub missing: Vec<String>,
-    /// The member runs (every container up, none crash-looping) and only is not Ready: the
-    /// one state in which it may be waiting for peers that OrderedReady never creates.
-    pub running: bool,
-}
-
-/// The blocked state of `sts`, if it is in one.
-pub(crate) fn blocked<'a>(ctx: &Ctx<'a>, sts: &StatefulSet) -> Option<Blocked<'a>> {
-    if !workload::ordered_ready(sts) {
-        return None;
-    }
-    let members = workload::members(ctx, sts);
-    let highest = members.iter().rposition(|m| m.pod.is_some())?;
-    if highest + 1 == members.len() {
-        return None;
-    }
-    // A gap below the highest member is being filled by the controller: progress.
-    if members[..highest].iter().any(|m| m.pod.is_none()) {
-        return None;
-    }
-    let pod = members[..=highest]
-        .iter()
-        .filter_map(|m| m.pod)
-        .find(|p| !workload::serving(p))?;
-    if !workload::stuck_not_ready(ctx, pod)
-        || rollout_broken_pod_trap::explains(ctx, sts, pod)
-        || node_not_ready::explains(ctx, pod)
-    {
-        return None;
-    }
-    Some(Blocked {
-        pod,
-        missing: members[highest + 1..]
-            .iter()
-            .map(|m| m.name.clone())
-            .collect(),
-        running: runs(ctx, pod),
-    })
-}
-
-/// Running and not Ready, as opposed to not running at all: phase Running, not being
-/// deleted, every container running now, and none crash-looping (a crashing container is
-/// briefly "running" between back-offs).
-fn runs(ctx: &Ctx, pod: &Pod) -> bool {
-    let containers: Vec<_> = workload::statuses(pod)
-        .filter(|(init, _)| !init)
-        .map(|(_, cs)| cs)
-        .collect();
-    k8s::pod::phase(pod) == "Running"
-        && pod.metadata.deletion_timestamp.is_none()
-        && !containers.is_empty()
-        && containers
-            .iter()
-            .all(|cs| workload::running_now(cs) && container_crashloop::crashing(ctx, cs).is_none())
-}
-
-/// Whether this runbook reports `pod` as the member `sts` is blocked on.
-pub(crate) fn explains(ctx: &Ctx, sts: &StatefulSet, pod: &Pod) -> bool {
-    blocked(ctx, sts).is_some_and(|b| std::ptr::eq(b.pod, pod))
-}
-
-/// The deadlock case: the governing Service hides not-ready pods and the waiting pod runs
-/// on a node (a pod that is not even scheduled has no address to publish).
-fn publish_would_help(ctx: &Ctx, sts: &StatefulSet, pod: &Pod) -> bool {
-    ctx.readable(Source::Services)
-        && k8s::pod::node_name(pod).is_some()
-        && workload::governing_service(ctx, sts).is_some_and(|s| !workload::publishes_not_ready(s))
-}
-
-/// Whether this runbook already explains why no member of `sts` has a DNS record: it
-/// advises publishing not-ready addresses, or the member the set waits on does not run at
-/// all (then publishing addresses would not help either).
-pub(crate) fn explains_unpublished_members(ctx: &Ctx, sts: &StatefulSet) -> bool {
-    blocked(ctx, sts).is_some_and(|b| !b.running || publish_would_help(ctx, sts, b.pod))
-}
-
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {
-        if let Some(b) = blocked(ctx, sts) {
+        if let Some(b) = sts::blocked(ctx, sts) {
             out.push(finding(ctx, sts, &b));
         }
     }
@@ -164,11 +84,11 @@ fn parallel_manifest(sts: &StatefulSet) -> Value {
     v
 }
 
-fn finding(ctx: &Ctx, sts: &StatefulSet, b: &Blocked) -> Finding {
+fn finding(ctx: &Ctx, sts: &StatefulSet, b: &sts::Blocked) -> Finding {
     let ns = k8s::namespace(&sts.metadata);
     let name = k8s::name(&sts.metadata);
     let pod_name = k8s::name(&b.pod.metadata);
-    let deadlock = b.running && publish_would_help(ctx, sts, b.pod);
+    let deadlock = b.running && sts::publish_would_help(ctx, sts, b.pod);
     let missing = b.missing.join(", ");
     let summary = if !b.running {
         format!(
@@ -190,16 +110,16 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, b: &Blocked) -> Finding {
     if b.running {
         f.evidence.push(format!(
             "{pod_name} ({}): {}",
-            workload::not_ready_for(ctx, b.pod),
-            workload::problem(ctx, b.pod)
+            sts::not_ready_for(ctx, b.pod),
+            sts::problem(ctx, b.pod)
         ));
     } else {
         // `pod: problem`, the member-line shape the analysis replaces with the pod's own
         // finding and its runbook id.
         f.evidence
-            .push(format!("{pod_name}: {}", workload::problem(ctx, b.pod)));
+            .push(format!("{pod_name}: {}", sts::problem(ctx, b.pod)));
     }
-    f.evidence.extend(workload::pod_event_lines(ctx, b.pod, 2));
+    f.evidence.extend(sts::pod_event_lines(ctx, b.pod, 2));
     f.evidence.push(format!(
         "not created: {missing} (podManagementPolicy OrderedReady creates a member only when every lower one is Running and Ready)"
     ));
@@ -208,16 +128,14 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, b: &Blocked) -> Finding {
     } else {
         f.evidence.push(format!(
             "{pod_name} ({}) does not run at all: no bootstrap deadlock, so neither publishing not-ready addresses nor starting members in parallel fixes it (the members above share its template and would fail the same way); once it runs and is Ready, OrderedReady creates {missing}",
-            workload::not_ready_for(ctx, b.pod)
+            sts::not_ready_for(ctx, b.pod)
         ));
-        if ctx.readable(Source::Services) && workload::governing_service(ctx, sts).is_none() {
+        if ctx.readable(Source::Services) && sts::governing_service(ctx, sts).is_none() {
             f.evidence.push(missing_service_line(service_name(sts)));
         }
     }
-    if let (Some(u), Some(c)) = (
-        workload::update_revision(sts),
-        workload::current_revision(sts),
-    ) && u != c
+    if let (Some(u), Some(c)) = (sts::update_revision(sts), sts::current_revision(sts))
+        && u != c
     {
         f.evidence.push(format!(
             "a rollout to {u} is also pending; it continues only once every member is Ready"
@@ -229,9 +147,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, b: &Blocked) -> Finding {
         ),
         ctx.kubectl.argv(Some(ns), &["describe", "pod", pod_name]),
     ));
-    if let Some((c, _)) =
-        workload::failing_container(b.pod).filter(|(_, r)| *r == "CrashLoopBackOff")
-    {
+    if let Some((c, _)) = sts::failing_container(b.pod).filter(|(_, r)| *r == "CrashLoopBackOff") {
         f.commands.push(Remedy::run(
             format!("Read the crashed run of {c}"),
             ctx.kubectl.argv(
@@ -247,7 +163,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, b: &Blocked) -> Finding {
 }
 
 fn service_name(sts: &StatefulSet) -> &str {
-    workload::spec(sts)
+    sts::spec(sts)
         .and_then(|s| s.service_name.as_deref())
         .unwrap_or("")
 }
@@ -258,8 +174,8 @@ fn service_evidence(ctx: &Ctx, sts: &StatefulSet, pod_name: &str, f: &mut Findin
         return;
     }
     let svc_name = service_name(sts);
-    match workload::governing_service(ctx, sts) {
-        Some(s) if !workload::publishes_not_ready(s) => f.evidence.push(format!(
+    match sts::governing_service(ctx, sts) {
+        Some(s) if !sts::publishes_not_ready(s) => f.evidence.push(format!(
             "governing Service {svc_name} has publishNotReadyAddresses: false: {pod_name} has no DNS record while it is not Ready, so peers cannot reach it; if it waits for peers before reporting Ready, nothing moves (possible bootstrap deadlock)"
         )),
         Some(_) => f.evidence.push(format!(
@@ -414,7 +330,7 @@ mod tests {
             assert!(f.evidence[0].starts_with("zk-0: "), "{}", f.evidence[0]);
             // Nor does service-missing-endpoints advise publishing for it.
             assert!(
-                run_check(&s, crate::checks::service_missing_endpoints::CHECK).is_empty(),
+                run_check(&s, crate::checks::by_id("service-missing-endpoints")).is_empty(),
                 "{status}"
             );
         }
@@ -431,7 +347,7 @@ mod tests {
                 "ready": false, "restartCount": 7, "state": {"waiting": {"reason": "CrashLoopBackOff"}},
                 "lastState": {"terminated": {"exitCode": 1, "finishedAt": "2026-11-22T02:58:00Z"}}}]}}),
         ));
-        let report = crate::analysis::analyze(&s, now(), &crate::kubectl::Kubectl::default());
+        let report = crate::checks::analyze(&s, now(), &crate::kubectl::Kubectl::default());
         let f = report
             .findings
             .iter()
@@ -480,7 +396,7 @@ mod tests {
         ));
         assert!(run_check(&s, super::CHECK).is_empty());
         assert_eq!(
-            run_check(&s, crate::checks::rollout_broken_pod_trap::CHECK).len(),
+            run_check(&s, crate::checks::by_id("rollout-broken-pod-trap")).len(),
             1
         );
     }

@@ -6,11 +6,11 @@
 //! killed with no budget at all.
 
 use super::Check;
-use super::pdb_allows_quorum_loss::{budget_evidence, coverages, patch_max_unavailable};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts::budgets::{budget_evidence, coverages, patch_max_unavailable};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 
 pub const CHECK: Check = Check {
@@ -166,7 +166,7 @@ mod tests {
         assert!(
             run_check(
                 &snap(3, json!({})),
-                crate::checks::pdb_allows_quorum_loss::CHECK
+                crate::checks::by_id("pdb-allows-quorum-loss")
             )
             .is_empty()
         );

@@ -7,11 +7,11 @@
 //! case, not this one.
 
 use super::Check;
-use super::{pdb_missing, workload};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -52,7 +52,7 @@ fn budget_text(pdb: &PodDisruptionBudget) -> String {
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {
         let ns = k8s::namespace(&sts.metadata);
-        let labels = workload::spec(sts)
+        let labels = sts::spec(sts)
             .and_then(|s| s.template.metadata.as_ref())
             .and_then(|m| m.labels.as_ref());
         for pdb in ctx.idx.pdbs_selecting(ns, labels) {
@@ -70,14 +70,14 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pdb: &PodDisruptionBudget) -> Option<Fi
     let name = k8s::name(&sts.metadata);
     let pdb_name = k8s::name(&pdb.metadata);
     let n = k8s::replicas(sts);
-    let members = workload::members(ctx, sts);
+    let members = sts::members(ctx, sts);
     let unhealthy: Vec<_> = ctx
         .idx
         .pods_of(ns, name)
         .iter()
         .copied()
-        .filter(|p| pdb_missing::pdb_selects(pdb, p.metadata.labels.as_ref()))
-        .filter(|p| !workload::serving(p))
+        .filter(|p| sts::budgets::pdb_selects(pdb, p.metadata.labels.as_ref()))
+        .filter(|p| !sts::serving(p))
         .collect();
     let missing: Vec<&str> = members
         .iter()
@@ -141,7 +141,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pdb: &PodDisruptionBudget) -> Option<Fi
         f.evidence.push(format!(
             "{}: {}",
             k8s::name(&p.metadata),
-            workload::problem(ctx, p)
+            sts::problem(ctx, p)
         ));
     }
     for m in &missing {

@@ -7,7 +7,6 @@ use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
 use crate::snapshot::Source;
-use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde_json::json;
 
 pub const CHECK: Check = Check {
@@ -15,15 +14,6 @@ pub const CHECK: Check = Check {
     needs: &[Source::StatefulSets, Source::PodDisruptionBudgets],
     run,
 };
-
-/// Whether a policy/v1 PDB selects pods with these labels. A null selector selects nothing;
-/// an empty one (`{}`) selects every pod in the namespace.
-pub fn pdb_selects(
-    pdb: &PodDisruptionBudget,
-    labels: Option<&std::collections::BTreeMap<String, String>>,
-) -> bool {
-    k8s::pdb::selects(pdb, labels)
-}
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {

@@ -4,14 +4,15 @@
 //! budget allows, so every drain touching one of these pods retries forever.
 
 use super::Check;
-use super::pdb_allows_quorum_loss::pdbs_selecting;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::k8s::pdb::Coverage;
 use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use sts::budgets::pdbs_selecting;
 
 pub const CHECK: Check = Check {
     id: "pdb-overlapping",
@@ -103,7 +104,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                     format!(
                         "Make {keep}, the budget to keep, quorum-safe first: maxUnavailable 1 (minAvailable cleared, the API refuses both)"
                     ),
-                    super::pdb_allows_quorum_loss::patch_max_unavailable(ctx, pdbs[k], 1),
+                    sts::budgets::patch_max_unavailable(ctx, pdbs[k], 1),
                 ));
             }
             for i in 0..pdbs.len() {

@@ -9,12 +9,13 @@
 //! The remedy confirms the node is really down, then the out-of-service taint; a force
 //! delete only once the old process is known to be dead.
 
-use super::{Check, pv_node_affinity_conflict};
+use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::k8s::node as kn;
 use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::json;
 
@@ -131,13 +132,13 @@ fn finding(ctx: &Ctx, pod: &Pod, sts: Option<&str>, overdue: i64) -> Finding {
             .get(&(ns, c.as_ref()))
             .and_then(|p| p.spec.as_ref()?.volume_name.as_deref())
             .and_then(|v| ctx.idx.pv.get(v))
-            && pv_node_affinity_conflict::is_node_local(pv)
+            && sts::affinity::is_node_local(pv)
         {
             local = true;
             f.evidence.push(format!(
                 "claim {c} is on node-local {} ({}): a replacement pod can only run on {}; with that node gone, see pv-node-affinity-conflict",
                 k8s::name(&pv.metadata),
-                pv_node_affinity_conflict::volume_source(pv),
+                sts::affinity::volume_source(pv),
                 node_name.unwrap_or("its node")
             ));
         }

@@ -11,12 +11,13 @@
 //! (`pvc-pending`), or its claim is Lost because its volume is gone (`pvc-lost`). Also quiet
 //! during the first minute, while autoscalers react.
 
-use super::{Check, pv_node_affinity_conflict, pvc_lost, pvc_pending};
+use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::k8s::node as kn;
 use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::core::v1::{Node, Pod, PodSpec};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -335,7 +336,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     // Pods of one StatefulSet share a template: judge the nodes once per set.
     let mut cache: HashMap<(String, String), Placement> = HashMap::new();
     for pod in &ctx.snap.pods {
-        if !pv_node_affinity_conflict::is_unscheduled(pod) {
+        if !sts::affinity::is_unscheduled(pod) {
             continue;
         }
         let sts = k8s::pod::statefulset_of(pod);
@@ -349,9 +350,9 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         if since.is_some_and(|t| k8s::time::secs_since(t, ctx.now) < GRACE_SECS) {
             continue;
         }
-        if pv_node_affinity_conflict::explains(ctx, pod)
-            || pvc_pending::explains(ctx, pod)
-            || pvc_lost::explains(ctx, pod)
+        if sts::affinity::pv_conflicts_with_node(ctx, pod)
+            || sts::pending::claim_pending_is_root(ctx, pod)
+            || sts::claims::claim_lost(ctx, pod)
         {
             continue;
         }
@@ -363,7 +364,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let claim_pending = claims.iter().any(|(_, c)| {
             ctx.idx.pvc.get(&(ns, c.as_ref())).is_some_and(|p| {
                 p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Pending")
-                    && pvc_pending::classify(ctx, p).is_none()
+                    && sts::pending::classify(ctx, p).is_none()
             })
         });
         if claim_pending
@@ -935,7 +936,7 @@ mod tests {
         assert_eq!(parse(GONE_PV_MSG).causes, vec![(3, Reason::VolumeGone)]);
         let s = pod_on_claim(LOST_CLAIM_MSG, "Lost");
         assert!(run_check(&s, CHECK).is_empty());
-        assert_eq!(run_check(&s, crate::checks::pvc_lost::CHECK).len(), 1);
+        assert_eq!(run_check(&s, crate::checks::by_id("pvc-lost")).len(), 1);
         // Same pod, claim still marked Bound (the PV controller has not caught up): the pod
         // is reported, naming the missing volume rather than "volume binding".
         let s = pod_on_claim(GONE_PV_MSG, "Bound");

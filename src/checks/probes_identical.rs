@@ -6,12 +6,12 @@
 //! Reads only the pod template (a configuration risk, judged on manifests too).
 
 use super::Check;
-use super::readiness_probe_missing::containers_patch;
-use super::spread_missing::{pod_spec, template_change_note};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts::template::containers_patch;
+use crate::sts::template::{pod_spec, template_change_note};
 use k8s_openapi::api::core::v1::{Container, Probe};
 use serde_json::{Value, json};
 

@@ -5,50 +5,25 @@
 //! `claimRef`, so the claim binds again; or accept the loss: delete claim and pod so a fresh
 //! volume is provisioned, then let the application repair the replica.
 
-use super::{Check, pv_node_affinity_conflict, pvc_pending};
+use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
-use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use serde_json::{Value, json};
 
 pub const CHECK: Check = Check {
     id: "pvc-lost",
-    needs: &[
-        Source::Pods,
-        Source::PersistentVolumeClaims,
-        Source::PersistentVolumes,
-        Source::StorageClasses,
-    ],
+    needs: sts::claims::LOST_NEEDS,
     run,
 };
 
-fn is_lost(pvc: &PersistentVolumeClaim) -> bool {
-    pvc.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Lost")
-}
-
-/// Whether this runbook reports a claim of `pod`: then the pod's own trouble (the scheduler
-/// refusing it with `persistentvolumeclaim "…" bound to non-existent persistentvolume "…"`,
-/// or a mount that cannot happen) is this finding's consequence, not a root cause of its own.
-pub(crate) fn explains(ctx: &Ctx, pod: &Pod) -> bool {
-    if !CHECK.needs.iter().all(|s| ctx.readable(*s)) {
-        return false;
-    }
-    let ns = k8s::namespace(&pod.metadata);
-    k8s::pod::claims(pod).iter().any(|(_, c)| {
-        ctx.idx
-            .pvc
-            .get(&(ns, c.as_ref()))
-            .is_some_and(|p| is_lost(p))
-    })
-}
-
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let prefixes = pvc_pending::template_prefixes(ctx);
+    let prefixes = sts::pending::template_prefixes(ctx);
     for pvc in &ctx.snap.pvcs {
-        if !is_lost(pvc) {
+        if !sts::claims::is_lost(pvc) {
             continue;
         }
         let ns = k8s::namespace(&pvc.metadata);
@@ -63,7 +38,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let sts = users
             .iter()
             .find_map(|p| k8s::pod::statefulset_of(p).map(str::to_string))
-            .or_else(|| pvc_pending::owner_of(&prefixes, ns, name).map(|(s, _)| s));
+            .or_else(|| sts::pending::owner_of(&prefixes, ns, name).map(|(s, _)| s));
         out.push(finding(ctx, pvc, sts.as_deref(), &users));
     }
 }
@@ -118,7 +93,7 @@ fn finding(ctx: &Ctx, pvc: &PersistentVolumeClaim, sts: Option<&str>, users: &[&
                 .unwrap_or_else(|| "no claim".to_string());
             f.evidence.push(format!(
                 "PersistentVolume {v} exists ({}) but refers to {points}, not to this claim (uid {uid})",
-                pv_node_affinity_conflict::volume_source(pv)
+                sts::affinity::volume_source(pv)
             ));
             let same_name = c.is_some_and(|c| {
                 c.namespace.as_deref() == Some(ns) && c.name.as_deref() == Some(name)
@@ -182,7 +157,7 @@ fn finding(ctx: &Ctx, pvc: &PersistentVolumeClaim, sts: Option<&str>, users: &[&
                 Some(pv) => format!(
                     "PersistentVolume {} still names this claim and records the original volume: {}",
                     k8s::name(&pv.metadata),
-                    pv_node_affinity_conflict::volume_source(pv)
+                    sts::affinity::volume_source(pv)
                 ),
                 None => format!(
                     "no PersistentVolume in the snapshot records the original volume: its id must come from the storage backend (e.g. the disk tagged with {v} or {name})"
@@ -230,7 +205,7 @@ fn finding(ctx: &Ctx, pvc: &PersistentVolumeClaim, sts: Option<&str>, users: &[&
             )
             .destructive(),
         );
-        let repair = pv_node_affinity_conflict::app_repair_steps(ctx, p, b);
+        let repair = sts::affinity::app_repair_steps(ctx, p, b);
         if repair.is_empty() {
             f.evidence.push(format!(
                 "after Option B, {pname} starts on an empty volume: run the application's own repair/resync before counting it as a healthy replica"

@@ -9,6 +9,7 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
 use serde_json::json;
 
 pub const CHECK: Check = Check {
@@ -31,7 +32,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         if !deleted && !scaled {
             continue;
         }
-        if super::local_volume::template_names(sts).is_empty() {
+        if sts::claims::template_names(sts).is_empty() {
             // No claim templates: the policy has nothing to delete.
             continue;
         }

@@ -10,6 +10,7 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use serde_json::json;
 
@@ -39,7 +40,7 @@ fn users<'a>(ctx: &Ctx<'a>, pvc: &PersistentVolumeClaim) -> Vec<&'a Pod> {
 }
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let prefixes = super::pvc_pending::template_prefixes(ctx);
+    let prefixes = sts::pending::template_prefixes(ctx);
     for pvc in &ctx.snap.pvcs {
         let Some(del) = pvc.metadata.deletion_timestamp.as_ref() else {
             continue;
@@ -58,7 +59,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         if age <= SLACK_SECS {
             continue;
         }
-        let owner = super::pvc_pending::owner_of(
+        let owner = sts::pending::owner_of(
             &prefixes,
             k8s::namespace(&pvc.metadata),
             k8s::name(&pvc.metadata),

@@ -8,11 +8,12 @@
 //! The Service also sends clients to members that cannot serve yet.
 
 use super::Check;
-use super::spread_missing::{pod_spec, template_change_note};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
+use crate::sts::template::{pod_spec, template_change_note};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Container, PodSpec, Service};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -31,11 +32,6 @@ pub(crate) fn probe_port(c: &Container) -> Option<Value> {
         Some(n) => json!(n),
         None => json!(p.container_port),
     })
-}
-
-/// A strategic merge patch of the pod template's containers (merged by name).
-pub(crate) fn containers_patch(containers: Vec<Value>) -> String {
-    json!({"spec": {"template": {"spec": {"containers": containers}}}}).to_string()
 }
 
 /// Whether `c` listens on one of the Service's ports (its `targetPort`, by number or name,
@@ -145,7 +141,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                             name,
                             "--type=strategic",
                             "-p",
-                            &containers_patch(vec![patch]),
+                            &sts::template::containers_patch(vec![patch]),
                         ],
                     ),
                 ));

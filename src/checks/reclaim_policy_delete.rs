@@ -9,6 +9,7 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
 use serde_json::json;
 
 pub const CHECK: Check = Check {
@@ -24,7 +25,7 @@ pub const CHECK: Check = Check {
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {
         let mut pvs: Vec<(&str, &str, Option<&str>)> = Vec::new();
-        for c in super::local_volume::claims_of(ctx, sts) {
+        for c in sts::claims::claims_of(ctx, sts) {
             let Some(pv) = c.pv else { continue };
             let Some(spec) = pv.spec.as_ref() else {
                 continue;

@@ -4,13 +4,12 @@
 //! more members than the set can lose (`> n - quorum`): that node alone can break quorum.
 
 use super::Check;
-use super::spread_missing::{
-    has_spread, has_zone_rule, schedulable_zones, spread_fix, spread_patch,
-};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
+use crate::sts::spread::{has_spread, has_zone_rule, schedulable_zones, spread_fix, spread_patch};
 use k8s_openapi::api::core::v1::Pod;
 use std::collections::BTreeMap;
 
@@ -111,7 +110,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                 zones.join(", ")
             ));
         }
-        let rules = super::spread_missing::spread_rules(sts);
+        let rules = sts::spread::spread_rules(sts);
         if rules.is_empty() {
             f.evidence.push(
                 "the pod template has no anti-affinity or spread rule over its own pods (spread-missing)".to_string(),
@@ -140,7 +139,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                 // Keep one member on the node (the lowest ordinal); move the others.
                 for pod in pods.iter().take(pods.len().saturating_sub(1)) {
                     let pod_name = k8s::name(&pod.metadata);
-                    if let Some(pin) = super::local_volume::pod_pinned_to_node(ctx, pod) {
+                    if let Some(pin) = sts::claims::pod_pinned_to_node(ctx, pod) {
                         f.evidence.push(format!(
                             "{pod_name} cannot move off {node}: its volume is node-local ({pin})"
                         ));
@@ -170,7 +169,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
             }
         }
         if let Some(zone) = one_zone {
-            let claims = super::local_volume::claims_of(ctx, sts);
+            let claims = sts::claims::claims_of(ctx, sts);
             let pvs: Vec<&str> = claims
                 .iter()
                 .filter_map(|c| c.pv)
@@ -193,7 +192,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                 .max_by_key(|p| k8s::ordinal_suffix(k8s::name(&p.metadata), name));
             if let Some(pod) = mover
                 && crowded.is_empty()
-                && super::local_volume::pod_pinned_to_node(ctx, pod).is_none()
+                && sts::claims::pod_pinned_to_node(ctx, pod).is_none()
             {
                 let pod_name = k8s::name(&pod.metadata);
                 let ordinal = k8s::ordinal_suffix(pod_name, name);

@@ -10,11 +10,11 @@
 //! `container-crashloop` stay quiet for a pod this runbook reports.
 
 use super::Check;
-use super::{node_not_ready, workload};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 
@@ -24,29 +24,6 @@ pub const CHECK: Check = Check {
     run,
 };
 
-/// Whether `pod` of `sts` is caught in the trap: OrderedReady + RollingUpdate, the pod is a
-/// desired member at or above the partition, runs a revision other than the update
-/// revision, and is stuck not Ready (not terminating, not Failed: those the controller
-/// handles by itself).
-pub(crate) fn explains(ctx: &Ctx, sts: &StatefulSet, pod: &Pod) -> bool {
-    if !workload::ordered_ready(sts) || workload::on_delete(sts) {
-        return false;
-    }
-    let (Some(upd), Some(rev)) = (workload::update_revision(sts), k8s::pod::revision(pod)) else {
-        return false;
-    };
-    if rev == upd || workload::terminating(pod) {
-        return false;
-    }
-    if matches!(k8s::pod::phase(pod), "Failed" | "Succeeded") {
-        return false;
-    }
-    let in_range = workload::index_of(sts, pod)
-        .is_some_and(|i| i >= workload::partition(sts) && i < i64::from(k8s::replicas(sts)));
-    // On a node that is down, deleting the pod only leaves it Terminating: node-not-ready.
-    in_range && workload::stuck_not_ready(ctx, pod) && !node_not_ready::explains(ctx, pod)
-}
-
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {
         let ns = k8s::namespace(&sts.metadata);
@@ -54,20 +31,20 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         // Joined once per StatefulSet, and only when some pod is trapped.
         let mut members = None;
         for pod in ctx.idx.pods_of(ns, name) {
-            if explains(ctx, sts, pod) {
-                let m = members.get_or_insert_with(|| workload::members(ctx, sts));
+            if sts::trapped(ctx, sts, pod) {
+                let m = members.get_or_insert_with(|| sts::members(ctx, sts));
                 out.push(finding(ctx, sts, m, pod));
             }
         }
     }
 }
 
-fn finding(ctx: &Ctx, sts: &StatefulSet, members: &[workload::Member], pod: &Pod) -> Finding {
+fn finding(ctx: &Ctx, sts: &StatefulSet, members: &[sts::Member], pod: &Pod) -> Finding {
     let ns = k8s::namespace(&sts.metadata);
     let name = k8s::name(&sts.metadata);
     let pod_name = k8s::name(&pod.metadata);
-    let upd = workload::update_revision(sts).unwrap_or("");
-    let cur = workload::current_revision(sts).unwrap_or("");
+    let upd = sts::update_revision(sts).unwrap_or("");
+    let cur = sts::current_revision(sts).unwrap_or("");
     let rev = k8s::pod::revision(pod).unwrap_or("");
     let mut f = ctx.finding(
         CHECK.id,
@@ -87,8 +64,8 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, members: &[workload::Member], pod: &Pod
     }
     f.evidence.push(format!(
         "{pod_name} ({}): {}",
-        workload::not_ready_for(ctx, pod),
-        workload::problem(ctx, pod)
+        sts::not_ready_for(ctx, pod),
+        sts::problem(ctx, pod)
     ));
     f.evidence.push(
         "podManagementPolicy OrderedReady: the controller stops at the first member that is not Running and Ready and waits for it to recover; it does not delete it to apply the update revision".to_string(),
@@ -96,7 +73,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, members: &[workload::Member], pod: &Pod
     let updated_ready = members
         .iter()
         .filter_map(|m| m.pod)
-        .filter(|p| k8s::pod::revision(p) == Some(upd) && workload::serving(p))
+        .filter(|p| k8s::pod::revision(p) == Some(upd) && sts::serving(p))
         .count();
     if updated_ready > 0 {
         f.evidence.push(format!(
@@ -122,8 +99,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, members: &[workload::Member], pod: &Pod
         format!("Read why {pod_name} is not Ready"),
         ctx.kubectl.argv(Some(ns), &["describe", "pod", pod_name]),
     ));
-    if let Some((c, _)) = workload::failing_container(pod).filter(|(_, r)| *r == "CrashLoopBackOff")
-    {
+    if let Some((c, _)) = sts::failing_container(pod).filter(|(_, r)| *r == "CrashLoopBackOff") {
         f.commands.push(Remedy::run(
             format!("Read the crashed run of {c} (it runs revision {rev}'s template)"),
             ctx.kubectl.argv(
@@ -132,7 +108,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, members: &[workload::Member], pod: &Pod
             ),
         ));
     }
-    let [del, wait] = workload::delete_and_wait(
+    let [del, wait] = sts::delete_and_wait(
         ctx,
         ns,
         pod_name,

@@ -5,11 +5,11 @@
 //! compared with the update revision.)
 
 use super::Check;
-use super::{node_not_ready, workload};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
 
 pub const CHECK: Check = Check {
     id: "rollout-ondelete-pending",
@@ -19,17 +19,17 @@ pub const CHECK: Check = Check {
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {
-        if !workload::on_delete(sts) {
+        if !sts::on_delete(sts) {
             continue;
         }
-        let Some(upd) = workload::update_revision(sts) else {
+        let Some(upd) = sts::update_revision(sts) else {
             continue;
         };
-        let members = workload::members(ctx, sts);
+        let members = sts::members(ctx, sts);
         let pending: Vec<_> = members
             .iter()
             .filter_map(|m| m.pod)
-            .filter(|p| !workload::terminating(p) && k8s::pod::revision(p) != Some(upd))
+            .filter(|p| !sts::terminating(p) && k8s::pod::revision(p) != Some(upd))
             .collect();
         if pending.is_empty() {
             continue;
@@ -58,7 +58,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
-        if let Some((t, who)) = workload::last_spec_change(sts) {
+        if let Some((t, who)) = sts::last_spec_change(sts) {
             f.evidence.push(format!(
                 "newest spec change by {who}, {} ago",
                 k8s::time::short(k8s::time::secs_since(t, ctx.now))
@@ -78,13 +78,13 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let broken_update: Vec<&str> = members
             .iter()
             .filter_map(|m| m.pod)
-            .filter(|p| k8s::pod::revision(p) == Some(upd) && !workload::serving(p))
+            .filter(|p| k8s::pod::revision(p) == Some(upd) && !sts::serving(p))
             .map(|p| k8s::name(&p.metadata))
             .collect();
         let on_down_node: Vec<&str> = members
             .iter()
             .filter_map(|m| m.pod)
-            .filter(|p| node_not_ready::explains(ctx, p))
+            .filter(|p| sts::on_down_node(ctx, p))
             .map(|p| k8s::name(&p.metadata))
             .collect();
         if !on_down_node.is_empty() {
@@ -117,8 +117,8 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let mut order = pending.clone();
         order.sort_by_key(|p| {
             (
-                workload::serving(p),
-                std::cmp::Reverse(workload::index_of(sts, p).unwrap_or(0)),
+                sts::serving(p),
+                std::cmp::Reverse(sts::index_of(sts, p).unwrap_or(0)),
             )
         });
         let total = order.len();
@@ -128,7 +128,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                 " ({} of {total}): it is re-created from {upd} with the same name and volume",
                 i + 1
             );
-            let [del, wait] = workload::delete_and_wait(ctx, ns, pod_name, &why);
+            let [del, wait] = sts::delete_and_wait(ctx, ns, pod_name, &why);
             f.commands.push(del);
             f.commands.push(wait);
         }

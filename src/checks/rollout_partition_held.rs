@@ -5,11 +5,11 @@
 //! protocols, on-disk formats and feature flags drift apart.
 
 use super::Check;
-use super::workload;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
 use serde_json::json;
 
 pub const CHECK: Check = Check {
@@ -20,25 +20,22 @@ pub const CHECK: Check = Check {
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {
-        if workload::on_delete(sts) {
+        if sts::on_delete(sts) {
             continue;
         }
-        let partition = workload::partition(sts);
-        let (Some(upd), Some(cur)) = (
-            workload::update_revision(sts),
-            workload::current_revision(sts),
-        ) else {
+        let partition = sts::partition(sts);
+        let (Some(upd), Some(cur)) = (sts::update_revision(sts), sts::current_revision(sts)) else {
             continue;
         };
         if partition == 0 || upd == cur {
             continue;
         }
-        let members = workload::members(ctx, sts);
+        let members = sts::members(ctx, sts);
         let (above, below): (Vec<_>, Vec<_>) = members.iter().partition(|m| m.index >= partition);
         let canary_done = !above.is_empty()
             && above.iter().all(|m| {
                 m.pod
-                    .is_some_and(|p| k8s::pod::revision(p) == Some(upd) && workload::serving(p))
+                    .is_some_and(|p| k8s::pod::revision(p) == Some(upd) && sts::serving(p))
             });
         let held: Vec<_> = below.iter().filter_map(|m| m.pod).collect();
         if !canary_done
@@ -93,7 +90,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                 &["patch", "statefulset", name, "--type=merge", "-p", patch.as_str()],
             ),
         ));
-        f.commands.push(workload::undo(
+        f.commands.push(sts::undo(
             ctx,
             sts,
             Some(cur),

@@ -11,14 +11,11 @@
 //! controller has not even seen the latest spec.
 
 use super::Check;
-use super::{
-    controller_not_progressing, node_not_ready, orderedready_blocked, rollout_broken_pod_trap,
-    workload,
-};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 
@@ -28,53 +25,16 @@ pub const CHECK: Check = Check {
     run,
 };
 
-/// The pod a RollingUpdate in progress waits on, following the controller's order.
-pub(crate) fn waiting_on<'a>(ctx: &Ctx<'a>, sts: &StatefulSet) -> Option<&'a Pod> {
-    if workload::on_delete(sts) {
-        return None;
-    }
-    let upd = workload::update_revision(sts)?;
-    let cur = workload::current_revision(sts)?;
-    if upd == cur {
-        return None;
-    }
-    let members = workload::members(ctx, sts);
-    if workload::ordered_ready(sts) {
-        // Members are processed in ordinal order; a missing one is created (progress),
-        // the first one not Ready stops everything.
-        for m in &members {
-            let pod = m.pod?;
-            if !workload::serving(pod) {
-                return Some(pod);
-            }
-        }
-        return None;
-    }
-    // Parallel: from the highest member down to the partition, the first pod not on the
-    // update revision is replaced (progress); an updated one not Ready is waited for.
-    let partition = workload::partition(sts);
-    for m in members.iter().rev().filter(|m| m.index >= partition) {
-        let Some(pod) = m.pod else { continue };
-        if k8s::pod::revision(pod) != Some(upd) && !workload::terminating(pod) {
-            return None;
-        }
-        if !workload::serving(pod) {
-            return Some(pod);
-        }
-    }
-    None
-}
-
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {
-        let Some(pod) = waiting_on(ctx, sts) else {
+        let Some(pod) = sts::waiting_on(ctx, sts) else {
             continue;
         };
-        if !workload::stuck_not_ready(ctx, pod)
-            || rollout_broken_pod_trap::explains(ctx, sts, pod)
-            || orderedready_blocked::explains(ctx, sts, pod)
-            || controller_not_progressing::explains(ctx, sts)
-            || node_not_ready::explains(ctx, pod)
+        if !sts::stuck_not_ready(ctx, pod)
+            || sts::trapped(ctx, sts, pod)
+            || sts::blocked_on(ctx, sts, pod)
+            || sts::controller_lags(ctx, sts)
+            || sts::on_down_node(ctx, pod)
         {
             continue;
         }
@@ -86,10 +46,10 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod) -> Finding {
     let ns = k8s::namespace(&sts.metadata);
     let name = k8s::name(&sts.metadata);
     let pod_name = k8s::name(&pod.metadata);
-    let upd = workload::update_revision(sts).unwrap_or("");
-    let cur = workload::current_revision(sts).unwrap_or("");
+    let upd = sts::update_revision(sts).unwrap_or("");
+    let cur = sts::current_revision(sts).unwrap_or("");
     let rev = k8s::pod::revision(pod).unwrap_or("unknown");
-    let problem = workload::problem(ctx, pod);
+    let problem = sts::problem(ctx, pod);
     let mut f = ctx.finding(
         CHECK.id,
         ObjectRef::namespaced("StatefulSet", ns, name),
@@ -98,10 +58,10 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod) -> Finding {
     );
     f.evidence.push(format!(
         "{pod_name} runs revision {rev}, {}: {problem}",
-        workload::not_ready_for(ctx, pod)
+        sts::not_ready_for(ctx, pod)
     ));
-    f.evidence.extend(workload::pod_event_lines(ctx, pod, 2));
-    let members = workload::members(ctx, sts);
+    f.evidence.extend(sts::pod_event_lines(ctx, pod, 2));
+    let members = sts::members(ctx, sts);
     let updated: Vec<&str> = members
         .iter()
         .filter(|m| m.pod.is_some_and(|p| k8s::pod::revision(p) == Some(upd)))
@@ -117,9 +77,8 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod) -> Finding {
             format!(" ({})", updated.join(", "))
         }
     ));
-    let below_partition =
-        workload::index_of(sts, pod).is_some_and(|i| i < workload::partition(sts));
-    if workload::ordered_ready(sts) {
+    let below_partition = sts::index_of(sts, pod).is_some_and(|i| i < sts::partition(sts));
+    if sts::ordered_ready(sts) {
         f.evidence.push(format!(
             "podManagementPolicy OrderedReady: the controller replaces the next pod (highest ordinal first) only when every member is Running and Ready{}",
             if below_partition {
@@ -140,7 +99,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod) -> Finding {
         format!("Read why {pod_name} is not Ready (its pod findings say what to fix)"),
         ctx.kubectl.argv(Some(ns), &["describe", "pod", pod_name]),
     ));
-    let selector = workload::spec(sts)
+    let selector = sts::spec(sts)
         .map(|s| k8s::labels::to_kubectl(&s.selector))
         .filter(|s| !s.is_empty());
     if let Some(sel) = selector {
@@ -158,7 +117,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod) -> Finding {
         ),
         ctx.kubectl.argv(Some(ns), &["edit", "statefulset", name]),
     ));
-    f.commands.push(workload::undo(
+    f.commands.push(sts::undo(
         ctx,
         sts,
         Some(cur),
@@ -166,7 +125,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod) -> Finding {
             "Option B (roll back): return the template to {cur}, the revision the other members run; the updated pods are replaced back"
         ),
     ));
-    if workload::ordered_ready(sts) && !below_partition && k8s::pod::revision(pod) == Some(upd) {
+    if sts::ordered_ready(sts) && !below_partition && k8s::pod::revision(pod) == Some(upd) {
         f.commands.push(Remedy::run(
             format!(
                 "After A or B: delete {pod_name} so it is re-created from the new update revision; under OrderedReady the controller does not replace a pod that is not Ready (rollout-broken-pod-trap)"
@@ -279,7 +238,7 @@ mod tests {
         s.statefulsets.push(rolling(3));
         s.pods.push(pod("shop", "es", 0, true));
         s.pods.push(updated(pod("shop", "es", 1, false)));
-        assert!(super::orderedready_blocked::explains(
+        assert!(crate::sts::blocked_on(
             &ctx_for(&s, &Default::default()),
             &s.statefulsets[0],
             &s.pods[1]

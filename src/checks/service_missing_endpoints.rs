@@ -9,11 +9,11 @@
 //! or reports the member the set waits on as not running at all.
 
 use super::Check;
-use super::{orderedready_blocked, service_selector_mismatch, workload};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::discovery::v1::Endpoint;
 use serde_json::json;
 use std::collections::HashMap;
@@ -36,10 +36,10 @@ fn dns_visible(e: &Endpoint) -> bool {
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {
-        let Some(svc) = workload::governing_service(ctx, sts) else {
+        let Some(svc) = sts::governing_service(ctx, sts) else {
             continue;
         };
-        if workload::publishes_not_ready(svc) || service_selector_mismatch::explains(ctx, sts) {
+        if sts::publishes_not_ready(svc) || sts::services::selector_misses_pods(ctx, sts) {
             continue;
         }
         let ns = k8s::namespace(&sts.metadata);
@@ -47,7 +47,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let pods = ctx.idx.pods_of(ns, name);
         // A serving member keeps the Service useful: the common case, decided before
         // reading the slices.
-        if pods.is_empty() || pods.iter().any(|p| workload::serving(p)) {
+        if pods.is_empty() || pods.iter().any(|p| sts::serving(p)) {
             continue;
         }
         let svc_name = k8s::name(&svc.metadata);
@@ -76,7 +76,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         // this runbook's case.
         if pods
             .iter()
-            .any(|p| workload::serving(p) || listed.get(k8s::name(&p.metadata)) == Some(&true))
+            .any(|p| sts::serving(p) || listed.get(k8s::name(&p.metadata)) == Some(&true))
         {
             continue;
         }
@@ -88,7 +88,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                     .and_then(|s| s.pod_ip.as_deref())
                     .is_some_and(|ip| !ip.is_empty())
         });
-        if !addressable || orderedready_blocked::explains_unpublished_members(ctx, sts) {
+        if !addressable || sts::explains_unpublished_members(ctx, sts) {
             continue;
         }
         let mut f = ctx.finding(
@@ -109,10 +109,8 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                 Some(_) => "listed as not ready",
                 None => "not listed",
             };
-            f.evidence.push(format!(
-                "{pod_name}: {state}; {}",
-                workload::problem(ctx, p)
-            ));
+            f.evidence
+                .push(format!("{pod_name}: {state}; {}", sts::problem(ctx, p)));
         }
         let patch = json!({"spec": {"publishNotReadyAddresses": true}}).to_string();
         f.commands.push(Remedy::run(
@@ -219,7 +217,7 @@ mod tests {
         ));
         s.endpoint_slices.push(slice(Some(false)));
         assert_eq!(
-            run_check(&s, crate::checks::orderedready_blocked::CHECK).len(),
+            run_check(&s, crate::checks::by_id("orderedready-blocked")).len(),
             1
         );
         assert!(run_check(&s, super::CHECK).is_empty());

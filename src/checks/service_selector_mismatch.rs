@@ -4,13 +4,12 @@
 //! Service's selector can be changed in place: the fix is a patch.
 
 use super::Check;
-use super::workload;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
 use crate::snapshot::Source;
-use k8s_openapi::api::apps::v1::StatefulSet;
+use crate::sts;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
@@ -19,28 +18,6 @@ pub const CHECK: Check = Check {
     needs: &[Source::StatefulSets, Source::Services],
     run,
 };
-
-fn template_labels(sts: &StatefulSet) -> BTreeMap<String, String> {
-    workload::spec(sts)
-        .and_then(|s| s.template.metadata.as_ref())
-        .and_then(|m| m.labels.clone())
-        .unwrap_or_default()
-}
-
-/// Whether the governing Service of `sts` exists and fails to select its pod template:
-/// then this runbook explains why the pods have no endpoints.
-pub(crate) fn explains(ctx: &Ctx, sts: &StatefulSet) -> bool {
-    let Some(svc) = workload::governing_service(ctx, sts) else {
-        return false;
-    };
-    let labels = template_labels(sts);
-    let selector = svc.spec.as_ref().and_then(|s| s.selector.as_ref());
-    match selector {
-        None => true,
-        Some(sel) if sel.is_empty() => true,
-        Some(sel) => !sel.iter().all(|(k, v)| labels.get(k) == Some(v)),
-    }
-}
 
 fn fmt_labels(m: &BTreeMap<String, String>) -> String {
     if m.is_empty() {
@@ -54,16 +31,16 @@ fn fmt_labels(m: &BTreeMap<String, String>) -> String {
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {
-        if !explains(ctx, sts) {
+        if !sts::services::selector_misses_pods(ctx, sts) {
             continue;
         }
-        let Some(svc) = workload::governing_service(ctx, sts) else {
+        let Some(svc) = sts::governing_service(ctx, sts) else {
             continue;
         };
         let ns = k8s::namespace(&sts.metadata);
         let name = k8s::name(&sts.metadata);
         let svc_name = k8s::name(&svc.metadata);
-        let labels = template_labels(sts);
+        let labels = sts::services::template_labels(sts);
         let current: BTreeMap<String, String> = svc
             .spec
             .as_ref()

@@ -4,12 +4,12 @@
 //! it and is killed, and restarts recovery from the beginning, over and over.
 
 use super::Check;
-use super::readiness_probe_missing::containers_patch;
-use super::spread_missing::{pod_spec, template_change_note};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts::template::containers_patch;
+use crate::sts::template::{pod_spec, template_change_note};
 use k8s_openapi::api::core::v1::{Container, Probe};
 use serde_json::{Map, Value, json};
 

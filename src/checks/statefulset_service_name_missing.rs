@@ -7,16 +7,17 @@
 //! empty one, so the two never report the same set. Reads only the spec.
 
 use super::Check;
-use super::headless_service_missing::headless_service;
-use super::storageclass_missing::{orphan_delete, recreate_manifest};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
 use crate::snapshot::Source;
+use crate::sts;
+use crate::sts::classes::{orphan_delete, recreate_manifest};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Service;
 use serde_json::json;
+use sts::services::headless_service;
 
 pub const CHECK: Check = Check {
     id: "statefulset-service-name-missing",
@@ -192,7 +193,7 @@ mod tests {
                 "{m}"
             );
             // headless-service-missing does not report the same set.
-            assert!(run_check(&s, crate::checks::headless_service_missing::CHECK).is_empty());
+            assert!(run_check(&s, crate::checks::by_id("headless-service-missing")).is_empty());
         }
     }
 

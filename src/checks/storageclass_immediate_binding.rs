@@ -6,20 +6,21 @@
 //! `WaitForFirstConsumer` creates the volume where the scheduler has placed the pod.
 
 use super::Check;
-use super::spread_missing::schedulable_zones;
-use super::storageclass_missing::{
-    DEFAULT_ANNOTATION, TemplateClass, orphan_delete, recreate_manifest, set_template_class,
-    template_classes,
-};
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::k8s::node::{LEGACY_ZONE_LABEL, ZONE_LABEL};
 use crate::manifest;
 use crate::snapshot::Source;
+use crate::sts;
+use crate::sts::classes::{
+    DEFAULT_ANNOTATION, TemplateClass, orphan_delete, recreate_manifest, set_template_class,
+    template_classes,
+};
 use k8s_openapi::api::core::v1::PersistentVolume;
 use k8s_openapi::api::storage::v1::StorageClass;
 use serde_json::{Value, json};
+use sts::spread::schedulable_zones;
 
 pub const CHECK: Check = Check {
     id: "storageclass-immediate-binding",
@@ -113,7 +114,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for sts in &ctx.snap.statefulsets {
         let ns = k8s::namespace(&sts.metadata);
         let name = k8s::name(&sts.metadata);
-        let claims = super::local_volume::claims_of(ctx, sts);
+        let claims = sts::claims::claims_of(ctx, sts);
         let tcs = template_classes(ctx, sts);
         let mut done: Vec<&str> = Vec::new();
         for (_, tc) in &tcs {

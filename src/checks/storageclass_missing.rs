@@ -10,171 +10,15 @@ use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
 use crate::snapshot::Source;
-use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
-use k8s_openapi::api::storage::v1::StorageClass;
-use serde_json::{Map, Value, json};
+use crate::sts;
+use crate::sts::classes::DEFAULT_ANNOTATION;
+use serde_json::json;
 
 pub const CHECK: Check = Check {
     id: "storageclass-missing",
     needs: &[Source::StatefulSets, Source::StorageClasses],
     run,
 };
-
-pub(crate) const DEFAULT_ANNOTATION: &str = "storageclass.kubernetes.io/is-default-class";
-const BETA_DEFAULT_ANNOTATION: &str = "storageclass.beta.kubernetes.io/is-default-class";
-
-/// The default class, as the DefaultStorageClass admission plugin picks it (GA or beta
-/// annotation; with several, the newest wins).
-pub(crate) fn default_class<'a>(ctx: &Ctx<'a>) -> Option<&'a StorageClass> {
-    if let Some(sc) = ctx.idx.default_storage_class {
-        return Some(sc);
-    }
-    ctx.snap
-        .storage_classes
-        .iter()
-        .filter(|sc| {
-            sc.metadata
-                .annotations
-                .as_ref()
-                .and_then(|a| a.get(BETA_DEFAULT_ANNOTATION))
-                .is_some_and(|v| v == "true")
-        })
-        .max_by_key(|sc| sc.metadata.creation_timestamp.as_ref().map(|t| t.0))
-}
-
-/// Which class a claim template's PVCs get.
-pub(crate) enum TemplateClass<'a> {
-    /// `storageClassName` set; the class if it exists.
-    Named(&'a str, Option<&'a StorageClass>),
-    /// No `storageClassName`: the default class, if there is one.
-    Default(Option<&'a StorageClass>),
-    /// `storageClassName: ""`: static binding to class-less PVs, no class involved.
-    NoClass,
-}
-
-impl<'a> TemplateClass<'a> {
-    pub(crate) fn class(&self) -> Option<&'a StorageClass> {
-        match self {
-            TemplateClass::Named(_, sc) | TemplateClass::Default(sc) => *sc,
-            TemplateClass::NoClass => None,
-        }
-    }
-}
-
-pub(crate) fn claim_templates(sts: &StatefulSet) -> &[PersistentVolumeClaim] {
-    sts.spec
-        .as_ref()
-        .and_then(|s| s.volume_claim_templates.as_deref())
-        .unwrap_or_default()
-}
-
-/// Each claim template's name with the class its claims get.
-pub(crate) fn template_classes<'a>(
-    ctx: &Ctx<'a>,
-    sts: &'a StatefulSet,
-) -> Vec<(&'a str, TemplateClass<'a>)> {
-    claim_templates(sts)
-        .iter()
-        .map(|t| {
-            let class = t
-                .spec
-                .as_ref()
-                .and_then(|s| s.storage_class_name.as_deref());
-            let tc = match class {
-                Some("") => TemplateClass::NoClass,
-                Some(c) => TemplateClass::Named(c, ctx.idx.storage_class.get(c).copied()),
-                None => TemplateClass::Default(default_class(ctx)),
-            };
-            (k8s::name(&t.metadata), tc)
-        })
-        .collect()
-}
-
-/// The StatefulSet as a manifest to re-create it after an orphan delete: spec and
-/// identifying metadata only (no status, uid, resourceVersion or managed fields), with
-/// `edit` applied to it.
-pub(crate) fn recreate_manifest(sts: &StatefulSet, edit: impl FnOnce(&mut Value)) -> Value {
-    let ns = k8s::namespace(&sts.metadata);
-    let name = k8s::name(&sts.metadata);
-    let mut meta = manifest::metadata(name, ns);
-    if let Some(l) = sts.metadata.labels.as_ref().filter(|l| !l.is_empty()) {
-        meta["labels"] = json!(l);
-    }
-    let annotations: Map<String, Value> = sts
-        .metadata
-        .annotations
-        .iter()
-        .flatten()
-        .filter(|(k, _)| {
-            k.as_str() != "kubectl.kubernetes.io/last-applied-configuration"
-                && !k.starts_with("deployment.kubernetes.io/")
-        })
-        .map(|(k, v)| (k.clone(), json!(v)))
-        .collect();
-    if !annotations.is_empty() {
-        meta["annotations"] = Value::Object(annotations);
-    }
-    let mut spec = sts
-        .spec
-        .as_ref()
-        .and_then(|s| serde_json::to_value(s).ok())
-        .unwrap_or_else(|| json!({}));
-    if let Some(tpls) = spec
-        .get_mut("volumeClaimTemplates")
-        .and_then(Value::as_array_mut)
-    {
-        for t in tpls {
-            if let Some(o) = t.as_object_mut() {
-                o.remove("status");
-                o.remove("apiVersion");
-                o.remove("kind");
-            }
-        }
-    }
-    let mut v = json!({
-        "apiVersion": "apps/v1",
-        "kind": "StatefulSet",
-        "metadata": meta,
-        "spec": spec,
-    });
-    edit(&mut v);
-    v
-}
-
-/// `kubectl delete statefulset NAME --cascade=orphan`: removes only the controller object;
-/// pods and claims keep running and are adopted by the re-created StatefulSet.
-pub(crate) fn orphan_delete(ctx: &Ctx, sts: &StatefulSet, why: &str) -> Remedy {
-    let ns = k8s::namespace(&sts.metadata);
-    let name = k8s::name(&sts.metadata);
-    Remedy::run(
-        format!(
-            "{why}: delete only the StatefulSet object, leaving its pods and PVCs running (--cascade=orphan). Save its manifest first: kubectl -n {ns} get statefulset {name} -o yaml"
-        ),
-        ctx.kubectl.argv(
-            Some(ns),
-            &["delete", "statefulset", name, "--cascade=orphan"],
-        ),
-    )
-}
-
-/// Sets `storageClassName` of the named claim templates in a re-create manifest.
-pub(crate) fn set_template_class(v: &mut Value, templates: &[&str], class: &str) {
-    if let Some(tpls) = v["spec"]
-        .get_mut("volumeClaimTemplates")
-        .and_then(Value::as_array_mut)
-    {
-        for t in tpls {
-            let tname = t["metadata"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            if templates.contains(&tname.as_str()) {
-                t["spec"]["storageClassName"] = json!(class);
-            }
-        }
-    }
-}
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     let pvcs_read = ctx.readable(Source::PersistentVolumeClaims);
@@ -189,10 +33,10 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let name = k8s::name(&sts.metadata);
         let mut named_missing: Vec<(&str, &str)> = Vec::new();
         let mut no_default: Vec<&str> = Vec::new();
-        for (tpl, tc) in template_classes(ctx, sts) {
+        for (tpl, tc) in sts::classes::template_classes(ctx, sts) {
             match tc {
-                TemplateClass::Named(c, None) => named_missing.push((tpl, c)),
-                TemplateClass::Default(None) => no_default.push(tpl),
+                sts::classes::TemplateClass::Named(c, None) => named_missing.push((tpl, c)),
+                sts::classes::TemplateClass::Default(None) => no_default.push(tpl),
                 _ => {}
             }
         }
@@ -231,7 +75,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
             ));
         }
         // What the set's claims look like now.
-        let claims = super::local_volume::claims_of(ctx, sts);
+        let claims = sts::claims::claims_of(ctx, sts);
         let mut pending: Vec<&str> = Vec::new();
         let mut drivers: Vec<(&str, String)> = Vec::new();
         for c in claims {
@@ -302,22 +146,23 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
         if !named_missing.is_empty() {
             // Option B: point the templates at an existing class, by re-creating the set.
-            let target = default_class(ctx).or(match ctx.snap.storage_classes.as_slice() {
-                [only] => Some(only),
-                _ => None,
-            });
+            let target =
+                sts::classes::default_class(ctx).or(match ctx.snap.storage_classes.as_slice() {
+                    [only] => Some(only),
+                    _ => None,
+                });
             match target {
                 Some(t) => {
                     let tname = k8s::name(&t.metadata);
                     let tpls: Vec<&str> = named_missing.iter().map(|(t, _)| *t).collect();
-                    f.commands.push(orphan_delete(
+                    f.commands.push(sts::classes::orphan_delete(
                         ctx,
                         sts,
                         &format!(
                             "Option B (use existing class {tname}): claim templates are immutable, so re-create the StatefulSet. Step 1"
                         ),
                     ));
-                    let m = recreate_manifest(sts, |v| set_template_class(v, &tpls, tname));
+                    let m = sts::classes::recreate_manifest(sts, |v| sts::classes::set_template_class(v, &tpls, tname));
                     f.commands.push(Remedy::with_stdin(
                         format!(
                             "Option B step 2: re-create {name} with storageClassName {tname} in its claim templates; it adopts the running pods, and existing bound claims keep their volumes"

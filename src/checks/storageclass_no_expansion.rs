@@ -5,11 +5,12 @@
 //! changed in place.
 
 use super::Check;
-use super::storageclass_missing::template_classes;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
+use sts::classes::template_classes;
 
 pub const CHECK: Check = Check {
     id: "storageclass-no-expansion",

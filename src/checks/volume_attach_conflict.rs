@@ -15,193 +15,19 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::k8s::node as kn;
-use crate::snapshot::Source;
-use k8s_openapi::api::core::v1::{Node, PersistentVolume, Pod};
-use k8s_openapi::api::storage::v1::VolumeAttachment;
+use crate::sts;
+use k8s_openapi::api::core::v1::Pod;
 use serde_json::json;
 
 pub const CHECK: Check = Check {
     id: "volume-attach-conflict",
-    needs: &[
-        Source::Pods,
-        Source::PersistentVolumeClaims,
-        Source::PersistentVolumes,
-        Source::VolumeAttachments,
-        Source::Nodes,
-    ],
+    needs: sts::attach::NEEDS,
     run,
 };
 
-/// Where the volume is held, and by what.
-pub(crate) enum Holder<'a> {
-    /// The other node has no Node object any more.
-    NodeGone,
-    /// The other node is NotReady.
-    NodeDown(&'a Node),
-    /// Ready node, a pod there still runs with the claim.
-    HealthyPod(&'a Pod),
-    /// Ready node, the pod there is terminating.
-    TerminatingPod(&'a Pod),
-    /// Ready node, no pod uses the claim there: the detach itself is slow or failing.
-    Detaching,
-}
-
-pub(crate) struct Conflict<'a> {
-    pub claim: String,
-    pub pv: &'a PersistentVolume,
-    pub other_node: String,
-    pub attachment: Option<&'a VolumeAttachment>,
-    pub event: Option<String>,
-    pub holder: Holder<'a>,
-    /// A pod object on the other node that still mounts the claim.
-    pub old_pod: Option<&'a Pod>,
-}
-
-/// A normal detach from the previous node takes seconds; give it a minute.
-const GRACE_SECS: i64 = 60;
-
-/// Since when the pod has waited to start: scheduled time, else creation.
-fn waiting_since(pod: &Pod) -> Option<jiff::Timestamp> {
-    k8s::pod::condition(pod, "PodScheduled")
-        .filter(|c| c.status == "True")
-        .and_then(|c| c.last_transition_time.as_ref())
-        .or(pod.metadata.creation_timestamp.as_ref())
-        .map(|t| t.0)
-}
-
-fn multi_attach_only(pv: &PersistentVolume) -> bool {
-    // ReadWriteMany/ReadOnlyMany volumes attach to several nodes by design.
-    !pv.spec
-        .as_ref()
-        .and_then(|s| s.access_modes.as_deref())
-        .unwrap_or_default()
-        .iter()
-        .any(|m| m == "ReadWriteMany" || m == "ReadOnlyMany")
-}
-
-/// The pod's volumes held on another node. Empty unless the pod is scheduled and still
-/// starting, or when a source this needs was not read.
-pub(crate) fn conflicts<'a>(ctx: &Ctx<'a>, pod: &'a Pod) -> Vec<Conflict<'a>> {
-    if !CHECK.needs.iter().all(|s| ctx.readable(*s))
-        || pod.metadata.deletion_timestamp.is_some()
-        || !k8s::pod::is_starting(pod)
-    {
-        return Vec::new();
-    }
-    let Some(here) = k8s::pod::node_name(pod) else {
-        return Vec::new();
-    };
-    let ns = k8s::namespace(&pod.metadata);
-    let name = k8s::name(&pod.metadata);
-    let multi_attach: Vec<&str> = if ctx.readable(Source::Events) {
-        ctx.idx
-            .events("Pod", ns, name)
-            .iter()
-            .filter(|e| {
-                e.reason.as_deref() == Some("FailedAttachVolume") && k8s::pod::event_is_for(pod, e)
-            })
-            .filter_map(|e| e.message.as_deref())
-            .filter(|m| m.contains("Multi-Attach error"))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let mut out = Vec::new();
-    for (_, claim) in k8s::pod::claims(pod) {
-        let Some(pv) = ctx
-            .idx
-            .pvc
-            .get(&(ns, claim.as_ref()))
-            .and_then(|pvc| pvc.spec.as_ref()?.volume_name.as_deref())
-            .and_then(|v| ctx.idx.pv.get(v).copied())
-        else {
-            continue;
-        };
-        let pv_name = k8s::name(&pv.metadata);
-        let event = multi_attach
-            .iter()
-            .find(|m| k8s::pod::quoted_after(m, "volume \"") == Some(pv_name))
-            .map(|m| m.to_string());
-        let attachment = ctx
-            .idx
-            .attachments_of_pv
-            .get(pv_name)
-            .into_iter()
-            .flatten()
-            .copied()
-            .find(|va| {
-                va.spec.node_name != here
-                    && (va.status.as_ref().is_some_and(|s| s.attached)
-                        || va.metadata.deletion_timestamp.is_some())
-            });
-        if attachment.is_none() && event.is_none() {
-            continue;
-        }
-        if attachment.is_some() && event.is_none() && !multi_attach_only(pv) {
-            continue;
-        }
-        // Without a Multi-Attach error, an old attachment seen in the first minute may
-        // just be a detach in progress.
-        if event.is_none()
-            && waiting_since(pod).is_some_and(|t| k8s::time::secs_since(t, ctx.now) < GRACE_SECS)
-        {
-            continue;
-        }
-        // The other node: from the attachment, else from a pod that still uses the claim.
-        let users = ctx.idx.pods_of_claim(ns, &claim);
-        let other_node = attachment.map(|va| va.spec.node_name.clone()).or_else(|| {
-            users
-                .iter()
-                .filter(|p| k8s::name(&p.metadata) != name && !k8s::pod::is_terminal(p))
-                .find_map(|p| k8s::pod::node_name(p).filter(|n| *n != here))
-                .map(str::to_string)
-        });
-        let Some(other_node) = other_node else {
-            continue;
-        };
-        let old_pod = users.iter().copied().find(|p| {
-            k8s::name(&p.metadata) != name
-                && !k8s::pod::is_terminal(p)
-                && k8s::pod::node_name(p) == Some(other_node.as_str())
-        });
-        let holder = match ctx.idx.node.get(other_node.as_str()).copied() {
-            None => Holder::NodeGone,
-            Some(n) if !kn::is_ready(n) => Holder::NodeDown(n),
-            Some(_) => {
-                let there = users.iter().copied().find(|p| {
-                    k8s::name(&p.metadata) != name
-                        && !k8s::pod::is_terminal(p)
-                        && k8s::pod::node_name(p) == Some(other_node.as_str())
-                });
-                match there {
-                    Some(p) if p.metadata.deletion_timestamp.is_some() => Holder::TerminatingPod(p),
-                    Some(p) => Holder::HealthyPod(p),
-                    None => Holder::Detaching,
-                }
-            }
-        };
-        out.push(Conflict {
-            claim: claim.into_owned(),
-            pv,
-            other_node,
-            attachment,
-            event,
-            holder,
-            old_pod,
-        });
-    }
-    out
-}
-
-/// Whether this runbook explains why `pod` cannot start (so `volume-mount-failed` stays
-/// quiet about its attach timeouts).
-pub(crate) fn explains(ctx: &Ctx, pod: &Pod) -> bool {
-    !conflicts(ctx, pod).is_empty()
-}
-
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for pod in &ctx.snap.pods {
-        let found = conflicts(ctx, pod);
+        let found = sts::attach::conflicts(ctx, pod);
         if !found.is_empty() {
             out.push(finding(ctx, pod, &found));
         }
@@ -221,7 +47,7 @@ fn deployment_of<'a>(ctx: &Ctx<'a>, pod: &Pod) -> Option<&'a str> {
         .map(|d| k8s::name(&d.metadata))
 }
 
-fn finding(ctx: &Ctx, pod: &Pod, found: &[Conflict]) -> Finding {
+fn finding(ctx: &Ctx, pod: &Pod, found: &[sts::attach::Conflict]) -> Finding {
     let ns = k8s::namespace(&pod.metadata);
     let name = k8s::name(&pod.metadata);
     let here = k8s::pod::node_name(pod).unwrap_or("");
@@ -229,17 +55,19 @@ fn finding(ctx: &Ctx, pod: &Pod, found: &[Conflict]) -> Finding {
     let pv_name = k8s::name(&first.pv.metadata);
     let other = first.other_node.as_str();
     let state = match &first.holder {
-        Holder::NodeGone => format!("{other}, which no longer exists"),
-        Holder::NodeDown(_) => format!("{other}, which is NotReady"),
-        Holder::HealthyPod(p) => format!(
+        sts::attach::Holder::NodeGone => format!("{other}, which no longer exists"),
+        sts::attach::Holder::NodeDown(_) => format!("{other}, which is NotReady"),
+        sts::attach::Holder::HealthyPod(p) => format!(
             "{other}, where {} still runs with it",
             k8s::name(&p.metadata)
         ),
-        Holder::TerminatingPod(p) => format!(
+        sts::attach::Holder::TerminatingPod(p) => format!(
             "{other}, where {} is still terminating",
             k8s::name(&p.metadata)
         ),
-        Holder::Detaching => format!("{other}, which no longer uses it (detach pending)"),
+        sts::attach::Holder::Detaching => {
+            format!("{other}, which no longer uses it (detach pending)")
+        }
     };
     let mut f = ctx.finding(
         CHECK.id,
@@ -296,10 +124,10 @@ fn finding(ctx: &Ctx, pod: &Pod, found: &[Conflict]) -> Finding {
         described.push(c.other_node.as_str());
         let va_name = c.attachment.map(|va| k8s::name(&va.metadata));
         match &c.holder {
-            Holder::NodeGone | Holder::NodeDown(_) => {
+            sts::attach::Holder::NodeGone | sts::attach::Holder::NodeDown(_) => {
                 node_down_steps(ctx, &mut f, c, va_name);
             }
-            Holder::HealthyPod(p) => {
+            sts::attach::Holder::HealthyPod(p) => {
                 let holder = k8s::name(&p.metadata);
                 f.evidence.push(format!(
                     "{} is Ready and {holder} ({}) still runs there with claim {}: the node is fine, two pods want one ReadWriteOnce volume at the same time",
@@ -336,7 +164,7 @@ fn finding(ctx: &Ctx, pod: &Pod, found: &[Conflict]) -> Finding {
                     )),
                 }
             }
-            Holder::TerminatingPod(p) => {
+            sts::attach::Holder::TerminatingPod(p) => {
                 let holder = k8s::name(&p.metadata);
                 f.evidence.push(format!(
                     "{holder} on {} (Ready) is terminating: the volume is detached once it has stopped; if it hangs, see pod-stuck-terminating",
@@ -347,7 +175,7 @@ fn finding(ctx: &Ctx, pod: &Pod, found: &[Conflict]) -> Finding {
                     ctx.kubectl.argv(Some(ns), &["get", "pod", holder, "-w"]),
                 ));
             }
-            Holder::Detaching => {
+            sts::attach::Holder::Detaching => {
                 f.evidence.push(format!(
                     "{} is Ready and no pod there uses the claim: the detach is slow or failing (check the CSI driver's controller logs)",
                     c.other_node
@@ -367,10 +195,10 @@ fn finding(ctx: &Ctx, pod: &Pod, found: &[Conflict]) -> Finding {
 /// The other node is gone or NotReady: confirm it is really down, then the non-graceful
 /// shutdown taint (or wait for the force-detach); deleting the VolumeAttachment is the
 /// last resort once the machine is confirmed off.
-fn node_down_steps(ctx: &Ctx, f: &mut Finding, c: &Conflict, va: Option<&str>) {
+fn node_down_steps(ctx: &Ctx, f: &mut Finding, c: &sts::attach::Conflict, va: Option<&str>) {
     let node = c.other_node.as_str();
     match &c.holder {
-        Holder::NodeDown(n) => {
+        sts::attach::Holder::NodeDown(n) => {
             let since = kn::ready_since(n)
                 .map(|t| {
                     format!(
@@ -433,7 +261,7 @@ fn node_down_steps(ctx: &Ctx, f: &mut Finding, c: &Conflict, va: Option<&str>) {
             .destructive(),
         );
     }
-    if matches!(c.holder, Holder::NodeDown(_)) {
+    if matches!(c.holder, sts::attach::Holder::NodeDown(_)) {
         f.commands.push(Remedy::run(
             format!("After {node} is repaired or replaced, remove the out-of-service taint"),
             ctx.kubectl.argv(
@@ -453,6 +281,7 @@ fn node_down_steps(ctx: &Ctx, f: &mut Finding, c: &Conflict, va: Option<&str>) {
 mod tests {
     use super::*;
     use crate::testutil::*;
+    use k8s_openapi::api::storage::v1::VolumeAttachment;
     use serde_json::json;
 
     fn creating(ns: &str, sts: &str, ordinal: u32, node: &str) -> Pod {

@@ -6,192 +6,27 @@
 //! they quote. No edit of the PV brings the data back: it has to be restored from a
 //! snapshot into a new volume, or rebuilt by the application from its peers.
 
-use super::{Check, pv_node_affinity_conflict};
+use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
-use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 pub const CHECK: Check = Check {
     id: "volume-backend-missing",
-    needs: &[
-        Source::Pods,
-        Source::PersistentVolumeClaims,
-        Source::PersistentVolumes,
-        Source::Events,
-    ],
+    needs: sts::backend::NEEDS,
     run,
 };
 
-/// The backend id of a volume: CSI handle, or the in-tree volume id / disk name / path.
-pub(crate) fn volume_handle(pv: &PersistentVolume) -> Option<&str> {
-    let s = pv.spec.as_ref()?;
-    s.csi
-        .as_ref()
-        .map(|c| c.volume_handle.as_str())
-        .or_else(|| {
-            s.aws_elastic_block_store
-                .as_ref()
-                .map(|a| a.volume_id.as_str())
-        })
-        .or_else(|| s.gce_persistent_disk.as_ref().map(|g| g.pd_name.as_str()))
-        .or_else(|| s.azure_disk.as_ref().map(|a| a.disk_uri.as_str()))
-        .or_else(|| s.local.as_ref().map(|l| l.path.as_str()))
-        .or_else(|| s.host_path.as_ref().map(|h| h.path.as_str()))
-        .filter(|h| !h.is_empty())
-}
-
-/// Whether an attach/mount error says the backing volume itself does not exist (and not a
-/// node, instance, Secret, ConfigMap or driver).
-pub(crate) fn says_backend_missing(msg: &str, handle: Option<&str>) -> bool {
-    let lower = msg.to_ascii_lowercase();
-    if lower.contains("invalidvolume.notfound") {
-        return true;
-    }
-    // The error itself: after the last `desc = ` (gRPC) or the last ` : ` (kubelet).
-    let err = msg
-        .rsplit_once("desc = ")
-        .map(|(_, e)| e)
-        .or_else(|| msg.rsplit_once(" : ").map(|(_, e)| e))
-        .unwrap_or(msg);
-    let el = err.to_ascii_lowercase();
-    let missing = el.contains("not found")
-        || el.contains("notfound")
-        || el.contains("does not exist")
-        || el.contains("could not find")
-        || el.contains("no such volume");
-    if !missing {
-        return false;
-    }
-    if handle.is_some_and(|h| err.contains(h)) {
-        return true;
-    }
-    let other = [
-        "instance",
-        "node ",
-        "secret",
-        "configmap",
-        "driver name",
-        "serviceaccount",
-    ]
-    .iter()
-    .any(|w| el.contains(w));
-    let volume = ["volume", "disk", "path", "rbd image"]
-        .iter()
-        .any(|w| el.contains(w));
-    volume && !other
-}
-
-/// The errors that say a pod's volume is gone, per PV: (PV, claim, source of the message,
-/// the message).
-pub(crate) struct Missing<'a> {
-    pub pv: &'a PersistentVolume,
-    pub pvc: &'a PersistentVolumeClaim,
-    pub messages: Vec<String>,
-}
-
-/// The pod's volumes whose backend is reported missing.
-pub(crate) fn missing_for_pod<'a>(ctx: &Ctx<'a>, pod: &'a Pod) -> Vec<Missing<'a>> {
-    if !CHECK.needs.iter().all(|s| ctx.readable(*s)) || pod.metadata.deletion_timestamp.is_some() {
-        return Vec::new();
-    }
-    if k8s::pod::node_name(pod).is_none() || k8s::pod::is_terminal(pod) {
-        return Vec::new();
-    }
-    let ns = k8s::namespace(&pod.metadata);
-    let name = k8s::name(&pod.metadata);
-    let events: Vec<&k8s_openapi::api::core::v1::Event> = ctx
-        .idx
-        .events("Pod", ns, name)
-        .iter()
-        .copied()
-        .filter(|e| {
-            matches!(
-                e.reason.as_deref(),
-                Some("FailedAttachVolume" | "FailedMount")
-            ) && k8s::pod::event_is_for(pod, e)
-        })
-        .collect();
-    // Nearly every pod has neither a failure event nor an attach error: say so before
-    // resolving its volumes.
-    if events.is_empty() && !ctx.idx.any_attach_error {
-        return Vec::new();
-    }
-    let vols: Vec<(&str, &PersistentVolumeClaim, &PersistentVolume)> = k8s::pod::claims(pod)
-        .into_iter()
-        .filter_map(|(vol, c)| {
-            let pvc = ctx.idx.pvc.get(&(ns, c.as_ref())).copied()?;
-            let pv = ctx
-                .idx
-                .pv
-                .get(pvc.spec.as_ref()?.volume_name.as_deref()?)
-                .copied()?;
-            Some((vol, pvc, pv))
-        })
-        .collect();
-    let mut out = Vec::new();
-    for (vol, pvc, pv) in &vols {
-        let pv_name = k8s::name(&pv.metadata);
-        let handle = volume_handle(pv);
-        let mut messages = Vec::new();
-        if ctx.readable(Source::VolumeAttachments) {
-            for va in ctx.idx.attachments_of_pv.get(pv_name).into_iter().flatten() {
-                if let Some(m) = va
-                    .status
-                    .as_ref()
-                    .and_then(|s| s.attach_error.as_ref())
-                    .and_then(|e| e.message.as_deref())
-                    && says_backend_missing(m, handle)
-                {
-                    messages.push(format!(
-                        "VolumeAttachment {} (node {}) attach error: {}",
-                        k8s::name(&va.metadata),
-                        va.spec.node_name,
-                        k8s::pod::message_line(m, 300)
-                    ));
-                }
-            }
-        }
-        let only_one = vols.len() == 1;
-        let event = events.iter().find(|e| {
-            let m = e.message.as_deref().unwrap_or("");
-            let quoted = k8s::pod::quoted_after(m, "volume \"");
-            let about = quoted == Some(pv_name)
-                || quoted == Some(*vol)
-                || handle.is_some_and(|h| m.contains(h))
-                || (only_one && quoted.is_none());
-            about && says_backend_missing(m, handle)
-        });
-        if let Some(e) = event {
-            let count = e.count.unwrap_or(1);
-            messages.push(format!(
-                "{name}: {} x{count}: {}",
-                e.reason.as_deref().unwrap_or(""),
-                k8s::pod::message_line(e.message.as_deref().unwrap_or(""), 300)
-            ));
-        }
-        if !messages.is_empty() {
-            out.push(Missing { pv, pvc, messages });
-        }
-    }
-    out
-}
-
-/// Whether this runbook explains why `pod` cannot start (so `volume-mount-failed` stays
-/// quiet about it).
-pub(crate) fn explains(ctx: &Ctx, pod: &Pod) -> bool {
-    !missing_for_pod(ctx, pod).is_empty()
-}
-
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     // One finding per PV, even when several pods report it.
-    let mut by_pv: BTreeMap<&str, (Missing, Vec<&Pod>)> = BTreeMap::new();
+    let mut by_pv: BTreeMap<&str, (sts::backend::Missing, Vec<&Pod>)> = BTreeMap::new();
     for pod in &ctx.snap.pods {
-        for m in missing_for_pod(ctx, pod) {
+        for m in sts::backend::missing_for_pod(ctx, pod) {
             let key = k8s::name(&m.pv.metadata);
             match by_pv.get_mut(key) {
                 Some((have, pods)) => {
@@ -226,7 +61,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
 
 fn finding(
     ctx: &Ctx,
-    m: &Missing,
+    m: &sts::backend::Missing,
     pods: &[&Pod],
     lost_per_sts: &BTreeMap<(&str, &str), usize>,
 ) -> Finding {
@@ -236,7 +71,7 @@ fn finding(
     let pod = pods.first().copied();
     let pod_name = pod.map(|p| k8s::name(&p.metadata)).unwrap_or("");
     let sts = pod.and_then(k8s::pod::statefulset_of);
-    let handle = volume_handle(m.pv).unwrap_or("?");
+    let handle = sts::backend::volume_handle(m.pv).unwrap_or("?");
     let mut f = ctx.finding(
         CHECK.id,
         ObjectRef::cluster("PersistentVolume", pv),
@@ -247,7 +82,7 @@ fn finding(
     );
     f.evidence.push(format!(
         "{pv}: {}, bound to claim {ns}/{claim}, used by {}",
-        pv_node_affinity_conflict::volume_source(m.pv),
+        sts::affinity::volume_source(m.pv),
         pods.iter()
             .map(|p| k8s::name(&p.metadata))
             .collect::<Vec<_>>()
@@ -331,7 +166,7 @@ fn finding(
             )
             .destructive(),
         );
-        let repair = pv_node_affinity_conflict::app_repair_steps(ctx, p, b);
+        let repair = sts::affinity::app_repair_steps(ctx, p, b);
         if repair.is_empty() && !all_lost {
             f.evidence.push(format!(
                 "after Option B, {pod_name} starts empty: let the application re-replicate onto it (its own repair/resync) before counting it as a healthy replica"
@@ -388,7 +223,10 @@ mod tests {
             r#"MountVolume.NewMounter initialization failed for volume "local-pv" : path "/mnt/disks/ssd0" does not exist"#,
         ];
         for m in yes {
-            assert!(says_backend_missing(m, Some("vol-0abc")), "{m}");
+            assert!(
+                crate::sts::backend::says_backend_missing(m, Some("vol-0abc")),
+                "{m}"
+            );
         }
         let no = [
             r#"AttachVolume.Attach failed for volume "pvc-1" : rpc error: code = NotFound desc = Instance "i-0abc" not found"#,
@@ -398,7 +236,10 @@ mod tests {
             r#"Multi-Attach error for volume "pvc-1" Volume is already exclusively attached to one node and can't be attached to another"#,
         ];
         for m in no {
-            assert!(!says_backend_missing(m, Some("vol-0abc")), "{m}");
+            assert!(
+                !crate::sts::backend::says_backend_missing(m, Some("vol-0abc")),
+                "{m}"
+            );
         }
     }
 
@@ -483,8 +324,8 @@ mod tests {
         );
         let k = crate::kubectl::Kubectl::default();
         let ctx = ctx_for(&s, &k);
-        assert!(explains(&ctx, &s.pods[0]));
-        assert!(!explains(&ctx, &s.pods[2]));
+        assert!(crate::sts::backend::backend_missing(&ctx, &s.pods[0]));
+        assert!(!crate::sts::backend::backend_missing(&ctx, &s.pods[2]));
     }
 
     #[test]

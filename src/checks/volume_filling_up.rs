@@ -246,7 +246,7 @@ mod tests {
     #[test]
     fn without_volume_stats_it_is_not_checked() {
         let s = snapshot();
-        let rep = crate::analysis::analyze_with(&s, now(), &Default::default(), &[super::CHECK]);
+        let rep = crate::checks::analyze_with(&s, now(), &Default::default(), &[super::CHECK]);
         assert_eq!(rep.not_checked.len(), 1);
         assert!(rep.not_checked[0].opt_in_only());
     }

@@ -7,11 +7,12 @@
 //! `volume-attach-conflict` or `volume-backend-missing` already explains the pod, this
 //! check stays quiet.
 
-use super::{Check, volume_attach_conflict, volume_backend_missing};
+use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::core::v1::{Event, Pod};
 
 pub const CHECK: Check = Check {
@@ -151,8 +152,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         if events.is_empty() && attach_errors.is_empty() {
             continue;
         }
-        if volume_attach_conflict::explains(ctx, pod) || volume_backend_missing::explains(ctx, pod)
-        {
+        if sts::attach::attach_conflicts(ctx, pod) || sts::backend::backend_missing(ctx, pod) {
             continue;
         }
         out.push(finding(ctx, pod, sts, &events, &attach_errors));

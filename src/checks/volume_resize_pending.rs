@@ -14,6 +14,7 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
+use crate::sts;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, PersistentVolumeClaimCondition, Pod};
 use serde_json::json;
 
@@ -97,7 +98,7 @@ fn quantity(map: Option<&Quantities>) -> Option<&str> {
 }
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let prefixes = super::pvc_pending::template_prefixes(ctx);
+    let prefixes = sts::pending::template_prefixes(ctx);
     for pvc in &ctx.snap.pvcs {
         if pvc.metadata.deletion_timestamp.is_some() {
             continue;
@@ -118,7 +119,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let sts = users
             .iter()
             .find_map(|p| k8s::pod::statefulset_of(p).map(str::to_string))
-            .or_else(|| super::pvc_pending::owner_of(&prefixes, ns, name).map(|(s, _)| s));
+            .or_else(|| sts::pending::owner_of(&prefixes, ns, name).map(|(s, _)| s));
         out.push(finding(ctx, pvc, sts.as_deref(), &users, &found));
     }
 }

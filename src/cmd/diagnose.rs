@@ -2,7 +2,8 @@
 
 use super::input::{self, Input};
 use super::interactive;
-use crate::analysis::{Report, analyze};
+use crate::analysis::Report;
+use crate::checks::analyze;
 use crate::cli::{DiagnoseArgs, GlobalArgs, Output};
 use crate::render::{self, Style};
 use crate::snapshot::extras;

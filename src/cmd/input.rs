@@ -184,7 +184,7 @@ async fn check_namespace(
             if names.contains(&ns) {
                 return Ok(());
             }
-            let near = super::closest(ns, names.iter().copied());
+            let near = crate::suggest::closest(ns, names.iter().copied());
             let hint = if near.is_empty() {
                 format!(
                     " (there are {} namespaces; kubectl get namespaces)",
@@ -248,7 +248,7 @@ pub fn resolve_statefulset(
         [ns] => Ok((ns.to_string(), name.to_string())),
         [] => {
             let names: Vec<&str> = scoped.iter().map(|s| k8s::name(&s.metadata)).collect();
-            let near = super::closest(name, names.iter().copied());
+            let near = crate::suggest::closest(name, names.iter().copied());
             let where_ = input
                 .namespace
                 .as_deref()

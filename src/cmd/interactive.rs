@@ -173,7 +173,7 @@ mod tests {
         s.pods.push(pod("shop", "db", 0, false));
         s.pods.push(pod("shop", "db", 1, false));
         assert!(mark_of(&s).ends_with("0/2 ready  DOWN"), "{}", mark_of(&s));
-        let report = crate::analysis::analyze(&s, now(), &crate::kubectl::Kubectl::default());
+        let report = crate::checks::analyze(&s, now(), &crate::kubectl::Kubectl::default());
         let f = report
             .findings
             .iter()

@@ -53,7 +53,7 @@ pub fn run(output: Output, id: Option<&str>) -> Result<i32> {
         }
         Some(id) => {
             let Some(r) = crate::runbooks::get(id) else {
-                let near = super::closest(id, RUNBOOKS.iter().map(|r| r.id.as_str()));
+                let near = crate::suggest::closest(id, RUNBOOKS.iter().map(|r| r.id.as_str()));
                 let hint = if near.is_empty() {
                     " (see `kubectl sts runbooks`)".to_string()
                 } else {

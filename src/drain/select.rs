@@ -36,7 +36,7 @@ pub fn nodes(
     let mut out: Vec<String> = Vec::new();
     for name in names {
         if !known.contains(&name.as_str()) {
-            let near = crate::cmd::closest(name, known.iter().copied());
+            let near = crate::suggest::closest(name, known.iter().copied());
             let hint = if near.is_empty() {
                 if known.is_empty() {
                     " (the input has no nodes)".to_string()

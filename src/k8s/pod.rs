@@ -252,7 +252,7 @@ pub fn event_is_about(
         (Some(p), Some(u)) if !p.is_empty() && !u.is_empty() => p == u,
         _ => match (
             meta.creation_timestamp.as_ref(),
-            crate::analysis::index::event_time(e),
+            crate::k8s::time::event_time(e),
         ) {
             (Some(created), Some(t)) => t >= created.0,
             _ => true,

@@ -36,3 +36,20 @@ mod tests {
         assert_eq!(short(-3), "0s");
     }
 }
+
+/// When an event last happened, whichever recorder wrote it (legacy events carry
+/// `lastTimestamp`; events.k8s.io ones `eventTime` or a series).
+pub fn event_time(e: &k8s_openapi::api::core::v1::Event) -> Option<jiff::Timestamp> {
+    e.last_timestamp
+        .as_ref()
+        .map(|t| t.0)
+        .or_else(|| {
+            e.series
+                .as_ref()
+                .and_then(|s| s.last_observed_time.as_ref())
+                .map(|t| t.0)
+        })
+        .or_else(|| e.event_time.as_ref().map(|t| t.0))
+        .or_else(|| e.first_timestamp.as_ref().map(|t| t.0))
+        .or_else(|| e.metadata.creation_timestamp.as_ref().map(|t| t.0))
+}

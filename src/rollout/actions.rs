@@ -4,18 +4,18 @@
 //! eviction with the pod's uid and resourceVersion), the kubectl commands that do the same
 //! by hand, and what to know before agreeing.
 //!
-//! The guards follow the controller's rules (`checks::rollout_view`): a partition is lowered
+//! The guards follow the controller's rules (`crate::sts`): a partition is lowered
 //! only when every member at or above it runs the update revision and is Ready; under
 //! OnDelete one pod at a time is replaced, and only while every other member is Ready.
 
 use super::undo;
 use crate::act::{Plan, Step, patch::with_resource_version};
 use crate::analysis::{Ctx, index::Index};
-use crate::checks::rollout_view as rv;
 use crate::finding::shell_join;
 use crate::k8s;
 use crate::kubectl::Kubectl;
 use crate::snapshot::Snapshot;
+use crate::sts as rv;
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;

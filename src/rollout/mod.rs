@@ -5,7 +5,7 @@
 //! `kubectl rollout status` calls a rollout held by a forgotten partition a success, fails
 //! on OnDelete, and never says which pod blocks it. Here the state is computed from the
 //! controller's own rules, which the rollout checks already encode
-//! (`checks::rollout_view`), and the findings are those checks' findings.
+//! (`crate::sts`), and the findings are those checks' findings.
 
 pub mod actions;
 mod ondelete;

@@ -5,8 +5,8 @@ use super::actions::{ActionPlan, Change, on_rev};
 use super::replace::eviction_steps;
 use crate::act::Plan;
 use crate::analysis::Ctx;
-use crate::checks::rollout_view as rv;
 use crate::k8s;
+use crate::sts as rv;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 

@@ -3,10 +3,10 @@
 //! `undo`'s handling of the OrderedReady trap.
 
 use crate::act::Step;
-use crate::checks::rollout_view as rv;
 use crate::finding::shell_join;
 use crate::k8s;
 use crate::kubectl::Kubectl;
+use crate::sts as rv;
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::json;

@@ -17,12 +17,12 @@
 //! - `progressing`: anything else: the controller is replacing, creating or waiting for a
 //!   pod that is still starting.
 
-use crate::analysis::{self, Ctx, NotChecked, index::Index};
-use crate::checks::rollout_view as rv;
+use crate::analysis::{Ctx, NotChecked, index::Index};
 use crate::finding::{Category, Finding};
 use crate::k8s;
 use crate::kubectl::Kubectl;
 use crate::snapshot::{Skipped, Snapshot, Source};
+use crate::sts as rv;
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
@@ -181,7 +181,7 @@ pub fn status(
         .statefulset
         .get(&(ns, name))
         .ok_or(NoStatus::NotFound)?;
-    let mut report = analysis::analyze(snap, now, kubectl);
+    let mut report = crate::checks::analyze(snap, now, kubectl);
     report.retain(Some((ns, name)), &[]);
     let not_checked: Vec<NotChecked> = report
         .not_checked
@@ -313,7 +313,7 @@ fn blocking_pod<'a>(ctx: &Ctx<'a>, sts: &StatefulSet) -> Option<&'a Pod> {
     {
         return Some(p);
     }
-    if let Some(b) = rv::orderedready_blocked(ctx, sts) {
+    if let Some(b) = rv::blocked(ctx, sts) {
         return Some(b.pod);
     }
     // No rollout in flight, or Parallel: a member that is down for good still keeps the

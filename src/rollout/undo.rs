@@ -12,9 +12,9 @@
 use super::actions::{ActionPlan, Change};
 use crate::act::{Plan, Step};
 use crate::analysis::Ctx;
-use crate::checks::rollout_view as rv;
 use crate::finding::shell_join;
 use crate::k8s;
+use crate::sts as rv;
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::{Map, Value, json};
@@ -259,7 +259,7 @@ pub(super) fn plan(
             &["rollout", "undo", sts_ref.as_str(), to_flag.as_str()],
         )),
     }];
-    let mut notes = vec![crate::checks::rollout_view::template_change_effect(sts)];
+    let mut notes = vec![crate::sts::template_change_effect(sts)];
     if rv::ordered_ready(sts) && !rv::on_delete(sts) {
         notes.push(format!(
             "then, under OrderedReady, a pod left not Ready on another revision is never replaced (the controller waits for it; kubernetes/kubernetes#67250): each is offered for deletion through an eviction, one at a time, lowest ordinal first, waiting for its replacement to be Ready{}",

@@ -373,7 +373,7 @@ pub(crate) fn replace_after_template_change(
     pod: &Pod,
 ) -> Option<Remedy> {
     // On a node that is down the delete would hang: node-not-ready says what to do there.
-    if serving(pod) || terminating(pod) || super::node_not_ready::explains(ctx, pod) {
+    if serving(pod) || terminating(pod) || super::on_down_node(ctx, pod) {
         return None;
     }
     let ns = k8s::namespace(&sts.metadata);

@@ -1,0 +1,78 @@
+//! The governing Service of a StatefulSet and whether it selects the members.
+
+use crate::analysis::Ctx;
+use crate::{manifest, sts};
+use k8s_openapi::api::apps::v1::StatefulSet;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// A headless Service for the StatefulSet: ports from its containers, and
+/// `publishNotReadyAddresses: true` because quorum members must resolve each other before
+/// they are Ready (otherwise bootstrap can deadlock).
+pub(crate) fn headless_service(
+    sts: &k8s_openapi::api::apps::v1::StatefulSet,
+    svc_name: &str,
+    ns: &str,
+) -> Value {
+    let mut ports: Vec<Value> = Vec::new();
+    let containers = sts
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.spec.as_ref())
+        .map(|p| p.containers.as_slice())
+        .unwrap_or_default();
+    for c in containers {
+        for p in c.ports.as_deref().unwrap_or_default() {
+            let mut port = json!({
+                "port": p.container_port,
+                "targetPort": p.container_port,
+                "protocol": p.protocol.as_deref().unwrap_or("TCP"),
+            });
+            if let Some(n) = &p.name {
+                port["name"] = json!(n);
+                port["targetPort"] = json!(n);
+            }
+            // Several unnamed ports are invalid in one Service: name them by number.
+            if p.name.is_none() {
+                port["name"] = json!(format!("port-{}", p.container_port));
+            }
+            ports.push(port);
+        }
+    }
+    let mut spec = json!({
+        "clusterIP": "None",
+        "publishNotReadyAddresses": true,
+        "selector": manifest::service_selector(sts),
+    });
+    if !ports.is_empty() {
+        spec["ports"] = Value::Array(ports);
+    }
+    json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": manifest::metadata(svc_name, ns),
+        "spec": spec,
+    })
+}
+
+pub(crate) fn template_labels(sts: &StatefulSet) -> BTreeMap<String, String> {
+    sts::spec(sts)
+        .and_then(|s| s.template.metadata.as_ref())
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default()
+}
+
+/// Whether the governing Service of `sts` exists and fails to select its pod template:
+/// then this runbook selector_misses_pods why the pods have no endpoints.
+pub(crate) fn selector_misses_pods(ctx: &Ctx, sts: &StatefulSet) -> bool {
+    let Some(svc) = sts::governing_service(ctx, sts) else {
+        return false;
+    };
+    let labels = template_labels(sts);
+    let selector = svc.spec.as_ref().and_then(|s| s.selector.as_ref());
+    match selector {
+        None => true,
+        Some(sel) if sel.is_empty() => true,
+        Some(sel) => !sel.iter().all(|(k, v)| labels.get(k) == Some(v)),
+    }
+}
