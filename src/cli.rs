@@ -166,12 +166,8 @@ impl Default for GlobalArgs {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Output {
-    Table,
-    Json,
-    Yaml,
-}
+/// The output formats; defined with the renderers, which are below the command line.
+pub use crate::render::Output;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {

@@ -260,7 +260,7 @@ pub fn run(
     now: Timestamp,
     kubectl: &Kubectl,
     checks: &[Check],
-    link: fn(&Ctx, &mut Vec<Finding>),
+    link: fn(&Ctx, &mut [Finding]),
 ) -> Report {
     let ctx = Ctx {
         snap,

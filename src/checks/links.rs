@@ -9,7 +9,7 @@ use crate::sts;
 
 /// Every link, in order: log evidence first, so a linked member line carries the final
 /// summary of its cause.
-pub(crate) fn link(ctx: &Ctx, findings: &mut Vec<Finding>) {
+pub(crate) fn link(ctx: &Ctx, findings: &mut [Finding]) {
     add_log_evidence(ctx, findings);
     link_member_findings(ctx, findings);
 }

@@ -22,21 +22,6 @@ pub fn short(secs: i64) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ages_read_like_kubectl() {
-        assert_eq!(short(5), "5s");
-        assert_eq!(short(119), "119s");
-        assert_eq!(short(600), "10m");
-        assert_eq!(short(3 * 3600), "3h");
-        assert_eq!(short(5 * 86400), "5d");
-        assert_eq!(short(-3), "0s");
-    }
-}
-
 /// When an event last happened, whichever recorder wrote it (legacy events carry
 /// `lastTimestamp`; events.k8s.io ones `eventTime` or a series).
 pub fn event_time(e: &k8s_openapi::api::core::v1::Event) -> Option<jiff::Timestamp> {
@@ -52,4 +37,19 @@ pub fn event_time(e: &k8s_openapi::api::core::v1::Event) -> Option<jiff::Timesta
         .or_else(|| e.event_time.as_ref().map(|t| t.0))
         .or_else(|| e.first_timestamp.as_ref().map(|t| t.0))
         .or_else(|| e.metadata.creation_timestamp.as_ref().map(|t| t.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_like_kubectl() {
+        assert_eq!(short(5), "5s");
+        assert_eq!(short(119), "119s");
+        assert_eq!(short(600), "10m");
+        assert_eq!(short(3 * 3600), "3h");
+        assert_eq!(short(5 * 86400), "5d");
+        assert_eq!(short(-3), "0s");
+    }
 }

@@ -6,12 +6,19 @@ pub mod expand;
 pub mod orphans;
 pub mod rollout;
 
-use crate::cli::Output;
 use anyhow::Result;
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets};
 use owo_colors::OwoColorize;
 use serde::Serialize;
 use std::fmt::Write as _;
+
+/// `-o`: a table for people, or the same document as JSON or YAML for machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
+    Yaml,
+}
 
 /// How text output should look on this stdout.
 #[derive(Debug, Clone, Copy)]
