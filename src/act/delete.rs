@@ -82,21 +82,7 @@ pub async fn delete(
         };
     };
     let api = target.api(client);
-    let fut = api.delete(&target.name, &dp);
-    let res = match timeout {
-        Some(t) => match tokio::time::timeout(t, fut).await {
-            Ok(r) => r,
-            Err(_) => {
-                return Outcome::Failed {
-                    error: format!(
-                        "no answer within {}s; it may or may not have been deleted: check before retrying",
-                        t.as_secs_f64()
-                    ),
-                };
-            }
-        },
-        None => fut.await,
-    };
+    let res = super::send(api.delete(&target.name, &dp), timeout).await;
     match res {
         Ok(_) if dry_run => Outcome::DryRunOk,
         // The object comes back (rather than a Status) while finalizers hold it.

@@ -7,6 +7,7 @@
 //! passes them on to the deletion, so an eviction aimed at a pod that was replaced or
 //! changed since it was read fails with 409 instead of evicting its successor.
 
+use super::error::{ApiError, send};
 use crate::k8s::eviction;
 use std::time::Duration;
 
@@ -32,25 +33,6 @@ pub fn body(
     body
 }
 
-/// Why an eviction did not go through.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failed {
-    /// The HTTP status; 0 when no answer came (timeout, connection error).
-    pub code: u16,
-    /// For a refusal by a budget, its own words (`details.causes[0].message`; the top-level
-    /// message is always the generic "Cannot evict pod as it would violate the pod's
-    /// disruption budget."), else the Status message or the transport error.
-    pub message: String,
-}
-
-impl Failed {
-    /// Refused by a PodDisruptionBudget (429, or 500 when several budgets select the pod).
-    pub fn by_budget(&self) -> bool {
-        self.code == 429
-            || (self.code == 500 && self.message.contains("more than one PodDisruptionBudget"))
-    }
-}
-
 /// One eviction (dry run or real), bounded by `timeout`. `Ok` carries the HTTP status (201).
 pub async fn evict(
     client: &kube::Client,
@@ -59,7 +41,7 @@ pub async fn evict(
     dry_run: bool,
     preconditions: Option<&Preconditions>,
     timeout: Option<Duration>,
-) -> Result<u16, Failed> {
+) -> Result<u16, ApiError> {
     let req = serde_json::to_vec(&body(ns, name, dry_run, preconditions))
         .map_err(|e| e.to_string())
         .and_then(|b| {
@@ -68,34 +50,9 @@ pub async fn evict(
                 .body(b)
                 .map_err(|e| e.to_string())
         })
-        .map_err(|message| Failed { code: 0, message })?;
-    let fut = client.request::<kube::core::Status>(req);
-    let res = match timeout {
-        Some(t) => tokio::time::timeout(t, fut).await.map_err(|_| Failed {
-            code: 0,
-            message: format!("no answer within {}s", t.as_secs_f64()),
-        })?,
-        None => fut.await,
-    };
-    match res {
-        Ok(status) => Ok(if status.code == 0 { 201 } else { status.code }),
-        Err(kube::Error::Api(s)) => {
-            let cause = s
-                .details
-                .as_ref()
-                .and_then(|d| d.causes.first())
-                .map(|c| c.message.clone())
-                .filter(|m| !m.is_empty());
-            Err(Failed {
-                code: s.code,
-                message: cause.unwrap_or_else(|| s.message.clone()),
-            })
-        }
-        Err(other) => Err(Failed {
-            code: 0,
-            message: other.to_string(),
-        }),
-    }
+        .map_err(ApiError::Transport)?;
+    let status = send(client.request::<kube::core::Status>(req), timeout).await?;
+    Ok(if status.code == 0 { 201 } else { status.code })
 }
 
 #[cfg(test)]
@@ -130,23 +87,5 @@ mod tests {
             body("shop", "db-2", true, Some(&p))["deleteOptions"],
             json!({"dryRun": ["All"], "preconditions": {"uid": "u-2", "resourceVersion": "77"}})
         );
-    }
-
-    #[test]
-    fn budget_refusals_are_told_apart() {
-        let f = |code, m: &str| Failed {
-            code,
-            message: m.into(),
-        };
-        assert!(f(429, "The disruption budget db needs 2 healthy pods").by_budget());
-        assert!(
-            f(
-                500,
-                "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support."
-            )
-            .by_budget()
-        );
-        assert!(!f(403, "forbidden").by_budget());
-        assert!(!f(500, "etcdserver: request timed out").by_budget());
     }
 }

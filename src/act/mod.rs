@@ -9,6 +9,7 @@
 
 pub mod consent;
 pub mod delete;
+pub mod error;
 pub mod evict;
 pub mod outcome;
 pub mod patch;
@@ -16,5 +17,6 @@ pub mod plan;
 
 pub use consent::{Consent, decide};
 pub use delete::{NoRecheck, Recheck, Target};
+pub use error::{ApiError, send};
 pub use outcome::{ItemResult, Outcome, Summary};
 pub use plan::{Plan, Step};

@@ -1,5 +1,6 @@
 //! What happened to each item of a mutation, and the tally people read at the end.
 
+use super::error::ApiError;
 use serde::Serialize;
 use std::fmt;
 
@@ -30,22 +31,22 @@ impl Outcome {
 
     /// What a failed request means for this item. A conflict or a missing object is the
     /// safe outcome the preconditions exist for; anything else is a failure.
-    pub fn from_error(e: &kube::Error) -> Outcome {
+    pub fn from_error(e: &ApiError) -> Outcome {
         match e {
-            kube::Error::Api(s) if s.code == 409 => Outcome::Skipped {
-                reason: format!(
-                    "changed since it was listed (409 Conflict: {})",
-                    s.message.trim()
-                ),
+            ApiError::Conflict { message } => Outcome::Skipped {
+                reason: format!("changed since it was listed (409 Conflict: {message})"),
             },
-            kube::Error::Api(s) if s.code == 404 => Outcome::Skipped {
+            ApiError::NotFound { .. } => Outcome::Skipped {
                 reason: "already gone: deleted since it was listed (404 Not Found)".to_string(),
             },
-            kube::Error::Api(s) => Outcome::Failed {
-                error: format!("{} {}: {}", s.code, s.reason, s.message.trim()),
-            },
-            other => Outcome::Failed {
-                error: other.to_string(),
+            ApiError::Refused { .. } | ApiError::Transport(_) => {
+                Outcome::Failed { error: e.answer() }
+            }
+            ApiError::Timeout(t) => Outcome::Failed {
+                error: format!(
+                    "no answer within {}s; it may or may not have been deleted: check before retrying",
+                    t.as_secs_f64()
+                ),
             },
         }
     }
@@ -115,12 +116,12 @@ impl fmt::Display for Summary {
 mod tests {
     use super::*;
 
-    fn api(code: u16, reason: &str, message: &str) -> kube::Error {
-        kube::Error::Api(
+    fn api(code: u16, reason: &str, message: &str) -> ApiError {
+        ApiError::from_kube(kube::Error::Api(
             kube::core::Status::failure(message, reason)
                 .with_code(code)
                 .boxed(),
-        )
+        ))
     }
 
     #[test]

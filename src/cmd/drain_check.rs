@@ -134,63 +134,24 @@ async fn dry_run_evictions(
         .await
 }
 
-/// `POST /api/v1/namespaces/NS/pods/NAME/eviction?dryRun=All`, built by
-/// [`crate::k8s::eviction`] (why by hand: see there).
+/// One dry-run eviction (`POST .../eviction?dryRun=All`): what the API server says it
+/// would do, budgets included; nothing is evicted.
 async fn evict_dry_run(
     client: &kube::Client,
     ns: &str,
     name: &str,
     timeout: Option<Duration>,
 ) -> ServerAnswer {
-    let req = match crate::k8s::eviction::request(ns, name, true) {
-        Ok(r) => r,
-        Err(e) => {
-            return ServerAnswer {
-                allowed: false,
-                code: 0,
-                message: Some(e),
-            };
-        }
-    };
-    let fut = client.request::<kube::core::Status>(req);
-    let res = match timeout {
-        Some(t) => match tokio::time::timeout(t, fut).await {
-            Ok(r) => r,
-            Err(_) => {
-                return ServerAnswer {
-                    allowed: false,
-                    code: 0,
-                    message: Some(format!("no answer within {}s", t.as_secs_f64())),
-                };
-            }
-        },
-        None => fut.await,
-    };
-    match res {
-        Ok(status) => ServerAnswer {
+    match crate::act::evict::evict(client, ns, name, true, None, timeout).await {
+        Ok(code) => ServerAnswer {
             allowed: true,
-            code: if status.code == 0 { 201 } else { status.code },
+            code,
             message: None,
         },
-        Err(kube::Error::Api(s)) => {
-            // The budget's own words are in the first cause; the top-level message is always
-            // the generic "Cannot evict pod as it would violate the pod's disruption budget."
-            let cause = s
-                .details
-                .as_ref()
-                .and_then(|d| d.causes.first())
-                .map(|c| c.message.clone())
-                .filter(|m| !m.is_empty());
-            ServerAnswer {
-                allowed: false,
-                code: s.code,
-                message: Some(cause.unwrap_or_else(|| s.message.clone())),
-            }
-        }
-        Err(other) => ServerAnswer {
+        Err(e) => ServerAnswer {
             allowed: false,
-            code: 0,
-            message: Some(other.to_string()),
+            code: e.code().unwrap_or(0),
+            message: Some(e.message()),
         },
     }
 }

@@ -23,7 +23,7 @@
 
 use super::progress::{self, Resize};
 use super::{ClaimPlan, ExpandPlan, manifest, steps::patch_body};
-use crate::act;
+use crate::act::{self, send};
 use crate::finding::shell_join;
 use crate::kubectl::Kubectl;
 use k8s_openapi::api::apps::v1::StatefulSet;
@@ -53,60 +53,6 @@ pub struct Settings {
     /// The command that runs the expansion again (the same `--apply`).
     pub resume: String,
     pub kubectl: Kubectl,
-}
-
-/// A request's failure: the HTTP status when the server answered.
-#[derive(Debug, Clone)]
-struct ApiError {
-    code: Option<u16>,
-    text: String,
-}
-
-impl ApiError {
-    fn from_kube(e: kube::Error) -> Self {
-        match e {
-            kube::Error::Api(s) => {
-                // The budget's own words are in the first cause of a refused eviction.
-                let cause = s
-                    .details
-                    .as_ref()
-                    .and_then(|d| d.causes.first())
-                    .map(|c| c.message.clone())
-                    .filter(|m| !m.is_empty());
-                let msg = match cause {
-                    Some(c) if s.code == 429 => c,
-                    _ => s.message.trim().to_string(),
-                };
-                ApiError {
-                    code: Some(s.code),
-                    text: format!("{} {}: {msg}", s.code, s.reason),
-                }
-            }
-            other => ApiError {
-                code: None,
-                text: other.to_string(),
-            },
-        }
-    }
-}
-
-async fn send<T>(
-    fut: impl Future<Output = Result<T, kube::Error>>,
-    timeout: Option<Duration>,
-) -> Result<T, ApiError> {
-    match timeout {
-        Some(t) => match tokio::time::timeout(t, fut).await {
-            Ok(r) => r.map_err(ApiError::from_kube),
-            Err(_) => Err(ApiError {
-                code: None,
-                text: format!(
-                    "no answer within {}s (the request may or may not have been carried out)",
-                    t.as_secs_f64()
-                ),
-            }),
-        },
-        None => fut.await.map_err(ApiError::from_kube),
-    }
 }
 
 /// Where the StatefulSet object stands.
@@ -457,7 +403,7 @@ async fn carry_out(
         .map_err(|e| {
             format!(
                 "the dry run of deleting the StatefulSet (orphaning its pods) was refused: {}",
-                e.text
+                e.answer()
             )
         })?;
         let _ = writeln!(
@@ -498,7 +444,7 @@ async fn grow_claim(
         act::patch::merge(pvcs, &c.name, &pvc_patch(rv, to), false, s.request_timeout)
             .await
             .map_err(|e| match e {
-                act::patch::Failed::Conflict(m) => format!(
+                act::ApiError::Conflict { message: m } => format!(
                     "claim {} changed since it was read (409 Conflict: {m}): it was not patched; run the same command again to plan from its current state",
                     c.name
                 ),
@@ -582,7 +528,7 @@ async fn wait_claim(
         async move {
             let pvc = send(pvcs.get(&name), s.request_timeout)
                 .await
-                .map_err(|e| format!("reading claim {name} failed: {}", e.text))?;
+                .map_err(|e| format!("reading claim {name} failed: {}", e.answer()))?;
             let cap = progress::capacity(&pvc).unwrap_or("?").to_string();
             Ok(match progress::resize(&pvc, target) {
                 Resize::Grown => Poll::Done(Resize::Grown),
@@ -629,7 +575,7 @@ async fn restart_pod(
     // waited for.
     let before = send(pods.get(pod), s.request_timeout)
         .await
-        .map_err(|e| format!("reading pod {pod} failed: {}", e.text))?;
+        .map_err(|e| format!("reading pod {pod} failed: {}", e.answer()))?;
     let old_uid = before.metadata.uid.clone();
     let pre = std::cell::RefCell::new(act::evict::Preconditions {
         uid: old_uid.clone().unwrap_or_default(),
@@ -660,11 +606,11 @@ async fn restart_pod(
                 {
                     Ok(_) => Ok(Poll::Done(())),
                     // Refused by a disruption budget for now: try again, like kubectl drain.
-                    Err(f) if f.by_budget() => Ok(Poll::Wait(f.message)),
+                    Err(f) if f.by_budget() => Ok(Poll::Wait(f.message())),
                     // The pod changed (a status update) or went away since it was read: read
                     // it again. Still the same pod: try again with its current version; a
                     // new pod or none: it was restarted meanwhile, which is what was wanted.
-                    Err(f) if f.code == 409 || f.code == 404 => {
+                    Err(f) if matches!(f.code(), Some(409 | 404)) => {
                         match send(pods.get_opt(pod), s.request_timeout).await {
                             Ok(Some(p))
                                 if p.metadata.uid.as_deref() == Some(current.uid.as_str()) =>
@@ -673,19 +619,20 @@ async fn restart_pod(
                                     p.metadata.resource_version.unwrap_or_default();
                                 Ok(Poll::Wait(format!(
                                     "the pod changed since it was read ({}): trying again",
-                                    f.code
+                                    f.code().unwrap_or(0)
                                 )))
                             }
                             Ok(_) => {
                                 replaced.set(true);
                                 Ok(Poll::Done(()))
                             }
-                            Err(e) => Err(format!("reading pod {pod} failed: {}", e.text)),
+                            Err(e) => Err(format!("reading pod {pod} failed: {}", e.answer())),
                         }
                     }
                     Err(f) => Err(format!(
                         "evicting pod {pod} failed: {} {}",
-                        f.code, f.message
+                        f.code().unwrap_or(0),
+                        f.message()
                     )),
                 }
             }
@@ -714,7 +661,7 @@ async fn restart_pod(
                     crate::k8s::pod::phase(&p)
                 ))),
                 Ok(None) => Ok(Poll::Wait("gone, not re-created yet".into())),
-                Err(e) => Err(format!("reading pod {pod} failed: {}", e.text)),
+                Err(e) => Err(format!("reading pod {pod} failed: {}", e.answer())),
             }
         }
     })
@@ -765,7 +712,7 @@ async fn replace_statefulset(
         .map_err(|e| e.to_string())?;
     let live: Value = send(client.request::<Value>(get), s.request_timeout)
         .await
-        .map_err(|e| format!("reading the StatefulSet failed: {}", e.text))?;
+        .map_err(|e| format!("reading the StatefulSet failed: {}", e.answer()))?;
     let uid = live
         .pointer("/metadata/uid")
         .and_then(Value::as_str)
@@ -854,7 +801,7 @@ async fn replace_statefulset(
         let lp = ListParams::default().labels(&plan.selector);
         let list = send(pods.list(&lp), s.request_timeout)
             .await
-            .map_err(|e| format!("listing the StatefulSet's pods failed: {}", e.text))?;
+            .map_err(|e| format!("listing the StatefulSet's pods failed: {}", e.answer()))?;
         list.items
             .iter()
             .filter(|p| progress::controller_uid(p) == Some(uid.as_str()))
@@ -876,7 +823,7 @@ async fn replace_statefulset(
         s.request_timeout,
     )
     .await
-    .map_err(|e| format!("the dry run of the delete was refused: {}", e.text))?;
+    .map_err(|e| format!("the dry run of the delete was refused: {}", e.answer()))?;
     j.phase = Phase::DeleteSent;
     match send(
         sets.delete(name, &sts_delete_params(false, &uid, rv.as_deref())),
@@ -885,18 +832,18 @@ async fn replace_statefulset(
     .await
     {
         Ok(_) => {}
-        Err(e) if e.code.is_some() => {
+        Err(e) if e.code().is_some() => {
             // The server answered no: nothing was deleted.
             j.phase = Phase::BackedUp;
-            return Err(match e.code {
+            return Err(match e.code() {
                 Some(409) => format!(
                     "the StatefulSet changed between reading and deleting it (409 Conflict); it was not deleted: {}",
-                    e.text
+                    e.answer()
                 ),
-                _ => format!("deleting the StatefulSet failed: {}", e.text),
+                _ => format!("deleting the StatefulSet failed: {}", e.answer()),
             });
         }
-        Err(e) => return Err(format!("deleting the StatefulSet: {}", e.text)),
+        Err(e) => return Err(format!("deleting the StatefulSet: {}", e.answer())),
     }
     j.phase = Phase::Deleted;
     let _ = writeln!(
@@ -915,12 +862,12 @@ async fn replace_statefulset(
         async move {
             let get = http::Request::get(path).body(Vec::new()).map_err(|e| e.to_string())?;
             match send(client.request::<Value>(get), s.request_timeout).await {
-                Err(e) if e.code == Some(404) => Ok(Poll::Done(())),
+                Err(e) if e.code() == Some(404) => Ok(Poll::Done(())),
                 Ok(v) if v.pointer("/metadata/uid").and_then(Value::as_str) != Some(old_uid) => {
                     Err("another StatefulSet of that name appeared (someone or something re-created it): compare it with the backup before going on".to_string())
                 }
                 Ok(_) => Ok(Poll::Wait("terminating (the garbage collector orphans its pods first)".into())),
-                Err(e) => Err(format!("reading the StatefulSet failed: {}", e.text)),
+                Err(e) => Err(format!("reading the StatefulSet failed: {}", e.answer())),
             }
         }
     })
@@ -958,7 +905,7 @@ async fn replace_statefulset(
             Ok(_) => {}
             Err(e) => {
                 // A 4xx is a clear no; a 5xx or no answer may or may not have created it.
-                if dry_run || e.code.is_some_and(|c| c < 500) {
+                if dry_run || e.code().is_some_and(|c| c < 500) {
                     j.phase = Phase::Deleted;
                 }
                 return Err(format!(
@@ -968,7 +915,7 @@ async fn replace_statefulset(
                     } else {
                         "re-creating"
                     },
-                    e.text
+                    e.answer()
                 ));
             }
         }
@@ -994,7 +941,7 @@ async fn replace_statefulset(
         async move {
             let list = send(pods.list(&lp), s.request_timeout)
                 .await
-                .map_err(|e| format!("listing the pods failed: {}", e.text))?;
+                .map_err(|e| format!("listing the pods failed: {}", e.answer()))?;
             let mut waiting = Vec::new();
             for (pod, uid) in members {
                 let now = list

@@ -298,18 +298,18 @@ async fn run_plan(
     }
 }
 
-fn patch_failed(e: act::patch::Failed, dry_run: bool) -> Result<Ended> {
-    use act::patch::Failed;
+fn patch_failed(e: act::ApiError, dry_run: bool) -> Result<Ended> {
+    use act::ApiError;
     let when = if dry_run { "the dry run" } else { "the change" };
     match e {
         // The precondition did its job: nothing changed, and only a fresh read can say
         // what to do now. Never retried.
-        Failed::Conflict(_) => Ok(Ended::not_done(
+        ApiError::Conflict { .. } => Ok(Ended::not_done(
             "conflict",
             format!("{when} was not applied: {e}"),
         )),
         // No answer: the real change may have landed. Said as such, never retried.
-        other @ (Failed::Timeout(_) | Failed::Transport(_)) if !dry_run => {
+        other @ (ApiError::Timeout(_) | ApiError::Transport(_)) if !dry_run => {
             Err(Failure::usage(format!(
                 "{when} got no answer ({other}); it may or may not have been applied: check with kubectl sts rollout status before running again; nothing was retried"
             ))
@@ -327,7 +327,7 @@ fn patch_failed(e: act::patch::Failed, dry_run: bool) -> Result<Ended> {
     }
 }
 
-fn eviction_failed(pod: &str, f: act::evict::Failed, dry_run: bool) -> Result<Ended> {
+fn eviction_failed(pod: &str, f: act::ApiError, dry_run: bool) -> Result<Ended> {
     let when = if dry_run {
         "the dry-run eviction"
     } else {
@@ -338,36 +338,37 @@ fn eviction_failed(pod: &str, f: act::evict::Failed, dry_run: bool) -> Result<En
             "refused-by-budget",
             format!(
                 "{when} of {pod} was refused by its PodDisruptionBudget ({}: {}); nothing was changed: wait until the budget allows a disruption (kubectl get pdb)",
-                f.code, f.message
+                f.code().unwrap_or(0),
+                f.message()
             ),
         ));
     }
-    if f.code == 409 {
-        return Ok(Ended::not_done(
+    match f {
+        act::ApiError::Conflict { message } => Ok(Ended::not_done(
             "conflict",
             format!(
-                "{when} of {pod} was not applied: it changed since it was read: re-run to see the current state (409 Conflict: {})",
-                f.message
+                "{when} of {pod} was not applied: it changed since it was read: re-run to see the current state (409 Conflict: {message})"
             ),
-        ));
-    }
-    if f.code == 0 && !dry_run {
+        )),
         // No answer: the pod may be on its way out. Said as such, never retried.
-        return Err(Failure::usage(format!(
-            "{when} of {pod} got no answer ({}); it may or may not have been evicted: check with kubectl get pod {pod} before running again; nothing was retried",
-            f.message
-        ))
-        .into());
+        act::ApiError::Timeout(_) | act::ApiError::Transport(_) if !dry_run => {
+            Err(Failure::usage(format!(
+                "{when} of {pod} got no answer ({}); it may or may not have been evicted: check with kubectl get pod {pod} before running again; nothing was retried",
+                f.message()
+            ))
+            .into())
+        }
+        other => {
+            let what = match other.code() {
+                Some(code) => format!("{code}: {}", other.message()),
+                None => other.message(),
+            };
+            Err(Failure::usage(format!(
+                "{when} of {pod} failed ({what}); nothing was retried"
+            ))
+            .into())
+        }
     }
-    let what = if f.code == 0 {
-        f.message
-    } else {
-        format!("{}: {}", f.code, f.message)
-    };
-    Err(Failure::usage(format!(
-        "{when} of {pod} failed ({what}); nothing was retried"
-    ))
-    .into())
 }
 
 /// After an undo: wait until the controller has taken the restored template as its update
