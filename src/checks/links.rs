@@ -8,10 +8,12 @@ use crate::finding::{Finding, Severity};
 use crate::sts;
 
 /// Every link, in order: log evidence first, so a linked member line carries the final
-/// summary of its cause.
+/// summary of its cause; commands for operator-owned sets are routed through their custom
+/// resource last, once every command is in place.
 pub(crate) fn link(ctx: &Ctx, findings: &mut [Finding]) {
     add_log_evidence(ctx, findings);
     link_member_findings(ctx, findings);
+    super::owners::through_operators(ctx, findings);
 }
 
 /// Runbooks about a crashing container, whose findings gain what its last logs say.

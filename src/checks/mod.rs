@@ -2,6 +2,7 @@
 //! that an unreadable source turns into "not checked" instead of a false all-clear.
 
 mod links;
+mod owners;
 
 use crate::analysis::Report;
 use crate::kubectl::Kubectl;

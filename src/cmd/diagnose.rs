@@ -23,6 +23,9 @@ struct Doc<'a> {
 pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
     let mut input = input::load(g).await?;
     input::print_notes(&input.snap);
+    for note in operator_pods(&input.snap) {
+        eprintln!("note: {note}");
+    }
     let interactive = g.output == Output::Table && interactive::allowed(g.no_interactive);
     let mut name = args.statefulset.clone();
     if name.is_none()
@@ -110,4 +113,21 @@ pub fn exit_code(report: &Report, threshold: Option<crate::finding::Severity>) -
         (Some(t), Some(w)) if w >= t => 1,
         _ => 0,
     }
+}
+
+/// Pods an operator runs without a StatefulSet (Strimzi, CloudNativePG): nothing here
+/// judges them, and silence would read as "healthy".
+fn operator_pods(snap: &crate::snapshot::Snapshot) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    for pod in &snap.pods {
+        if let Some((operator, controller)) =
+            crate::k8s::operators::pod_controller_without_statefulset(&pod.metadata)
+        {
+            let ns = crate::k8s::namespace(&pod.metadata);
+            seen.insert(format!(
+                "the pods of {controller} in namespace {ns} are run by {operator} without a StatefulSet: kubectl sts does not judge them; use {operator}'s own tooling"
+            ));
+        }
+    }
+    seen.into_iter().collect()
 }

@@ -364,6 +364,9 @@ pub fn plan(
     let mut checks = Vec::new();
     let mut skipped = Vec::new();
     checks.push(check_not_deleting(sts));
+    if let Some(o) = k8s::operators::owner(&sts.metadata) {
+        checks.push(check_no_operator(&o, ns));
+    }
     match check_class(snap, &claims) {
         Ok(c) => checks.push(c),
         Err(reason) => skipped.push(SkippedCheck {
@@ -890,6 +893,37 @@ fn notes_for(
         notes.push(
             "a pod is restarted only when its claim's filesystem cannot grow while mounted (FileSystemResizePending): by eviction, so its PodDisruptionBudget is respected, one at a time, each back Ready before the next".to_string(),
         );
+    }
+}
+
+/// An operator's StatefulSet is never deleted and re-created from here: the operator would
+/// re-create it from its own resource meanwhile, or (Prometheus Operator) delete it with its
+/// pods. The way to grow its volumes is the operator's.
+fn check_no_operator(o: &k8s::operators::Owner, ns: &str) -> CheckResult {
+    use k8s::operators::Expansion;
+    let how = match o.operator.expansion {
+        Expansion::ThroughCr { opt_in } => format!(
+            "raise {} in the {} and the operator grows the claims itself{}",
+            o.operator
+                .storage
+                .map(|f| o.field(f))
+                .unwrap_or_else(|| "the storage size".into()),
+            o.kind,
+            opt_in.map(|x| format!(" (after {x})")).unwrap_or_default()
+        ),
+        Expansion::Procedure(p) => format!("follow the operator's procedure: {}", o.field(p)),
+        Expansion::Unconfirmed => format!(
+            "whether the operator grows claims from {} is unconfirmed: see its documentation",
+            o.operator
+                .storage
+                .map(|f| o.field(f))
+                .unwrap_or_else(|| "its storage field".into())
+        ),
+    };
+    CheckResult {
+        name: "no-operator-owner".into(),
+        ok: false,
+        detail: format!("managed by {}: {how}", o.describe(ns)),
     }
 }
 

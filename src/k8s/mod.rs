@@ -6,6 +6,7 @@ pub mod labels;
 pub mod logs;
 pub mod managed;
 pub mod node;
+pub mod operators;
 pub mod pdb;
 pub mod pod;
 pub mod quantity;

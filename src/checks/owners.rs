@@ -1,0 +1,445 @@
+//! StatefulSets that an operator reconciles are fixed through its custom resource. After
+//! every check has run, each command that would change such a StatefulSet (or the budget
+//! or Service the operator keeps for it) is replaced by the change to make in the custom
+//! resource, naming the operator and what becomes of a direct change; the evidence names
+//! the owner. One place, so no check needs to know about operators and none can forget.
+
+use crate::analysis::Ctx;
+use crate::finding::{Finding, Remedy};
+use crate::k8s::operators::{Budget, Expansion, Owner, owner};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+/// Verbs that change what they name.
+const MUTATING: &[&str] = &[
+    "patch", "edit", "delete", "replace", "scale", "set", "annotate", "label", "apply", "create",
+    "rollout",
+];
+
+/// What a command would change, read from its arguments (and its manifest on stdin).
+#[derive(Debug, PartialEq, Eq)]
+enum Target {
+    StatefulSet,
+    Budget(String),
+    Service(String),
+    /// `kubectl sts rollout|pvc-expand`: our own actions, refused on operator-owned sets.
+    OwnAction(String),
+    Other,
+}
+
+/// The verb and its arguments after kubectl's global flags (`--kubeconfig`, `--context`,
+/// `-n`), as `Kubectl::argv` writes them.
+fn verb_args(argv: &[String]) -> (&str, &[String]) {
+    let mut i = 1;
+    while i + 1 < argv.len()
+        && matches!(
+            argv[i].as_str(),
+            "--kubeconfig" | "--context" | "-n" | "--namespace"
+        )
+    {
+        i += 2;
+    }
+    match argv.get(i) {
+        Some(v) => (v.as_str(), &argv[i + 1..]),
+        None => ("", &[]),
+    }
+}
+
+/// `kind NAME` or `kind/NAME` at the start of `args` (flags skipped).
+fn kind_and_name(args: &[String]) -> Option<(String, Option<String>)> {
+    let mut words = args.iter().filter(|a| !a.starts_with('-'));
+    let first = words.next()?;
+    Some(match first.split_once('/') {
+        Some((k, n)) => (k.to_lowercase(), Some(n.to_string())),
+        None => (first.to_lowercase(), words.next().cloned()),
+    })
+}
+
+fn target(r: &Remedy, sts: &str) -> Target {
+    if r.argv.get(1).map(String::as_str) == Some("sts") {
+        return match r.argv.get(2).map(String::as_str) {
+            Some(a @ ("rollout" | "pvc-expand")) => Target::OwnAction(a.to_string()),
+            _ => Target::Other,
+        };
+    }
+    let (verb, args) = verb_args(&r.argv);
+    if !MUTATING.contains(&verb) {
+        return Target::Other;
+    }
+    // `rollout status|history` only read.
+    if verb == "rollout"
+        && !matches!(
+            args.first().map(String::as_str),
+            Some("restart" | "undo" | "pause" | "resume")
+        )
+    {
+        return Target::Other;
+    }
+    let args = if verb == "rollout" || verb == "set" {
+        &args[1..]
+    } else {
+        args
+    };
+    if let (true, Some(stdin)) = (matches!(verb, "apply" | "create" | "replace"), &r.stdin) {
+        return manifest_target(stdin, sts);
+    }
+    match kind_and_name(args) {
+        Some((k, name)) if matches!(k.as_str(), "statefulset" | "statefulsets" | "sts") => {
+            if name.as_deref().is_none_or(|n| n == sts) {
+                Target::StatefulSet
+            } else {
+                Target::Other
+            }
+        }
+        Some((k, Some(name)))
+            if matches!(
+                k.as_str(),
+                "pdb" | "poddisruptionbudget" | "poddisruptionbudgets"
+            ) =>
+        {
+            Target::Budget(name)
+        }
+        Some((k, Some(name))) if matches!(k.as_str(), "service" | "services" | "svc") => {
+            Target::Service(name)
+        }
+        _ => Target::Other,
+    }
+}
+
+/// The kind of the first object in a manifest given on stdin.
+fn manifest_target(stdin: &str, sts: &str) -> Target {
+    let kind = stdin
+        .lines()
+        .find_map(|l| l.strip_prefix("kind:"))
+        .map(str::trim)
+        .unwrap_or_default();
+    let name = stdin
+        .lines()
+        .skip_while(|l| !l.starts_with("metadata:"))
+        .find_map(|l| l.trim_start().strip_prefix("name:"))
+        .map(|n| n.trim().trim_matches('"').to_string())
+        .unwrap_or_default();
+    match kind {
+        "StatefulSet" if name == sts => Target::StatefulSet,
+        "PodDisruptionBudget" => Target::Budget(name),
+        "Service" => Target::Service(name),
+        _ => Target::Other,
+    }
+}
+
+/// Which CR field a change of the StatefulSet maps to, from what its command touches.
+fn field_for(owner: &Owner, r: &Remedy, runbook: &str) -> String {
+    let op = owner.operator;
+    let text = format!("{} {}", r.command, r.stdin.as_deref().unwrap_or_default());
+    let field = |f: Option<&'static str>, what: &str| match f {
+        Some(f) => format!("{what}: {}", owner.field(f)),
+        None => format!(
+            "{what}: the {} has no field for it that was confirmed",
+            owner.kind
+        ),
+    };
+    if text.contains("volumeClaimTemplates")
+        || runbook.starts_with("storageclass")
+        || runbook == "volume-filling-up"
+    {
+        return match op.expansion {
+            Expansion::ThroughCr { opt_in } => format!(
+                "{}{}",
+                field(op.storage, "the volume size and class"),
+                opt_in.map(|o| format!(", after {o}")).unwrap_or_default()
+            ),
+            Expansion::Procedure(p) => format!("the operator's own procedure: {}", owner.field(p)),
+            Expansion::Unconfirmed => format!(
+                "{} (whether the operator then grows the claims is unconfirmed)",
+                field(op.storage, "the volume size")
+            ),
+        };
+    }
+    if text.contains("updateStrategy")
+        || text.contains("partition")
+        || runbook.starts_with("rollout")
+    {
+        return format!("its rollouts: {}", op.rollout);
+    }
+    if text.contains("\"replicas\"") || text.contains(" scale ") {
+        return field(op.replicas, "the member count");
+    }
+    if text.contains("\"image\"") || text.contains(" set image ") {
+        return field(op.image, "the image");
+    }
+    if text.contains("resources") || runbook == "container-oomkilled" {
+        return field(op.resources, "requests and limits");
+    }
+    if text.contains("rollout restart") {
+        return match op.restart {
+            Some(r) => format!("a restart: {r}"),
+            None => {
+                "a restart: the operator restarts pods itself; no documented trigger was confirmed"
+                    .to_string()
+            }
+        };
+    }
+    match op.template {
+        Some(t) => format!("its pod template section {}", owner.field(t)),
+        None => format!(
+            "the matching field of the {} if it has one (none confirmed for pod template settings); where it has none, the operator does not let this be changed",
+            owner.kind
+        ),
+    }
+}
+
+/// A fix's description without what it says about how the StatefulSet controller rolls the
+/// change out: operators run their own rollouts.
+fn what_not_how(description: &str) -> String {
+    description
+        .trim_end_matches('.')
+        .split(". ")
+        .filter(|s| !s.starts_with("This changes the pod template"))
+        .collect::<Vec<_>>()
+        .join(". ")
+}
+
+/// The change to make, said for the custom resource, and the command that shows it.
+fn cr_remedy(ctx: &Ctx, owner: &Owner, ns: &str, what: String) -> Remedy {
+    Remedy::run(
+        format!("{what}. The {} {} as it is now", owner.kind, owner.name),
+        ctx.kubectl.argv(
+            Some(ns),
+            &[
+                "get",
+                owner.resource.as_str(),
+                owner.name.as_str(),
+                "-o",
+                "yaml",
+            ],
+        ),
+    )
+}
+
+/// The operator behind an object the set depends on (its budget, its Service): its own
+/// owner, or the StatefulSet's when the object is owned by the StatefulSet (Percona's
+/// budgets).
+fn owned_by_operator(meta: &ObjectMeta, sts_owner: &Owner) -> bool {
+    let owned_by_a_statefulset = meta
+        .owner_references
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .any(|r| r.kind == "StatefulSet");
+    owner(meta).is_some() || (owned_by_a_statefulset && sts_owner.operator.budget != Budget::Never)
+}
+
+pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
+    for f in findings.iter_mut() {
+        let Some(sts_name) = f.statefulset.clone() else {
+            continue;
+        };
+        let ns = f.object.namespace.clone().unwrap_or_default();
+        let Some(sts) = ctx.idx.statefulset.get(&(ns.as_str(), sts_name.as_str())) else {
+            continue;
+        };
+        let Some(own) = owner(&sts.metadata) else {
+            continue;
+        };
+        f.evidence.push(format!(
+            "managed by {}: {}; {}",
+            own.describe(&ns),
+            own.evidence,
+            own.drift_text()
+        ));
+        let commands = std::mem::take(&mut f.commands);
+        for r in commands {
+            let replaced = match target(&r, &sts_name) {
+                Target::StatefulSet => Some(format!(
+                    "{}. {sts_name} is managed by {}, so do it there, through {} ({})",
+                    what_not_how(&r.description),
+                    own.describe(&ns),
+                    field_for(&own, &r, &f.runbook),
+                    own.drift_text()
+                )),
+                Target::OwnAction(a) => Some(format!(
+                    "kubectl sts {a} refuses operator-owned StatefulSets; {}",
+                    if a == "rollout" {
+                        format!(
+                            "roll out through the {}: {}",
+                            own.kind, own.operator.rollout
+                        )
+                    } else {
+                        field_for(&own, &r, "volume-filling-up")
+                    }
+                )),
+                Target::Budget(name) => {
+                    let pdb = ctx
+                        .idx
+                        .pdbs_in(&ns)
+                        .iter()
+                        .find(|p| p.metadata.name.as_deref() == Some(name.as_str()));
+                    let operator_pdb = pdb.is_some_and(|p| owned_by_operator(&p.metadata, &own));
+                    match own.operator.budget {
+                        // A budget of our own next to none of the operator's is safe.
+                        Budget::Never if !operator_pdb => None,
+                        Budget::Creates { field } if pdb.is_none() => Some(format!(
+                            "{} normally keeps a PodDisruptionBudget for this set itself and there is none: it is turned off or set elsewhere in the {} ({}). Restore it there rather than adding one by hand, which would end up next to the operator's (two budgets over the same pods make every eviction fail)",
+                            own.operator.name,
+                            own.kind,
+                            own.field(field)
+                        )),
+                        Budget::Creates { field } => Some(format!(
+                            "{}: the operator keeps this set's PodDisruptionBudget itself (a second budget over the same pods makes every eviction fail), so change it through {}",
+                            r.description.trim_end_matches('.'),
+                            own.field(field)
+                        )),
+                        Budget::OptIn { field } => Some(format!(
+                            "{}: enable or change the operator's own budget through {} rather than a budget of your own, which the operator would not know about",
+                            r.description.trim_end_matches('.'),
+                            own.field(field)
+                        )),
+                        _ => Some(format!(
+                            "{}: whether the operator keeps a PodDisruptionBudget itself is unconfirmed; look for one in the custom resource before adding or changing one by hand (two budgets over the same pods make every eviction fail)",
+                            r.description.trim_end_matches('.')
+                        )),
+                    }
+                }
+                Target::Service(name) => {
+                    let svc = ctx.idx.service.get(&(ns.as_str(), name.as_str()));
+                    svc.filter(|s| owned_by_operator(&s.metadata, &own))
+                        .map(|_| {
+                            format!(
+                                "{}: the operator keeps Service {name} itself, so change it through the {} ({})",
+                                r.description.trim_end_matches('.'),
+                                own.kind,
+                                own.drift_text()
+                            )
+                        })
+                }
+                Target::Other => None,
+            };
+            match replaced {
+                Some(what) => {
+                    let cr = cr_remedy(ctx, &own, &ns, what);
+                    // One read of the resource a finding: later changes join the first.
+                    match f.commands.iter_mut().find(|c| c.command == cr.command) {
+                        Some(first) => {
+                            // "<what>. The <Kind> <name> as it is now": keep one tail.
+                            let tail = format!(". The {} {} as it is now", own.kind, own.name);
+                            let head = first
+                                .description
+                                .trim_end_matches(tail.as_str())
+                                .to_string();
+                            let extra = cr.description.trim_end_matches(tail.as_str());
+                            first.description = format!("{head}. Also: {extra}{tail}");
+                        }
+                        None => f.commands.push(cr),
+                    }
+                }
+                None => f.commands.push(r),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remedy(argv: &[&str], stdin: Option<&str>) -> Remedy {
+        let mut r = Remedy::run("x", argv.iter().map(|s| s.to_string()).collect());
+        r.stdin = stdin.map(str::to_string);
+        r
+    }
+
+    #[test]
+    fn commands_are_read_by_their_verb_and_target() {
+        let t = |argv: &[&str]| target(&remedy(argv, None), "db");
+        assert_eq!(
+            t(&[
+                "kubectl",
+                "-n",
+                "shop",
+                "patch",
+                "statefulset",
+                "db",
+                "-p",
+                "{}"
+            ]),
+            Target::StatefulSet
+        );
+        assert_eq!(
+            t(&[
+                "kubectl",
+                "--context",
+                "c",
+                "-n",
+                "shop",
+                "edit",
+                "statefulset/db"
+            ]),
+            Target::StatefulSet
+        );
+        assert_eq!(
+            t(&[
+                "kubectl",
+                "-n",
+                "shop",
+                "rollout",
+                "restart",
+                "statefulset",
+                "db"
+            ]),
+            Target::StatefulSet
+        );
+        assert_eq!(
+            t(&[
+                "kubectl",
+                "-n",
+                "shop",
+                "set",
+                "image",
+                "statefulset/db",
+                "c=i"
+            ]),
+            Target::StatefulSet
+        );
+        assert_eq!(
+            t(&[
+                "kubectl",
+                "-n",
+                "shop",
+                "rollout",
+                "status",
+                "statefulset",
+                "db"
+            ]),
+            Target::Other
+        );
+        assert_eq!(
+            t(&["kubectl", "-n", "shop", "describe", "statefulset", "db"]),
+            Target::Other
+        );
+        assert_eq!(
+            t(&["kubectl", "-n", "shop", "delete", "pod", "db-0"]),
+            Target::Other
+        );
+        assert_eq!(
+            t(&["kubectl", "-n", "shop", "patch", "pdb", "db", "-p", "{}"]),
+            Target::Budget("db".into())
+        );
+        assert_eq!(
+            t(&["kubectl", "sts", "pvc-expand", "db", "--size", "2Gi"]),
+            Target::OwnAction("pvc-expand".into())
+        );
+        let apply = |m: &str| {
+            target(
+                &remedy(&["kubectl", "-n", "shop", "apply", "-f", "-"], Some(m)),
+                "db",
+            )
+        };
+        assert_eq!(
+            apply("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: db\n"),
+            Target::Budget("db".into())
+        );
+        assert_eq!(
+            apply("apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n"),
+            Target::StatefulSet
+        );
+    }
+}
