@@ -10,6 +10,7 @@ pub mod operators;
 pub mod pdb;
 pub mod pod;
 pub mod quantity;
+pub mod scheduler;
 pub mod service;
 pub mod time;
 
