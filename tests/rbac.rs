@@ -422,56 +422,56 @@ const ACTION_REQUESTS: &[(&str, &str, Needs, &str)] = &[
         Needs::Read,
         "src/cmd/pvc_expand.rs",
     ),
-    // pvc-expand --apply (src/expand/apply.rs): grow each claim, read it back while waiting,
+    // pvc-expand --apply (src/expand/apply/): grow each claim, read it back while waiting,
     // restart a pod by eviction, read the StatefulSet, delete it with --cascade=orphan and
     // preconditions, wait until it is gone, re-create it (dry run, then for real).
     (
         "PATCH",
         "/api/v1/namespaces/NS/persistentvolumeclaims/NAME",
         Needs::Act,
-        "src/expand/apply.rs",
+        "src/expand/apply/claims.rs",
     ),
     (
         "GET",
         "/api/v1/namespaces/NS/persistentvolumeclaims/NAME",
         Needs::Read,
-        "src/expand/apply.rs",
+        "src/expand/apply/claims.rs",
     ),
     (
         "POST",
         "/api/v1/namespaces/NS/pods/NAME/eviction",
         Needs::Act,
-        "src/expand/apply.rs",
+        "src/expand/apply/restart.rs",
     ),
     (
         "GET",
         "/api/v1/namespaces/NS/pods/NAME",
         Needs::Read,
-        "src/expand/apply.rs",
+        "src/expand/apply/restart.rs",
     ),
     (
         "GET",
         "/api/v1/namespaces/NS/pods",
         Needs::Read,
-        "src/expand/apply.rs",
+        "src/expand/apply/replace.rs",
     ),
     (
         "GET",
         "/apis/apps/v1/namespaces/NS/statefulsets/NAME",
         Needs::Read,
-        "src/expand/apply.rs",
+        "src/expand/apply/replace.rs",
     ),
     (
         "DELETE",
         "/apis/apps/v1/namespaces/NS/statefulsets/NAME",
         Needs::Act,
-        "src/expand/apply.rs",
+        "src/expand/apply/replace.rs",
     ),
     (
         "POST",
         "/apis/apps/v1/namespaces/NS/statefulsets",
         Needs::Act,
-        "src/expand/apply.rs",
+        "src/expand/apply/replace.rs",
     ),
     // orphans --delete re-checks mounts right before deleting: pods and StatefulSets of the
     // namespace (src/cmd/orphans.rs, MountRecheck); also covered by the run above.
