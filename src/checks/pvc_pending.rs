@@ -4,8 +4,8 @@
 //! provisioner fails (the newest `ProvisioningFailed` is quoted), a quota refuses it, no
 //! static PV matches, or, with `WaitForFirstConsumer`, the claim only waits for its pod,
 //! which cannot be scheduled for another reason (then this finding is informational and
-//! points to the one that sts::pending::claim_pending_is_root the pod). A claim the StatefulSet could not even create
-//! because of a ResourceQuota is reported on the StatefulSet.
+//! points to the one that explains the pod). A claim the StatefulSet could not even
+//! create because of a ResourceQuota is reported on the StatefulSet.
 
 use super::Check;
 use crate::analysis::Ctx;

@@ -102,7 +102,7 @@ pub struct TrappedPod {
     pub problem: String,
 }
 
-/// [`trapped`] for `ns/name` in `snap`, as data.
+/// [`crate::sts::trapped`] for `ns/name` in `snap`, as data.
 pub fn trapped_in(
     snap: &crate::snapshot::Snapshot,
     ns: &str,

@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::{
     Node, NodeSelector, PersistentVolume, PersistentVolumeClaim, Pod,
 };
 
-/// What the check of this runbook needs to read: without it, nothing here explains a pod.
+/// What `pv-node-affinity-conflict` needs to read: without it, nothing here explains a pod.
 pub(crate) const NEEDS: &[Source] = &[
     Source::Pods,
     Source::PersistentVolumeClaims,
@@ -144,8 +144,9 @@ pub(crate) fn conflicts<'a>(ctx: &Ctx<'a>, pod: &'a Pod) -> Vec<Conflict<'a>> {
     out
 }
 
-/// Whether this runbook pv_conflicts_with_node why `pod` is not scheduled (so `pod-unschedulable` and
-/// `pvc-pending` stay quiet about it).
+/// Whether a bound volume pinned where `pod` cannot run explains why it is not scheduled
+/// (`pv-node-affinity-conflict` reports it, so `pod-unschedulable` and `pvc-pending` stay
+/// quiet about it).
 pub(crate) fn pv_conflicts_with_node(ctx: &Ctx, pod: &Pod) -> bool {
     !conflicts(ctx, pod).is_empty()
 }

@@ -7,7 +7,7 @@ use crate::snapshot::Source;
 use k8s_openapi::api::core::v1::{Node, PersistentVolume, Pod};
 use k8s_openapi::api::storage::v1::VolumeAttachment;
 
-/// What the check of this runbook needs to read: without it, nothing here explains a pod.
+/// What `volume-attach-conflict` needs to read: without it, nothing here explains a pod.
 pub(crate) const NEEDS: &[Source] = &[
     Source::Pods,
     Source::PersistentVolumeClaims,
@@ -177,8 +177,9 @@ pub(crate) fn conflicts<'a>(ctx: &Ctx<'a>, pod: &'a Pod) -> Vec<Conflict<'a>> {
     out
 }
 
-/// Whether this runbook attach_conflicts why `pod` cannot start (so `volume-mount-failed` stays
-/// quiet about its attach timeouts).
+/// Whether a volume still attached elsewhere explains why `pod` cannot start
+/// (`volume-attach-conflict` reports it, so `volume-mount-failed` stays quiet about its
+/// attach timeouts).
 pub(crate) fn attach_conflicts(ctx: &Ctx, pod: &Pod) -> bool {
     !conflicts(ctx, pod).is_empty()
 }

@@ -5,7 +5,7 @@ use crate::k8s;
 use crate::snapshot::Source;
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 
-/// What the check of this runbook needs to read: without it, nothing here explains a pod.
+/// What `volume-backend-missing` needs to read: without it, nothing here explains a pod.
 pub(crate) const NEEDS: &[Source] = &[
     Source::Pods,
     Source::PersistentVolumeClaims,
@@ -167,8 +167,8 @@ pub(crate) fn missing_for_pod<'a>(ctx: &Ctx<'a>, pod: &'a Pod) -> Vec<Missing<'a
     out
 }
 
-/// Whether this runbook backend_missing why `pod` cannot start (so `volume-mount-failed` stays
-/// quiet about it).
+/// Whether a volume gone from its storage backend explains why `pod` cannot start
+/// (`volume-backend-missing` reports it, so `volume-mount-failed` stays quiet about it).
 pub(crate) fn backend_missing(ctx: &Ctx, pod: &Pod) -> bool {
     !missing_for_pod(ctx, pod).is_empty()
 }

@@ -8,7 +8,7 @@ use crate::snapshot::Source;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 
-/// What the check of this runbook needs to read: without it, nothing here explains a pod.
+/// What `pvc-lost` needs to read: without it, nothing here explains a pod.
 pub(crate) const LOST_NEEDS: &[Source] = &[
     Source::Pods,
     Source::PersistentVolumeClaims,
@@ -78,7 +78,7 @@ pub(crate) fn is_lost(pvc: &PersistentVolumeClaim) -> bool {
     pvc.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Lost")
 }
 
-/// Whether this runbook reports a claim of `pod`: then the pod's own trouble (the scheduler
+/// Whether `pvc-lost` reports a claim of `pod`: then the pod's own trouble (the scheduler
 /// refusing it with `persistentvolumeclaim "…" bound to non-existent persistentvolume "…"`,
 /// or a mount that cannot happen) is this finding's consequence, not a root cause of its own.
 pub(crate) fn claim_lost(ctx: &Ctx, pod: &Pod) -> bool {

@@ -23,7 +23,7 @@ pub(crate) fn crashing(ctx: &Ctx, cs: &ContainerStatus) -> Option<&'static str> 
     (cs.restart_count >= RISING_RESTARTS && recent).then_some("restarting")
 }
 
-/// Whether this runbook explains the container's restarts (its last termination was an
+/// Whether `container-oomkilled` explains the container's restarts (its last termination was an
 /// OOM kill), so the generic crash-loop finding stays quiet.
 pub(crate) fn oom_killed(cs: &ContainerStatus) -> bool {
     sts::last_termination(cs).is_some_and(|t| t.reason.as_deref() == Some("OOMKilled"))

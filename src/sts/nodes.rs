@@ -33,7 +33,7 @@ pub(crate) fn node_down(node: &Node) -> bool {
     not_ready || tainted
 }
 
-/// Whether this runbook explains the pod's state: its node is down. Checks that would
+/// Whether `node-not-ready` explains the pod's state: its node is down. Checks that would
 /// otherwise blame the pod's revision or containers, or advise deleting it (which hangs on
 /// an unreachable node), defer to it.
 pub(crate) fn on_down_node(ctx: &Ctx, pod: &Pod) -> bool {

@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{Event, PersistentVolume, PersistentVolumeClaim,
 use k8s_openapi::api::storage::v1::StorageClass;
 use std::collections::HashMap;
 
-/// What the check of this runbook needs to read: without it, nothing here explains a pod.
+/// What `pvc-pending` needs to read: without it, nothing here explains a pod.
 pub(crate) const NEEDS: &[Source] = &[
     Source::StatefulSets,
     Source::Pods,
@@ -40,7 +40,7 @@ pub(crate) enum Cause {
     /// Static binding and no PV fits.
     NoStaticPv(String),
     /// WaitForFirstConsumer: the claim waits for its pod, which cannot be scheduled for
-    /// another reason; the runbook that claim_pending_is_root the pod.
+    /// another reason; the runbook that explains the pod.
     WaitingForPod { pod: String, see: &'static str },
     /// Nothing failed, nothing happened: the provisioner does not act.
     WaitingForProvisioner(String),
@@ -332,8 +332,8 @@ pub(crate) fn classify(ctx: &Ctx, pvc: &PersistentVolumeClaim) -> Option<Cause> 
     Some(Cause::WaitingForProvisioner(provisioner))
 }
 
-/// Whether a claim of `pod` is Pending for a reason of its own, which then claim_pending_is_root why
-/// the pod is not scheduled (so `pod-unschedulable` stays quiet).
+/// Whether a claim of `pod` is Pending for a reason of its own, which then explains why the
+/// pod is not scheduled (`pvc-pending` reports it, so `pod-unschedulable` stays quiet).
 pub(crate) fn claim_pending_is_root(ctx: &Ctx, pod: &Pod) -> bool {
     if !NEEDS.iter().all(|s| ctx.readable(*s)) {
         return false;

@@ -63,7 +63,7 @@ pub(crate) fn template_labels(sts: &StatefulSet) -> BTreeMap<String, String> {
 }
 
 /// Whether the governing Service of `sts` exists and fails to select its pod template:
-/// then this runbook selector_misses_pods why the pods have no endpoints.
+/// then `service-selector-mismatch` explains why the pods have no endpoints.
 pub(crate) fn selector_misses_pods(ctx: &Ctx, sts: &StatefulSet) -> bool {
     let Some(svc) = sts::governing_service(ctx, sts) else {
         return false;

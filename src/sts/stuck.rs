@@ -144,7 +144,7 @@ pub(crate) fn runs(ctx: &Ctx, pod: &Pod) -> bool {
             .all(|cs| sts::running_now(cs) && sts::crashing(ctx, cs).is_none())
 }
 
-/// Whether this runbook reports `pod` as the member `sts` is blocked on.
+/// Whether `orderedready-blocked` reports `pod` as the member `sts` is blocked on.
 pub(crate) fn blocked_on(ctx: &Ctx, sts: &StatefulSet, pod: &Pod) -> bool {
     blocked(ctx, sts).is_some_and(|b| std::ptr::eq(b.pod, pod))
 }
@@ -157,7 +157,7 @@ pub(crate) fn publish_would_help(ctx: &Ctx, sts: &StatefulSet, pod: &Pod) -> boo
         && sts::governing_service(ctx, sts).is_some_and(|s| !sts::publishes_not_ready(s))
 }
 
-/// Whether this runbook already explains why no member of `sts` has a DNS record: it
+/// Whether `orderedready-blocked` already explains why no member of `sts` has a DNS record: it
 /// advises publishing not-ready addresses, or the member the set waits on does not run at
 /// all (then publishing addresses would not help either).
 pub(crate) fn explains_unpublished_members(ctx: &Ctx, sts: &StatefulSet) -> bool {
