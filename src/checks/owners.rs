@@ -200,8 +200,16 @@ fn what_not_how(description: &str) -> String {
 
 /// The change to make, said for the custom resource, and the command that shows it.
 fn cr_remedy(ctx: &Ctx, owner: &Owner, ns: &str, what: String) -> Remedy {
+    let caveat = owner
+        .operator
+        .caveat
+        .map(|c| format!(" Note: {c}."))
+        .unwrap_or_default();
     Remedy::run(
-        format!("{what}. The {} {} as it is now", owner.kind, owner.name),
+        format!(
+            "{what}.{caveat} The {} {} as it is now",
+            owner.kind, owner.name
+        ),
         ctx.kubectl.argv(
             Some(ns),
             &[
@@ -247,6 +255,8 @@ pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
             own.drift_text()
         ));
         let commands = std::mem::take(&mut f.commands);
+        let mut whats: Vec<String> = Vec::new();
+        let mut at = None;
         for r in commands {
             let replaced = match target(&r, &sts_name) {
                 Target::StatefulSet => Some(format!(
@@ -314,25 +324,20 @@ pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
                 Target::Other => None,
             };
             match replaced {
+                // One read of the resource a finding, where the first change was; every
+                // change it stands for is said there.
                 Some(what) => {
-                    let cr = cr_remedy(ctx, &own, &ns, what);
-                    // One read of the resource a finding: later changes join the first.
-                    match f.commands.iter_mut().find(|c| c.command == cr.command) {
-                        Some(first) => {
-                            // "<what>. The <Kind> <name> as it is now": keep one tail.
-                            let tail = format!(". The {} {} as it is now", own.kind, own.name);
-                            let head = first
-                                .description
-                                .trim_end_matches(tail.as_str())
-                                .to_string();
-                            let extra = cr.description.trim_end_matches(tail.as_str());
-                            first.description = format!("{head}. Also: {extra}{tail}");
-                        }
-                        None => f.commands.push(cr),
+                    if whats.is_empty() {
+                        at = Some(f.commands.len());
                     }
+                    whats.push(what);
                 }
                 None => f.commands.push(r),
             }
+        }
+        if let Some(at) = at {
+            let cr = cr_remedy(ctx, &own, &ns, whats.join(". Also: "));
+            f.commands.insert(at, cr);
         }
     }
 }

@@ -923,7 +923,14 @@ fn check_no_operator(o: &k8s::operators::Owner, ns: &str) -> CheckResult {
     CheckResult {
         name: "no-operator-owner".into(),
         ok: false,
-        detail: format!("managed by {}: {how}", o.describe(ns)),
+        detail: format!(
+            "managed by {}: {how}{}",
+            o.describe(ns),
+            o.operator
+                .caveat
+                .map(|c| format!(". Note: {c}"))
+                .unwrap_or_default()
+        ),
     }
 }
 

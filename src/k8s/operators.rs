@@ -70,6 +70,9 @@ pub struct Operator {
     /// How it runs rollouts: what a partition or a step by hand would fight.
     pub rollout: &'static str,
     pub drift: Drift,
+    /// Said with every piece of advice: where the CR itself has an owner (a chain), or a
+    /// switch that looks like a pause and is not.
+    pub caveat: Option<&'static str>,
 }
 
 pub static OPERATORS: &[Operator] = &[
@@ -97,6 +100,9 @@ pub static OPERATORS: &[Operator] = &[
         ),
         rollout: "it rewrites the whole StatefulSet on every reconcile, update strategy included (spec.updateStrategy in the CR holds only the type and maxUnavailable, no partition)",
         drift: Drift::Reverts,
+        caveat: Some(
+            "kube-prometheus-stack renders this resource from Helm values: change the values there, or the next helm upgrade puts the old resource back",
+        ),
     },
     Operator {
         name: "ECK",
@@ -119,6 +125,7 @@ pub static OPERATORS: &[Operator] = &[
         ),
         rollout: "the StatefulSet uses OnDelete and ECK deletes pods itself within spec.updateStrategy.changeBudget, gated by cluster health: a partition means nothing there",
         drift: Drift::HashOnly,
+        caveat: None,
     },
     Operator {
         name: "RabbitMQ Cluster Operator",
@@ -137,6 +144,7 @@ pub static OPERATORS: &[Operator] = &[
         ),
         rollout: "it forces RollingUpdate with partition 0 on every reconcile; only spec.override.statefulSet.spec.updateStrategy in the CR changes that",
         drift: Drift::Reverts,
+        caveat: None,
     },
     Operator {
         name: "cass-operator",
@@ -159,6 +167,9 @@ pub static OPERATORS: &[Operator] = &[
         restart: Some("a CassandraTask (control.k8ssandra.io/v1alpha1) with a restart job"),
         rollout: "spec.canaryUpgrade with spec.canaryUpgradeCount sets the partition, spec.maxUnavailable the pace; changes are pushed rack by rack",
         drift: Drift::HashOnly,
+        caveat: Some(
+            "if the CassandraDatacenter carries the labels k8ssandra.io/cluster-name and k8ssandra.io/cluster-namespace, k8ssandra-operator manages it from a K8ssandraCluster: make the change there, or it is reverted",
+        ),
     },
     Operator {
         name: "Percona Operator for MySQL (XtraDB Cluster)",
@@ -179,6 +190,9 @@ pub static OPERATORS: &[Operator] = &[
         restart: None,
         rollout: "spec.updateStrategy: SmartUpdate (OnDelete, the operator deletes pods, primary last), RollingUpdate (it writes partition 0) or OnDelete",
         drift: Drift::Unconfirmed,
+        caveat: Some(
+            "spec.pause: true stops the database (its size goes to 0); it does not pause reconciliation",
+        ),
     },
     Operator {
         name: "Zalando postgres-operator",
@@ -197,6 +211,9 @@ pub static OPERATORS: &[Operator] = &[
         restart: None,
         rollout: "the StatefulSet uses OnDelete and the operator re-creates pods itself (replicas first, then a switchover)",
         drift: Drift::Unconfirmed,
+        caveat: Some(
+            "the operator's own configuration (OperatorConfiguration or its ConfigMap) overrides some CR fields (instance limits, budget, resize mode)",
+        ),
     },
     Operator {
         name: "Crunchy PGO",
@@ -215,6 +232,7 @@ pub static OPERATORS: &[Operator] = &[
         restart: Some("change any value under spec.metadata.annotations (e.g. restarted: <date>)"),
         rollout: "each StatefulSet holds one instance and PGO deletes pods itself across the cluster (OnDelete)",
         drift: Drift::Reverts,
+        caveat: None,
     },
     Operator {
         name: "Altinity clickhouse-operator",
@@ -233,6 +251,7 @@ pub static OPERATORS: &[Operator] = &[
         restart: Some("spec.restart: \"RollingUpdate\""),
         rollout: "one StatefulSet per host and the operator sequences the hosts itself: a partition is pointless",
         drift: Drift::Unconfirmed,
+        caveat: None,
     },
     Operator {
         name: "pravega zookeeper-operator",
@@ -251,6 +270,7 @@ pub static OPERATORS: &[Operator] = &[
         restart: Some("spec.triggerRollingRestart: true"),
         rollout: "it copies spec.template and spec.updateStrategy over the StatefulSet on every reconcile",
         drift: Drift::Reverts,
+        caveat: None,
     },
     Operator {
         name: "Apache Solr operator",
@@ -269,6 +289,7 @@ pub static OPERATORS: &[Operator] = &[
         restart: Some("spec.updateStrategy.restartSchedule"),
         rollout: "unless spec.updateStrategy.method is StatefulSet, the StatefulSet uses OnDelete and the operator picks the pods to restart",
         drift: Drift::Unconfirmed,
+        caveat: None,
     },
     Operator {
         name: "MongoDB Community Operator",
@@ -291,6 +312,7 @@ pub static OPERATORS: &[Operator] = &[
         ),
         rollout: "it sets the update strategy itself (RollingUpdate, or OnDelete during a version change)",
         drift: Drift::Unconfirmed,
+        caveat: None,
     },
     Operator {
         name: "OT-CONTAINER-KIT redis-operator",
@@ -311,6 +333,7 @@ pub static OPERATORS: &[Operator] = &[
         restart: None,
         rollout: "it takes the update strategy, partition included, from spec.kubernetesConfig.updateStrategy: set a partition there",
         drift: Drift::Unconfirmed,
+        caveat: None,
     },
     Operator {
         name: "Spotahome redis-operator",
@@ -329,6 +352,7 @@ pub static OPERATORS: &[Operator] = &[
         restart: None,
         rollout: "the StatefulSet uses OnDelete and the operator rolls the pods itself",
         drift: Drift::Unconfirmed,
+        caveat: None,
     },
     Operator {
         name: "VictoriaMetrics operator",
@@ -345,6 +369,7 @@ pub static OPERATORS: &[Operator] = &[
         restart: None,
         rollout: "by default the StatefulSet uses OnDelete and the operator rolls the pods itself",
         drift: Drift::Unconfirmed,
+        caveat: None,
     },
     Operator {
         name: "OpenSearch operator",
@@ -363,6 +388,7 @@ pub static OPERATORS: &[Operator] = &[
         restart: None,
         rollout: "the StatefulSet uses OnDelete and the operator restarts the pods itself",
         drift: Drift::Unconfirmed,
+        caveat: None,
     },
     Operator {
         name: "MinIO operator",
@@ -379,6 +405,7 @@ pub static OPERATORS: &[Operator] = &[
         restart: None,
         rollout: "unconfirmed",
         drift: Drift::Unconfirmed,
+        caveat: None,
     },
 ];
 
