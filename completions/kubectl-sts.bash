@@ -43,6 +43,9 @@ _kubectl__sts() {
             kubectl__sts,snapshot)
                 cmd="kubectl__sts__subcmd__snapshot"
                 ;;
+            kubectl__sts,version)
+                cmd="kubectl__sts__subcmd__version"
+                ;;
             kubectl__sts__subcmd__help,completion)
                 cmd="kubectl__sts__subcmd__help__subcmd__completion"
                 ;;
@@ -69,6 +72,9 @@ _kubectl__sts() {
                 ;;
             kubectl__sts__subcmd__help,snapshot)
                 cmd="kubectl__sts__subcmd__help__subcmd__snapshot"
+                ;;
+            kubectl__sts__subcmd__help,version)
+                cmd="kubectl__sts__subcmd__help__subcmd__version"
                 ;;
             kubectl__sts__subcmd__help__subcmd__rollout,canary)
                 cmd="kubectl__sts__subcmd__help__subcmd__rollout__subcmd__canary"
@@ -137,7 +143,7 @@ _kubectl__sts() {
 
     case "${cmd}" in
         kubectl__sts)
-            opts="-h -V --help --version diagnose snapshot runbooks completion orphans rollout drain-check pvc-expand help"
+            opts="-h -V --help --version diagnose snapshot runbooks completion orphans rollout drain-check pvc-expand version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,7 +331,7 @@ _kubectl__sts() {
             return 0
             ;;
         kubectl__subcmd__sts__subcmd__help)
-            opts="diagnose snapshot runbooks completion orphans rollout drain-check pvc-expand help"
+            opts="diagnose snapshot runbooks completion orphans rollout drain-check pvc-expand version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -535,6 +541,20 @@ _kubectl__sts() {
             return 0
             ;;
         kubectl__subcmd__sts__subcmd__help__subcmd__snapshot)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__sts__subcmd__help__subcmd__version)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1465,6 +1485,28 @@ _kubectl__sts() {
                     ;;
                 --as-group)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__sts__subcmd__version)
+            opts="-o -h --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-sts' -ScriptBlock {
             [CompletionResult]::new('rollout', 'rollout', [CompletionResultType]::ParameterValue, 'Rollout status with the real stuck cause; guarded canary, step, promote, pause, undo')
             [CompletionResult]::new('drain-check', 'drain-check', [CompletionResultType]::ParameterValue, 'Will draining these nodes break a StatefulSet? Budgets, quorum, volume topology')
             [CompletionResult]::new('pvc-expand', 'pvc-expand', [CompletionResultType]::ParameterValue, 'Grow a StatefulSet''s volumes end to end: claims, filesystems and the claim template')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version, the commit it was built from and the Kubernetes API it targets')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -414,6 +415,13 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-sts' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'kubectl-sts;version' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'kubectl-sts;help' {
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Find what is wrong with StatefulSets and print the commands that fix it')
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Save everything the analysis reads as a v1 List (no Secrets), for --from-file later')
@@ -423,6 +431,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-sts' -ScriptBlock {
             [CompletionResult]::new('rollout', 'rollout', [CompletionResultType]::ParameterValue, 'Rollout status with the real stuck cause; guarded canary, step, promote, pause, undo')
             [CompletionResult]::new('drain-check', 'drain-check', [CompletionResultType]::ParameterValue, 'Will draining these nodes break a StatefulSet? Budgets, quorum, volume topology')
             [CompletionResult]::new('pvc-expand', 'pvc-expand', [CompletionResultType]::ParameterValue, 'Grow a StatefulSet''s volumes end to end: claims, filesystems and the claim template')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version, the commit it was built from and the Kubernetes API it targets')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -472,6 +481,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-sts' -ScriptBlock {
             break
         }
         'kubectl-sts;help;pvc-expand' {
+            break
+        }
+        'kubectl-sts;help;version' {
             break
         }
         'kubectl-sts;help;help' {

@@ -216,6 +216,8 @@ pub enum Command {
     DrainCheck(DrainCheckArgs),
     /// Grow a StatefulSet's volumes end to end: claims, filesystems and the claim template
     PvcExpand(PvcExpandArgs),
+    /// Print the version, the commit it was built from and the Kubernetes API it targets
+    Version(VersionArgs),
     /// Completion candidates for kubectl's plugin completion (run by `kubectl_complete-sts`)
     #[command(name = "__complete", hide = true)]
     Complete {
@@ -223,6 +225,13 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         words: Vec<String>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
 }
 
 #[derive(Debug, Args)]

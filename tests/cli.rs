@@ -482,3 +482,37 @@ fn every_command_ends_quietly_when_its_reader_goes_away() {
         assert_eq!(out.status.code(), Some(want), "{args:?}");
     }
 }
+
+#[test]
+fn version_names_the_release_the_commit_and_the_kubernetes_api() {
+    let (v, code) = json(&["version"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+    let commit = v["commit"].as_str().unwrap();
+    assert!(
+        commit == "unknown" || (commit.len() >= 7 && commit.chars().all(|c| c.is_ascii_hexdigit())),
+        "{commit}"
+    );
+    // The same minor as the k8s-openapi feature Cargo.toml enables.
+    let api = v["kubernetesAPI"].as_str().unwrap();
+    let feature = format!("\"v{}\"", api.replace('.', "_"));
+    let toml = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    assert!(
+        toml.lines()
+            .any(|l| l.starts_with("k8s-openapi") && l.contains(&feature)),
+        "{api} is not the k8s-openapi feature"
+    );
+    sts()
+        .arg("version")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "kubectl-sts {} (commit {commit}, Kubernetes API {api})",
+            env!("CARGO_PKG_VERSION")
+        )));
+    sts()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(env!("CARGO_PKG_VERSION")));
+}

@@ -6,7 +6,9 @@
 //! to the file name, `spec.version` a semantic version with a leading `v`, a
 //! `shortDescription`, and per platform a `selector` (`matchLabels` os/arch here), an https
 //! `uri`, a lowercase hex `sha256`, a `bin` (with `.exe` on Windows) that the `files` extract,
-//! and the LICENSE among the files (krew-index requires it).
+//! and the LICENSE among the files (krew-index requires it). The release workflow is checked
+//! by name here (it cannot run here): it builds every platform the manifest installs, under
+//! the archive name the uri gives, holding every file krew extracts.
 
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -223,4 +225,148 @@ fn the_rules_catch_what_krew_rejects() {
     assert!(is_sha256(&"ab".repeat(32)));
     assert!(!is_sha256(&"AB".repeat(32)) && !is_sha256("abc"));
     assert!(is_safe_name("sts") && !is_safe_name("../sts") && !is_safe_name("Sts"));
+}
+
+/// What the release workflow builds, read from `.github/workflows/release.yml`: per os/arch,
+/// the archive name for `tag` and the base names of the files packed into it.
+fn workflow_archives(tag: &str) -> Vec<((String, String), String, BTreeSet<String>)> {
+    let text = std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap();
+    let wf: Value = serde_saphyr::from_str(&text).expect("release.yml is YAML");
+    let build = &wf["jobs"]["build"];
+    let pattern = str_at(build, "/env/ARCHIVE");
+    let steps = build["steps"].as_array().expect("build steps");
+    // The packaging step for an archive kind: its `if` names the extension.
+    let packed = |ext: &str| -> BTreeSet<String> {
+        let step = steps
+            .iter()
+            .find(|s| s["if"].as_str() == Some(&format!("matrix.ext == '{ext}'")))
+            .unwrap_or_else(|| panic!("no packaging step for {ext}"));
+        let run = str_at(step, "/run");
+        // The copy into stage/ lists what goes in (the tar step also names them again).
+        let copy = run
+            .lines()
+            .map(str::trim)
+            .find(|l| {
+                (l.starts_with("cp ") || l.starts_with("Copy-Item ")) && l.ends_with("stage/")
+            })
+            .unwrap_or_else(|| panic!("{ext}: no copy into stage/"));
+        // `${{ matrix.target }}` has spaces; which target it is does not change the name.
+        let copy = copy.replace("${{ matrix.target }}", "TARGET");
+        let names: BTreeSet<String> = copy
+            .split_whitespace()
+            .skip(1)
+            .filter(|w| *w != "stage/")
+            .map(|w| {
+                let w = w.trim_matches(|c| c == '"' || c == ',');
+                let base = w.rsplit('/').next().unwrap();
+                if base == "kubectl-sts" || base == "kubectl-sts.exe" {
+                    base.to_string()
+                } else {
+                    // Anything but the binary is copied from the repository: it must exist.
+                    assert!(
+                        root().join(w).exists(),
+                        "{ext}: packs {w}, which is not in the repo"
+                    );
+                    base.to_string()
+                }
+            })
+            .collect();
+        if ext == "tar.gz" {
+            let tar_list: BTreeSet<String> = run
+                .split("-cf - ")
+                .nth(1)
+                .and_then(|r| r.split(')').next())
+                .expect("tar -cf - <files>")
+                .split_whitespace()
+                .map(String::from)
+                .collect();
+            assert_eq!(tar_list, names, "the tar list and the staged files differ");
+        }
+        names
+    };
+    build
+        .pointer("/strategy/matrix/include")
+        .and_then(Value::as_array)
+        .expect("matrix include")
+        .iter()
+        .map(|m| {
+            let (os, arch, ext) = (str_at(m, "/os"), str_at(m, "/arch"), str_at(m, "/ext"));
+            let name = pattern
+                .replace("${{ github.ref_name }}", tag)
+                .replace("${{ matrix.os }}", os)
+                .replace("${{ matrix.arch }}", arch)
+                .replace("${{ matrix.ext }}", ext);
+            assert!(!name.contains("${{"), "{name}");
+            ((os.to_string(), arch.to_string()), name, packed(ext))
+        })
+        .collect()
+}
+
+#[test]
+fn every_platform_krew_installs_is_an_archive_the_release_workflow_builds() {
+    let tag = version_tag();
+    let template = std::fs::read_to_string(root().join(".krew.yaml")).unwrap();
+    let manifest = parse(&render_template(&template, &tag));
+    let built = workflow_archives(&tag);
+    let built_platforms: BTreeSet<_> = built.iter().map(|(p, _, _)| p.clone()).collect();
+    assert_eq!(built_platforms.len(), built.len(), "a platform built twice");
+    let mut krew_platforms = BTreeSet::new();
+    for p in manifest["spec"]["platforms"].as_array().unwrap() {
+        let os = str_at(p, "/selector/matchLabels/os").to_string();
+        let arch = str_at(p, "/selector/matchLabels/arch").to_string();
+        let key = (os.clone(), arch.clone());
+        krew_platforms.insert(key.clone());
+        let (_, name, packed) = built
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .unwrap_or_else(|| panic!("{os}/{arch}: krew installs it, the workflow builds none"));
+        assert_eq!(
+            str_at(p, "/uri"),
+            format!("https://github.com/kubectl-sts/kubectl-sts/releases/download/{tag}/{name}"),
+            "{os}/{arch}: the uri is not the asset the workflow uploads"
+        );
+        let bin = str_at(p, "/bin");
+        assert_eq!(
+            bin,
+            if os == "windows" {
+                "kubectl-sts.exe"
+            } else {
+                "kubectl-sts"
+            }
+        );
+        for f in p["files"].as_array().unwrap() {
+            let from = str_at(f, "/from");
+            assert!(
+                packed.contains(from),
+                "{os}/{arch}: krew extracts {from}, {name} holds {packed:?}"
+            );
+        }
+        // What the README promises an archive holds, beyond what krew extracts.
+        for must in ["LICENSE", "README.md", "kubectl_complete-sts", bin] {
+            assert!(packed.contains(must), "{name} lacks {must}");
+        }
+    }
+    assert_eq!(
+        krew_platforms, built_platforms,
+        "krew's platforms and the built ones"
+    );
+    assert_eq!(krew_platforms.len(), PLATFORMS.len());
+}
+
+#[test]
+fn the_ci_workflow_runs_ci_run() {
+    let text = std::fs::read_to_string(root().join(".github/workflows/ci.yml")).unwrap();
+    let wf: Value = serde_saphyr::from_str(&text).expect("ci.yml is YAML");
+    assert!(
+        wf["on"].get("pull_request").is_some(),
+        "ci.yml runs on pull requests"
+    );
+    let runs: Vec<&str> = wf["jobs"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|j| j["steps"].as_array().unwrap())
+        .filter_map(|s| s["run"].as_str())
+        .collect();
+    assert!(runs.iter().any(|r| r.trim() == "bash .ci/run"), "{runs:?}");
 }

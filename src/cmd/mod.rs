@@ -11,6 +11,7 @@ mod pvc_expand;
 mod rollout;
 mod runbooks;
 mod snapshot;
+mod version;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Failure, exit_code};
@@ -169,6 +170,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::PvcExpand(a) => {
             pvc_expand::run(&a.cluster.global(a.prompt.no_interactive), a).await
         }
+        Command::Version(a) => version::run(a.output),
         Command::Complete { words } => complete::run(words).await,
     }
 }
