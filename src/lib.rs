@@ -15,6 +15,7 @@ pub mod finding;
 pub mod k8s;
 pub mod kubectl;
 pub mod manifest;
+pub mod model;
 pub mod orphans;
 pub mod render;
 pub mod rollout;

@@ -132,8 +132,8 @@ pub fn pv_of(
     claim: &str,
     class: &str,
     extra: Value,
-) -> k8s_openapi::api::core::v1::PersistentVolume {
-    let pv: k8s_openapi::api::core::v1::PersistentVolume = from_json(json!({
+) -> crate::model::PersistentVolume {
+    let pv: crate::model::PersistentVolume = from_json(json!({
         "apiVersion": "v1", "kind": "PersistentVolume",
         "metadata": {"name": name},
         "spec": {"accessModes": ["ReadWriteOnce"], "capacity": {"storage": "10Gi"},
@@ -300,12 +300,7 @@ pub fn bound_claim(
 }
 
 /// A local PV on `node` (hostname affinity), reclaim Retain, bound to `ns/claim`.
-pub fn local_pv(
-    name: &str,
-    node: &str,
-    ns: &str,
-    claim: &str,
-) -> k8s_openapi::api::core::v1::PersistentVolume {
+pub fn local_pv(name: &str, node: &str, ns: &str, claim: &str) -> crate::model::PersistentVolume {
     from_json(json!({
         "apiVersion": "v1", "kind": "PersistentVolume",
         "metadata": {"name": name},
@@ -320,12 +315,7 @@ pub fn local_pv(
 }
 
 /// A CSI PV in `zone` (zone affinity), reclaim Delete, bound to `ns/claim`.
-pub fn zonal_pv(
-    name: &str,
-    zone: &str,
-    ns: &str,
-    claim: &str,
-) -> k8s_openapi::api::core::v1::PersistentVolume {
+pub fn zonal_pv(name: &str, zone: &str, ns: &str, claim: &str) -> crate::model::PersistentVolume {
     from_json(json!({
         "apiVersion": "v1", "kind": "PersistentVolume",
         "metadata": {"name": name},

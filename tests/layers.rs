@@ -14,6 +14,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("finding", 0),
     ("kubectl", 0),
     ("manifest", 0),
+    ("model", 0),
     ("suggest", 0),
     ("k8s", 1),
     ("runbooks", 1),

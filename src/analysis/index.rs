@@ -2,14 +2,14 @@
 //! namespace/name, by owner, by node, by involved object. Nothing here is quadratic.
 
 use crate::k8s;
+use crate::model::PersistentVolume;
+use crate::model::VolumeAttachment;
 use crate::snapshot::Snapshot;
 use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{
-    Event, Node, PersistentVolume, PersistentVolumeClaim, Pod, Service,
-};
+use k8s_openapi::api::core::v1::{Event, Node, PersistentVolumeClaim, Pod, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-use k8s_openapi::api::storage::v1::{StorageClass, VolumeAttachment};
+use k8s_openapi::api::storage::v1::StorageClass;
 // FxHash: the keys are names from one snapshot, not attacker-chosen at scale; SipHash
 // made the index the larger part of the analysis time.
 type HashMap<K, V> = rustc_hash::FxHashMap<K, V>;

@@ -17,7 +17,8 @@ use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::k8s::node as kn;
 use crate::sts;
-use k8s_openapi::api::core::v1::{PersistentVolume, Pod};
+use k8s_openapi::api::core::v1::Pod;
+use crate::model::PersistentVolume;
 use serde_json::json;
 
 pub const CHECK: Check = Check {

@@ -17,7 +17,7 @@ use crate::sts::classes::{
     DEFAULT_ANNOTATION, TemplateClass, orphan_delete, recreate_manifest, set_template_class,
     template_classes,
 };
-use k8s_openapi::api::core::v1::PersistentVolume;
+use crate::model::PersistentVolume;
 use k8s_openapi::api::storage::v1::StorageClass;
 use serde_json::{Value, json};
 use sts::spread::schedulable_zones;

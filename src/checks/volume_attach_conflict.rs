@@ -281,7 +281,7 @@ fn node_down_steps(ctx: &Ctx, f: &mut Finding, c: &sts::attach::Conflict, va: Op
 mod tests {
     use super::*;
     use crate::testutil::*;
-    use k8s_openapi::api::storage::v1::VolumeAttachment;
+    use crate::model::VolumeAttachment;
     use serde_json::json;
 
     fn creating(ns: &str, sts: &str, ordinal: u32, node: &str) -> Pod {

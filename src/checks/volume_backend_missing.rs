@@ -12,7 +12,8 @@ use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
 use crate::sts;
-use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use crate::model::PersistentVolume;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 

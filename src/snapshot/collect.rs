@@ -207,12 +207,12 @@ pub async fn collect(
     timeout: Option<Duration>,
 ) -> anyhow::Result<Snapshot> {
     use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, StatefulSet};
-    use k8s_openapi::api::core::v1::{
-        Event, Node, PersistentVolume, PersistentVolumeClaim, Pod, Service,
-    };
+    use k8s_openapi::api::core::v1::{Event, Node, PersistentVolumeClaim, Pod, Service};
+    use crate::model::PersistentVolume;
     use k8s_openapi::api::discovery::v1::EndpointSlice;
     use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-    use k8s_openapi::api::storage::v1::{StorageClass, VolumeAttachment};
+    use k8s_openapi::api::storage::v1::StorageClass;
+    use crate::model::VolumeAttachment;
 
     let captured_at = Timestamp::now();
     let (sts, pods, pvcs, pvs, nodes, pdbs, svcs, slices, events, classes, vas, revs, deps) = tokio::join!(

@@ -571,7 +571,7 @@ fn clear_status(obj: &mut dyn std::any::Any) {
         apps::Deployment,
         core::Pod,
         core::PersistentVolumeClaim,
-        core::PersistentVolume,
+        crate::model::PersistentVolume,
         core::Node,
         core::Service,
         policy::PodDisruptionBudget

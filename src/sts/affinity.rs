@@ -5,10 +5,9 @@ use crate::analysis::Ctx;
 use crate::finding::Remedy;
 use crate::k8s;
 use crate::k8s::node as kn;
+use crate::model::PersistentVolume;
 use crate::snapshot::Source;
-use k8s_openapi::api::core::v1::{
-    Node, NodeSelector, PersistentVolume, PersistentVolumeClaim, Pod,
-};
+use k8s_openapi::api::core::v1::{Node, NodeSelector, PersistentVolumeClaim, Pod};
 
 /// What `pv-node-affinity-conflict` needs to read: without it, nothing here explains a pod.
 pub(crate) const NEEDS: &[Source] = &[

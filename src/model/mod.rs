@@ -1,0 +1,99 @@
+//! Compact owned types for the kinds that are many and whose k8s-openapi structs are large
+//! (issue 15): those store every optional field inline, so a `PersistentVolume` is 3.4 KB
+//! and a `VolumeAttachment` 3.6 KB before any string. These mirror k8s-openapi's field
+//! names and nesting for exactly the fields the tool reads, so code written against the
+//! full types reads them unchanged; the rest of each object is dropped as it is read (from
+//! files and from live pages alike). Metadata stays k8s-openapi's `ObjectMeta`: every
+//! helper takes it, and kube's `Resource` comes with it.
+//!
+//! Serialising writes `apiVersion` and `kind` as the full types do, so `kubectl sts
+//! snapshot` output is read back as the same objects.
+
+mod storage;
+
+pub use storage::{
+    PersistentVolume, PersistentVolumeSpec, VolumeAttachment, VolumeAttachmentSource,
+    VolumeAttachmentSpec, VolumeAttachmentStatus,
+};
+
+use serde::{Deserialize, Deserializer};
+
+/// A required field as k8s-openapi reads it: absent or `null` is the default.
+pub(crate) fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Implements k8s-openapi's `Resource` and `Metadata` (and so kube's `Resource`, for live
+/// lists) and a `Serialize` that writes `apiVersion` and `kind` first, then each field
+/// that is set, under its API name.
+macro_rules! object {
+    ($t:ident, $group:literal, $version:literal, $api_version:literal, $plural:literal,
+     $scope:ty, { $($field:ident => $name:literal),* $(,)? }) => {
+        impl k8s_openapi::Resource for $t {
+            const API_VERSION: &'static str = $api_version;
+            const GROUP: &'static str = $group;
+            const KIND: &'static str = stringify!($t);
+            const VERSION: &'static str = $version;
+            const URL_PATH_SEGMENT: &'static str = $plural;
+            type Scope = $scope;
+        }
+
+        impl k8s_openapi::ListableResource for $t {
+            const LIST_KIND: &'static str = concat!(stringify!($t), "List");
+        }
+
+        impl k8s_openapi::Metadata for $t {
+            type Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+            fn metadata(&self) -> &Self::Ty {
+                &self.metadata
+            }
+            fn metadata_mut(&mut self) -> &mut Self::Ty {
+                &mut self.metadata
+            }
+        }
+
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                use $crate::model::Unset;
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("apiVersion", $api_version)?;
+                m.serialize_entry("kind", stringify!($t))?;
+                m.serialize_entry("metadata", &self.metadata)?;
+                $(if !self.$field.unset() {
+                    m.serialize_entry($name, &self.$field)?;
+                })*
+                m.end()
+            }
+        }
+    };
+}
+pub(crate) use object;
+
+/// Whether a top-level field is left out when serialising, as k8s-openapi does: an
+/// optional field that is not set. Required fields are always written.
+pub(crate) trait Unset {
+    fn unset(&self) -> bool;
+}
+
+impl<T> Unset for Option<T> {
+    fn unset(&self) -> bool {
+        self.is_none()
+    }
+}
+
+impl Unset for String {
+    fn unset(&self) -> bool {
+        false
+    }
+}
+
+impl<T> Unset for Vec<T> {
+    fn unset(&self) -> bool {
+        false
+    }
+}

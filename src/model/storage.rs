@@ -1,0 +1,121 @@
+//! PersistentVolumes and VolumeAttachments.
+
+use super::{nullable, object};
+use k8s_openapi::ClusterResourceScope;
+use k8s_openapi::api::core::v1::{
+    AWSElasticBlockStoreVolumeSource, AzureDiskVolumeSource, CSIPersistentVolumeSource,
+    GCEPersistentDiskVolumeSource, HostPathVolumeSource, LocalVolumeSource, NFSVolumeSource,
+    ObjectReference, PersistentVolumeStatus, VolumeNodeAffinity,
+};
+use k8s_openapi::api::storage::v1::VolumeError;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct PersistentVolume {
+    #[serde(default, deserialize_with = "nullable")]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: Option<PersistentVolumeSpec>,
+    #[serde(default)]
+    pub status: Option<PersistentVolumeStatus>,
+}
+
+object!(PersistentVolume, "", "v1", "v1", "persistentvolumes", ClusterResourceScope, {
+    spec => "spec",
+    status => "status",
+});
+
+/// The sources the tool names or copies (CSI and the in-tree disks, local, hostPath,
+/// NFS), each boxed: a volume has one, and an unset box costs a pointer, not the struct.
+/// Other sources (iSCSI, Ceph, …) are dropped: the tool reads nothing from them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersistentVolumeSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_modes: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws_elastic_block_store: Option<Box<AWSElasticBlockStoreVolumeSource>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azure_disk: Option<Box<AzureDiskVolumeSource>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<BTreeMap<String, Quantity>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_ref: Option<Box<ObjectReference>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csi: Option<Box<CSIPersistentVolumeSource>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gce_persistent_disk: Option<Box<GCEPersistentDiskVolumeSource>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_path: Option<Box<HostPathVolumeSource>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local: Option<Box<LocalVolumeSource>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mount_options: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nfs: Option<Box<NFSVolumeSource>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_affinity: Option<Box<VolumeNodeAffinity>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistent_volume_reclaim_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct VolumeAttachment {
+    #[serde(default, deserialize_with = "nullable")]
+    pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "nullable")]
+    pub spec: VolumeAttachmentSpec,
+    #[serde(default)]
+    pub status: Option<VolumeAttachmentStatus>,
+}
+
+object!(VolumeAttachment, "storage.k8s.io", "v1", "storage.k8s.io/v1", "volumeattachments",
+    ClusterResourceScope, {
+    spec => "spec",
+    status => "status",
+});
+
+/// Without `source.inlineVolumeSpec`: a whole PersistentVolumeSpec inline, for migrated
+/// in-tree volumes, that the tool never reads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolumeAttachmentSpec {
+    #[serde(default, deserialize_with = "nullable")]
+    pub attacher: String,
+    #[serde(default, deserialize_with = "nullable")]
+    pub node_name: String,
+    #[serde(default, deserialize_with = "nullable")]
+    pub source: VolumeAttachmentSource,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolumeAttachmentSource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistent_volume_name: Option<String>,
+}
+
+/// Without `attachmentMetadata` (driver-private keys the tool never reads).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolumeAttachmentStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach_error: Option<VolumeError>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub attached: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detach_error: Option<VolumeError>,
+}
+
+impl super::Unset for VolumeAttachmentSpec {
+    fn unset(&self) -> bool {
+        false
+    }
+}
