@@ -171,7 +171,7 @@ _kubectl__sts() {
             return 0
             ;;
         kubectl__subcmd__sts__subcmd__diagnose)
-            opts="-y -o -f -n -A -h --symptom --logs --volume-stats --yes --no-interactive --output --no-color --fail-on --from-file --now --namespace --all-namespaces --kubeconfig --context --cluster --user --request-timeout --as --as-group --help"
+            opts="-y -o -f -n -A -h --symptom --logs --volume-stats --yes --no-interactive --output --no-color --fail-on --from-file --now --namespace --all-namespaces --kubeconfig --context --cluster --user --request-timeout --as --as-group --all-contexts --parallel --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -238,6 +238,10 @@ _kubectl__sts() {
                     return 0
                     ;;
                 --as-group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -569,7 +573,7 @@ _kubectl__sts() {
             return 0
             ;;
         kubectl__subcmd__sts__subcmd__orphans)
-            opts="-y -o -f -n -A -h --price-per-gib --price --delete --yes --no-interactive --output --no-color --fail-on --from-file --now --namespace --all-namespaces --kubeconfig --context --cluster --user --request-timeout --as --as-group --help"
+            opts="-y -o -f -n -A -h --price-per-gib --price --delete --yes --no-interactive --output --no-color --fail-on --from-file --now --namespace --all-namespaces --kubeconfig --context --cluster --user --request-timeout --as --as-group --all-contexts --parallel --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -640,6 +644,10 @@ _kubectl__sts() {
                     return 0
                     ;;
                 --as-group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1429,7 +1437,7 @@ _kubectl__sts() {
             return 0
             ;;
         kubectl__subcmd__sts__subcmd__snapshot)
-            opts="-o -f -n -A -h --output --from-file --namespace --all-namespaces --kubeconfig --context --cluster --user --request-timeout --as --as-group --help"
+            opts="-o -f -n -A -h --output --from-file --output-dir --namespace --all-namespaces --kubeconfig --context --cluster --user --request-timeout --as --as-group --all-contexts --parallel --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1448,6 +1456,10 @@ _kubectl__sts() {
                     return 0
                     ;;
                 -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1484,6 +1496,10 @@ _kubectl__sts() {
                     return 0
                     ;;
                 --as-group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -56,32 +56,37 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s f -
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l context -d 'The kubeconfig context to use. diagnose, orphans and snapshot take several (a,b, repeated, or patterns like \'prod-*\') and read each cluster' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l as -d 'Impersonate this user' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l as-group -d 'Impersonate this group (repeatable)' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l parallel -d 'How many clusters are read at once when several contexts are given' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l logs -d 'Read the last 50 lines of crash-looping containers\' previous logs (at most 10 pods) and turn known failure patterns into evidence'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l volume-stats -d 'Read volume usage from each node\'s kubelet through the API server\'s node proxy (needs the powerful `nodes/proxy` permission; one request per node in scope)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s y -l yes -d 'Run a chosen non-destructive command without asking again (destructive ones always ask)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l no-interactive -d 'Never prompt, even on a terminal'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s A -l all-namespaces -d 'Every namespace'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l all-contexts -d 'Read every context of the kubeconfig (one result per cluster)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s h -l help -d 'Print help'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -s o -l output -d 'Output format (a table is not a snapshot: yaml unless json is asked for)' -r -f -a "table\t''
 json\t''
 yaml\t''"
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -s f -l from-file -d 'Re-save saved state (e.g. only -n\'s namespace of it) instead of the live cluster' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l output-dir -d 'With several contexts: write one file per context into this directory (CONTEXT.yaml or .json) instead of printing' -r -F
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l context -d 'The kubeconfig context to use. diagnose, orphans and snapshot take several (a,b, repeated, or patterns like \'prod-*\') and read each cluster' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l as -d 'Impersonate this user' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l as-group -d 'Impersonate this group (repeatable)' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l parallel -d 'How many clusters are read at once when several contexts are given' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -s A -l all-namespaces -d 'Every namespace'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l all-contexts -d 'Read every context of the kubeconfig (one result per cluster)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -s h -l help -d 'Print help'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand runbooks" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
@@ -101,17 +106,19 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -s f -l
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l context -d 'The kubeconfig context to use. diagnose, orphans and snapshot take several (a,b, repeated, or patterns like \'prod-*\') and read each cluster' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l as -d 'Impersonate this user' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l as-group -d 'Impersonate this group (repeatable)' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l parallel -d 'How many clusters are read at once when several contexts are given' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l delete -d 'Delete orphans: on a terminal, pick them and confirm; without one, --yes is required and everything listed is deleted. Server-side dry run first; each deletion checks the object is unchanged since it was listed'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -s y -l yes -d 'With --delete: no questions, delete everything listed'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l no-interactive -d 'Never prompt, even on a terminal'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -s A -l all-namespaces -d 'Every namespace'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -l all-contexts -d 'Read every context of the kubeconfig (one result per cluster)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand orphans" -s h -l help -d 'Print help'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l timeout -d 'With --watch: how long to follow before giving up (exit 1)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -125,7 +132,7 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l context -d 'The kubeconfig context to use. diagnose, orphans and snapshot take several (a,b, repeated, or patterns like \'prod-*\') and read each cluster' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and not __fish_seen_subcommand_from status canary step promote pause undo help" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
@@ -155,7 +162,7 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __f
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l context -d 'The kubeconfig context to use. diagnose, orphans and snapshot take several (a,b, repeated, or patterns like \'prod-*\') and read each cluster' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from status" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
@@ -179,7 +186,7 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __f
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l context -d 'The kubeconfig context to use. diagnose, orphans and snapshot take several (a,b, repeated, or patterns like \'prod-*\') and read each cluster' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from canary" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
@@ -202,7 +209,7 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __f
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l context -d 'The kubeconfig context to use. diagnose, orphans and snapshot take several (a,b, repeated, or patterns like \'prod-*\') and read each cluster' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from step" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
@@ -224,7 +231,7 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __f
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l context -d 'The kubeconfig context to use. diagnose, orphans and snapshot take several (a,b, repeated, or patterns like \'prod-*\') and read each cluster' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
@@ -247,7 +254,7 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __f
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l context -d 'The kubeconfig context to use. diagnose, orphans and snapshot take several (a,b, repeated, or patterns like \'prod-*\') and read each cluster' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from pause" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
@@ -271,7 +278,7 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __f
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l context -d 'The kubeconfig context to use. diagnose, orphans and snapshot take several (a,b, repeated, or patterns like \'prod-*\') and read each cluster' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand rollout; and __fish_seen_subcommand_from undo" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
@@ -301,7 +308,7 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -s 
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l context -d 'The kubeconfig context to use. diagnose, orphans and snapshot take several (a,b, repeated, or patterns like \'prod-*\') and read each cluster' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r
@@ -329,7 +336,7 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -s f
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l now -d 'Evaluate time-based rules at this instant (RFC 3339); default: the snapshot\'s capture time, else now' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l context -d 'The kubeconfig context to use. diagnose, orphans and snapshot take several (a,b, repeated, or patterns like \'prod-*\') and read each cluster' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l request-timeout -d 'How long to wait for each API request: 0 (no limit), 30s, 2m, ...' -r

@@ -35,9 +35,10 @@ pub struct ConnectionArgs {
     /// Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)
     #[arg(long, global = true, value_name = "PATH", help_heading = CONNECTION)]
     pub kubeconfig: Option<PathBuf>,
-    /// The kubeconfig context to use
-    #[arg(long, global = true, value_name = "NAME", help_heading = CONNECTION)]
-    pub context: Option<String>,
+    /// The kubeconfig context to use. diagnose, orphans and snapshot take several (a,b,
+    /// repeated, or patterns like 'prod-*') and read each cluster
+    #[arg(long, global = true, value_name = "NAME", value_delimiter = ',', help_heading = CONNECTION)]
+    pub context: Vec<String>,
     /// The kubeconfig cluster to use
     #[arg(long, global = true, value_name = "NAME", help_heading = CONNECTION)]
     pub cluster: Option<String>,
@@ -114,7 +115,16 @@ impl ClusterArgs {
     pub fn global(&self, no_interactive: bool) -> GlobalArgs {
         GlobalArgs {
             kubeconfig: self.conn.kubeconfig.clone(),
-            context: self.conn.context.clone(),
+            // One context by name is an ordinary run; several (or a pattern) are a fleet
+            // run, which commands that take one cluster refuse.
+            context: match self.conn.context.as_slice() {
+                [one] if !crate::cluster::is_fleet(&self.conn.context, false) => Some(one.clone()),
+                _ => None,
+            },
+            contexts: self.conn.context.clone(),
+            all_contexts: false,
+            parallel: 1,
+            fleet_member: false,
             cluster: self.conn.cluster.clone(),
             user: self.conn.user.clone(),
             namespace: self.conn.namespace.clone(),
@@ -137,7 +147,16 @@ impl ClusterArgs {
 #[derive(Debug, Clone)]
 pub struct GlobalArgs {
     pub kubeconfig: Option<PathBuf>,
+    /// The one context named, when a single cluster is read.
     pub context: Option<String>,
+    /// Every `--context` value as typed (names or patterns).
+    pub contexts: Vec<String>,
+    /// `--all-contexts`.
+    pub all_contexts: bool,
+    /// `--parallel`: how many clusters a fleet run reads at once.
+    pub parallel: usize,
+    /// Set on the settings of one cluster of a fleet run: its progress is the fleet's.
+    pub fleet_member: bool,
     pub cluster: Option<String>,
     pub user: Option<String>,
     pub namespace: Option<String>,
@@ -242,8 +261,14 @@ pub struct SnapshotArgs {
     /// Re-save saved state (e.g. only -n's namespace of it) instead of the live cluster
     #[arg(long = "from-file", short = 'f', value_name = "PATH", help_heading = INPUT)]
     pub from_file: Vec<PathBuf>,
+    /// With several contexts: write one file per context into this directory
+    /// (CONTEXT.yaml or .json) instead of printing
+    #[arg(long, value_name = "DIR", help_heading = OUTPUT)]
+    pub output_dir: Option<PathBuf>,
     #[command(flatten)]
     pub conn: ConnectionArgs,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 impl SnapshotArgs {
@@ -260,6 +285,33 @@ impl SnapshotArgs {
             conn: self.conn.clone(),
         }
         .global(false)
+        .with_fleet(&self.fleet)
+    }
+}
+
+/// Several clusters in one run: diagnose, orphans and snapshot.
+#[derive(Debug, Clone, Args)]
+pub struct FleetArgs {
+    /// Read every context of the kubeconfig (one result per cluster)
+    #[arg(long, conflicts_with = "context", help_heading = CONNECTION)]
+    pub all_contexts: bool,
+    /// How many clusters are read at once when several contexts are given
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64), help_heading = CONNECTION)]
+    pub parallel: u16,
+}
+
+impl GlobalArgs {
+    /// With the fleet flags of the commands that take them.
+    pub fn with_fleet(mut self, fleet: &FleetArgs) -> Self {
+        self.all_contexts = fleet.all_contexts;
+        self.parallel = usize::from(fleet.parallel);
+        self
+    }
+
+    /// Whether this run reads several clusters.
+    pub fn is_fleet(&self) -> bool {
+        crate::cluster::is_fleet(&self.contexts, self.all_contexts)
     }
 }
 
@@ -293,6 +345,8 @@ pub struct DiagnoseArgs {
     pub prompt: PromptArgs,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 #[derive(Debug, Args)]
@@ -319,6 +373,8 @@ pub struct OrphansArgs {
     pub prompt: PromptArgs,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,7 @@
 //! account; `--context`/`--cluster`/`--user`, impersonation, timeouts. Exec plugins and
 //! proxies (`proxy-url`, `HTTPS_PROXY`) are kube-rs's.
 
-use crate::error::Failure;
+use crate::error::{Failure, Unread};
 use anyhow::Result;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use std::path::{Path, PathBuf};
@@ -166,7 +166,11 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
         Ok(c) => c,
         // kube-rs runs an exec credential plugin while building the client.
         Err(kube::Error::Auth(e)) => {
-            return Err(Failure::usage(auth_failure(&e, exec.as_ref(), &server)).into());
+            return Err(Failure::unread(
+                Unread::Unauthorized,
+                auth_failure(&e, exec.as_ref(), &server),
+            )
+            .into());
         }
         Err(e) => {
             return Err(Failure::usage(crate::error::one_line(
@@ -281,5 +285,135 @@ mod tests {
         );
         assert!(parse_timeout("soon").is_err());
         assert!(parse_timeout("-1s").is_err());
+    }
+}
+
+/// Whether `--context` asks for several clusters: more than one name, or a pattern.
+pub fn is_fleet(contexts: &[String], all_contexts: bool) -> bool {
+    all_contexts || contexts.len() > 1 || contexts.iter().any(|c| is_pattern(c))
+}
+
+fn is_pattern(s: &str) -> bool {
+    s.contains(['*', '?'])
+}
+
+/// The contexts a fleet run reads, in kubeconfig order, each once: all of them
+/// (`all`), or those named or matched by `patterns` (`*` any run of characters, `?` one).
+/// A pattern or name that matches no context is an error naming the contexts there are:
+/// a typo must not shrink the fleet silently.
+pub fn select_contexts(kc: &Kubeconfig, patterns: &[String], all: bool) -> Result<Vec<String>> {
+    let names: Vec<&str> = kc.contexts.iter().map(|c| c.name.as_str()).collect();
+    if names.is_empty() {
+        return Err(Failure::usage("the kubeconfig has no contexts").into());
+    }
+    if all {
+        return Ok(names.iter().map(|n| n.to_string()).collect());
+    }
+    for p in patterns {
+        if !names.iter().any(|n| glob_match(p, n)) {
+            let near = crate::suggest::closest(p, names.iter().copied());
+            let hint = if near.is_empty() || is_pattern(p) {
+                format!("contexts: {}", names.join(", "))
+            } else {
+                format!("did you mean {}?", near.join(", "))
+            };
+            return Err(Failure::usage(format!(
+                "context \"{p}\" matches no context in the kubeconfig ({hint})"
+            ))
+            .into());
+        }
+    }
+    Ok(names
+        .iter()
+        .filter(|n| patterns.iter().any(|p| glob_match(p, n)))
+        .map(|n| n.to_string())
+        .collect())
+}
+
+/// Shell-style matching of a whole name: `*` any run of characters, `?` one character.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    // Greedy with backtracking to the last `*`: linear in practice, no recursion.
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ni));
+                pi += 1;
+            }
+            Some(&c) if c == '?' || c == n[ni] => {
+                pi += 1;
+                ni += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    pi = sp + 1;
+                    ni = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod fleet_tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_whole_names() {
+        assert!(glob_match("prod-*", "prod-eu"));
+        assert!(glob_match("prod-*", "prod-"));
+        assert!(!glob_match("prod-*", "staging-prod-eu"));
+        assert!(glob_match("*-eu-?", "prod-eu-1"));
+        assert!(!glob_match("*-eu-?", "prod-eu-12"));
+        assert!(glob_match("a*b*c", "axxbyyc"));
+        assert!(!glob_match("a*b*c", "axxbyy"));
+        assert!(glob_match(
+            "arn:aws:eks:*:cluster/prod",
+            "arn:aws:eks:eu-west-1:1234:cluster/prod"
+        ));
+        assert!(!glob_match("prod", "prod-eu"));
+    }
+
+    fn kubeconfig(names: &[&str]) -> Kubeconfig {
+        Kubeconfig {
+            contexts: names
+                .iter()
+                .map(|n| kube::config::NamedContext {
+                    name: n.to_string(),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn contexts_are_selected_in_kubeconfig_order_once_and_typos_are_errors() {
+        let kc = kubeconfig(&["prod-eu", "staging", "prod-us"]);
+        let sel = |p: &[&str]| {
+            select_contexts(
+                &kc,
+                &p.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                false,
+            )
+        };
+        assert_eq!(sel(&["prod-us", "prod-*"]).unwrap(), ["prod-eu", "prod-us"]);
+        assert_eq!(
+            select_contexts(&kc, &[], true).unwrap(),
+            ["prod-eu", "staging", "prod-us"]
+        );
+        let e = sel(&["stagin"]).unwrap_err().to_string();
+        assert!(e.contains("did you mean staging?"), "{e}");
+        let e = sel(&["dev-*"]).unwrap_err().to_string();
+        assert!(e.contains("contexts: prod-eu, staging, prod-us"), "{e}");
+        assert!(is_fleet(&["prod-*".into()], false));
+        assert!(!is_fleet(&["prod".into()], false));
+        assert!(is_fleet(&["a".into(), "b".into()], false));
     }
 }

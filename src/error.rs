@@ -7,6 +7,18 @@ use std::fmt;
 pub struct Failure {
     pub code: i32,
     pub message: String,
+    /// Set when the failure is that a whole cluster could not be read: a fleet run reports
+    /// that cluster as such and goes on with the others.
+    pub unread: Option<Unread>,
+}
+
+/// Why a whole cluster could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unread {
+    /// No answer: refused, DNS, TLS, proxy, timeout.
+    Unreachable,
+    /// It answered 401/403 to everything, or the credentials could not be obtained.
+    Unauthorized,
 }
 
 impl Failure {
@@ -15,13 +27,30 @@ impl Failure {
         Failure {
             code: 2,
             message: message.into(),
+            unread: None,
+        }
+    }
+
+    /// A cluster that could not be read at all (exit 2 for a run over one cluster).
+    pub fn unread(why: Unread, message: impl Into<String>) -> Self {
+        Failure {
+            unread: Some(why),
+            ..Failure::usage(message)
+        }
+    }
+
+    /// A stopped mutation (exit 1), whose account has lines.
+    pub fn stopped(message: impl Into<String>) -> Self {
+        Failure {
+            code: 1,
+            ..Failure::usage(message)
         }
     }
 
     pub fn interrupted() -> Self {
         Failure {
             code: 130,
-            message: "interrupted".into(),
+            ..Failure::usage("interrupted")
         }
     }
 }

@@ -112,7 +112,13 @@ impl Conn {
         let v = value.to_string();
         match arg.get_id().as_str() {
             "kubeconfig" => self.kubeconfig = Some(PathBuf::from(v)),
-            "context" => self.context = Some(v),
+            // Several contexts (a fleet run): names are looked up in the first one named.
+            "context" => {
+                self.context = v
+                    .split(',')
+                    .find(|c| !c.is_empty() && !c.contains(['*', '?']))
+                    .map(str::to_string)
+            }
             "cluster" => self.cluster = Some(v),
             "user" => self.user = Some(v),
             "namespace" => self.namespace = Some(v),
@@ -705,12 +711,38 @@ pub async fn run(words: &[String]) -> anyhow::Result<i32> {
     let mut root = <crate::cli::Cli as clap::CommandFactory>::command();
     root.build();
     let req = request(&root, &words);
-    let found = match &req.want {
+    let mut found = match &req.want {
         Want::Lookup { what, .. } => lookup(*what, &req.conn).await,
         _ => Vec::new(),
     };
+    if matches!(
+        req.want,
+        Want::Lookup {
+            what: Lookup::Contexts,
+            ..
+        }
+    ) {
+        found = context_list(&req.prefix, found);
+    }
     print!("{}", finish(&req.want, &req.prefix, found));
     Ok(0)
+}
+
+/// `--context a,b,<TAB>`: the next name of the list, offered with the names before it,
+/// leaving out those already in it.
+fn context_list(prefix: &str, found: Vec<Candidate>) -> Vec<Candidate> {
+    let Some((head, _)) = prefix.rsplit_once(',') else {
+        return found;
+    };
+    let typed: Vec<&str> = head.split(',').collect();
+    found
+        .into_iter()
+        .filter(|c| !typed.contains(&c.value.as_str()))
+        .map(|c| Candidate {
+            value: format!("{head},{}", c.value),
+            ..c
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -814,6 +846,27 @@ mod tests {
             "{v:?}"
         );
         assert!(values(&req(&["runbooks", "pv-node-affinity-conflict", ""])) == vec![":4"]);
+    }
+
+    #[test]
+    fn a_list_of_contexts_completes_its_last_name() {
+        let found = vec![
+            Candidate::new("prod-eu", None),
+            Candidate::new("prod-us", None),
+            Candidate::new("staging", None),
+        ];
+        let out = finish(
+            &Want::Lookup {
+                what: Lookup::Contexts,
+                exclude: vec![],
+            },
+            "prod-eu,pr",
+            context_list("prod-eu,pr", found.clone()),
+        );
+        assert_eq!(out, "prod-eu,prod-us\n:4\n");
+        assert_eq!(context_list("st", found.clone()), found);
+        let r = req(&["diagnose", "--context", "prod-*,staging,x", "db"]);
+        assert_eq!(r.conn.context.as_deref(), Some("staging"));
     }
 
     #[test]

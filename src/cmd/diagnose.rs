@@ -77,7 +77,11 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
 }
 
 /// `--volume-stats` and `--logs`: bounded per-node / per-pod reads, live only.
-async fn read_opt_in(input: &mut Input, args: &DiagnoseArgs, target: Option<&(String, String)>) {
+pub(super) async fn read_opt_in(
+    input: &mut Input,
+    args: &DiagnoseArgs,
+    target: Option<&(String, String)>,
+) {
     if !(args.volume_stats || args.logs) {
         return;
     }

@@ -20,6 +20,8 @@ pub struct Input {
     pub source: String,
     /// The live client, for opt-in reads after the snapshot; `None` with `--from-file`.
     pub client: Option<kube::Client>,
+    /// The API server's URL; `None` with `--from-file`.
+    pub server: Option<String>,
     pub timeout: Option<std::time::Duration>,
 }
 
@@ -80,6 +82,7 @@ pub async fn load(g: &GlobalArgs) -> Result<Input> {
             namespace,
             source,
             client: None,
+            server: None,
             timeout,
         });
     }
@@ -102,12 +105,18 @@ pub async fn load(g: &GlobalArgs) -> Result<Input> {
     } else {
         Scope::namespace(&namespace)
     };
-    if std::io::stderr().is_terminal() {
+    if std::io::stderr().is_terminal() && !g.fleet_member {
         eprintln!("reading {} from {} …", scope, conn.server);
     }
     let mut snap = collect::collect(&conn.client, &conn.server, scope, timeout).await?;
-    if let (Some(ns), false) = (&g.namespace, g.all_namespaces) {
-        check_namespace(&conn.client, ns, &mut snap, timeout).await?;
+    if let (Some(ns), false) = (&g.namespace, g.all_namespaces)
+        && let Err(e) = check_namespace(&conn.client, ns, &mut snap, timeout).await
+    {
+        // In a fleet a namespace that only some clusters have is normal: a note there.
+        if !g.fleet_member {
+            return Err(e);
+        }
+        snap.notes.push(crate::error::one_line(&e));
     }
     let now = now_flag.or(snap.captured_at).unwrap_or_else(Timestamp::now);
     let source = match &conn.context {
@@ -133,6 +142,7 @@ pub async fn load(g: &GlobalArgs) -> Result<Input> {
         },
         source,
         client: Some(conn.client),
+        server: Some(conn.server),
         timeout,
     })
 }

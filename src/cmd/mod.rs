@@ -4,6 +4,7 @@
 mod complete;
 mod diagnose;
 mod drain_check;
+mod fleet;
 mod input;
 mod interactive;
 mod orphans;
@@ -160,19 +161,67 @@ pub fn main() -> i32 {
 
 async fn run(cli: Cli) -> anyhow::Result<i32> {
     match &cli.command {
-        Command::Diagnose(a) => diagnose::run(&a.cluster.global(a.prompt.no_interactive), a).await,
-        Command::Snapshot(a) => snapshot::run(&a.global()).await,
+        Command::Diagnose(a) => {
+            let g = a
+                .cluster
+                .global(a.prompt.no_interactive)
+                .with_fleet(&a.fleet);
+            if g.is_fleet() {
+                fleet::diagnose(&g, a).await
+            } else {
+                diagnose::run(&g, a).await
+            }
+        }
+        Command::Snapshot(a) => {
+            let g = a.global();
+            if g.is_fleet() {
+                fleet::snapshot(&g, a.output_dir.as_deref()).await
+            } else {
+                snapshot::run(&g, a.output_dir.as_deref()).await
+            }
+        }
         Command::Runbooks { id, output } => runbooks::run(*output, id.as_deref()),
         Command::Completion { shell } => complete::script(*shell),
-        Command::Orphans(a) => orphans::run(&a.cluster.global(a.prompt.no_interactive), a).await,
-        Command::Rollout(a) => rollout::run(&a.cluster.global(a.prompt.no_interactive), a).await,
-        Command::DrainCheck(a) => drain_check::run(&a.cluster.global(false), a).await,
+        Command::Orphans(a) => {
+            let g = a
+                .cluster
+                .global(a.prompt.no_interactive)
+                .with_fleet(&a.fleet);
+            if g.is_fleet() {
+                fleet::orphans(&g, a).await
+            } else {
+                orphans::run(&g, a).await
+            }
+        }
+        Command::Rollout(a) => {
+            rollout::run(
+                &one_cluster(a.cluster.global(a.prompt.no_interactive), "rollout")?,
+                a,
+            )
+            .await
+        }
+        Command::DrainCheck(a) => {
+            drain_check::run(&one_cluster(a.cluster.global(false), "drain-check")?, a).await
+        }
         Command::PvcExpand(a) => {
-            pvc_expand::run(&a.cluster.global(a.prompt.no_interactive), a).await
+            let g = one_cluster(a.cluster.global(a.prompt.no_interactive), "pvc-expand")?;
+            pvc_expand::run(&g, a).await
         }
         Command::Version(a) => version::run(a.output),
         Command::Complete { words } => complete::run(words).await,
     }
+}
+
+/// The settings of a command that acts on one cluster: several contexts are refused (a
+/// node, a rollout or a volume belongs to one cluster).
+fn one_cluster(g: crate::cli::GlobalArgs, command: &str) -> anyhow::Result<crate::cli::GlobalArgs> {
+    if g.is_fleet() {
+        return Err(Failure::usage(format!(
+            "{command} works on one cluster: give --context one name (several contexts and patterns like 'prod-*' are for diagnose, orphans and snapshot)"
+        ))
+        .into());
+    }
+    Ok(g)
 }
 
 #[cfg(test)]

@@ -194,11 +194,7 @@ pub async fn run(g: &GlobalArgs, args: &PvcExpandArgs) -> Result<i32> {
         }
         Err(report) => {
             out.flush()?;
-            Err(Failure {
-                code: 1,
-                message: report.trim_end().to_string(),
-            }
-            .into())
+            Err(Failure::stopped(report.trim_end()).into())
         }
     }
 }

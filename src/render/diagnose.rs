@@ -14,6 +14,17 @@ pub struct Header<'a> {
 }
 
 pub fn table(report: &Report, header: &Header, style: &Style) -> String {
+    report_text(report, header, style, true)
+}
+
+/// The report; without its overview table where a fleet's overview already lists the
+/// findings of every cluster.
+pub fn report_text(
+    report: &Report,
+    header: &Header,
+    style: &Style,
+    overview_table: bool,
+) -> String {
     let mut out = String::new();
     let line = format!(
         "{} · {} · evaluated at {} · {} StatefulSet(s)",
@@ -49,8 +60,10 @@ pub fn table(report: &Report, header: &Header, style: &Style) -> String {
             let _ = writeln!(out, "No problems found.");
         }
     } else {
-        out.push('\n');
-        out.push_str(&overview(report, style));
+        if overview_table {
+            out.push('\n');
+            out.push_str(&overview(report, style));
+        }
         for (category, title) in SECTIONS {
             let group = in_category(report, category);
             if group.is_empty() {
@@ -105,7 +118,7 @@ pub fn table(report: &Report, header: &Header, style: &Style) -> String {
 
 /// The sections findings are printed in, in order; the overview table lists them in the
 /// same order, so its rows read as a table of contents.
-const SECTIONS: [(Category, &str); 3] = [
+pub(crate) const SECTIONS: [(Category, &str); 3] = [
     (Category::Incident, "INCIDENTS: broken now"),
     (
         Category::Risk,
@@ -114,7 +127,7 @@ const SECTIONS: [(Category, &str); 3] = [
     (Category::Orphan, "WASTE"),
 ];
 
-fn in_category(report: &Report, category: Category) -> Vec<&Finding> {
+pub(crate) fn in_category(report: &Report, category: Category) -> Vec<&Finding> {
     report
         .findings
         .iter()

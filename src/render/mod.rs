@@ -3,6 +3,7 @@
 pub mod diagnose;
 pub mod drain;
 pub mod expand;
+pub mod fleet;
 pub mod orphans;
 pub mod rollout;
 

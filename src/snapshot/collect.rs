@@ -3,7 +3,7 @@
 //! is recorded in `skipped` and the run goes on. No per-object GETs.
 
 use super::{Scope, Snapshot, Source};
-use crate::error::Failure;
+use crate::error::{Failure, Unread};
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ListParams};
@@ -206,13 +206,13 @@ pub async fn collect(
     scope: Scope,
     timeout: Option<Duration>,
 ) -> anyhow::Result<Snapshot> {
+    use crate::model::PersistentVolume;
+    use crate::model::VolumeAttachment;
     use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, StatefulSet};
     use k8s_openapi::api::core::v1::{Event, Node, PersistentVolumeClaim, Pod, Service};
-    use crate::model::PersistentVolume;
     use k8s_openapi::api::discovery::v1::EndpointSlice;
     use k8s_openapi::api::policy::v1::PodDisruptionBudget;
     use k8s_openapi::api::storage::v1::StorageClass;
-    use crate::model::VolumeAttachment;
 
     let captured_at = Timestamp::now();
     let (sts, pods, pvcs, pvs, nodes, pdbs, svcs, slices, events, classes, vas, revs, deps) = tokio::join!(
@@ -255,10 +255,13 @@ pub async fn collect(
     super::slim_pod_specs(&mut snap);
     if errors.len() == Source::ALL.len() {
         let first = &errors[0].1;
-        let msg = if errors.iter().all(|(_, e)| e.is_unreachable()) {
-            format!(
-                "cannot reach the Kubernetes API server at {server}: {}",
-                first.reason()
+        let failure = if errors.iter().all(|(_, e)| e.is_unreachable()) {
+            Failure::unread(
+                Unread::Unreachable,
+                format!(
+                    "cannot reach the Kubernetes API server at {server}: {}",
+                    first.reason()
+                ),
             )
         } else if errors.iter().all(|(_, e)| {
             matches!(
@@ -266,17 +269,20 @@ pub async fn collect(
                 ListError::Api { code: 403, .. } | ListError::Api { code: 401, .. }
             )
         }) {
-            format!(
-                "the API server at {server} refused every request: {}",
-                first.reason()
+            Failure::unread(
+                Unread::Unauthorized,
+                format!(
+                    "the API server at {server} refused every request: {}",
+                    first.reason()
+                ),
             )
         } else {
-            format!(
+            Failure::usage(format!(
                 "the server at {server} did not answer like a Kubernetes API server: {}",
                 first.reason()
-            )
+            ))
         };
-        return Err(Failure::usage(msg).into());
+        return Err(failure.into());
     }
     Ok(snap)
 }
