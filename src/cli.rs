@@ -271,6 +271,31 @@ pub struct PromptArgs {
     pub no_interactive: bool,
 }
 
+const PROMETHEUS: &str = "Prometheus";
+
+/// Where volume usage and its trend come from when Prometheus is asked (`--prometheus`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct PrometheusArgs {
+    /// Read volume usage and growth from Prometheus: http(s)://HOST:PORT[/PATH], or
+    /// svc/NAMESPACE/NAME:PORT through the API server's service proxy (needs get on
+    /// services/proxy). A fixed number of queries, whatever the number of claims
+    #[arg(long, value_name = "URL|svc/NS/NAME:PORT", env = "KUBECTL_STS_PROMETHEUS", help_heading = PROMETHEUS)]
+    pub prometheus: Option<String>,
+    /// Bearer token for a Prometheus reached by URL
+    #[arg(long, value_name = "TOKEN", env = "KUBECTL_STS_PROMETHEUS_TOKEN", hide_env_values = true, help_heading = PROMETHEUS)]
+    pub prometheus_token: Option<String>,
+    /// Basic-auth user for a Prometheus reached by URL
+    #[arg(long, value_name = "USER", env = "KUBECTL_STS_PROMETHEUS_USER", conflicts_with = "prometheus_token", help_heading = PROMETHEUS)]
+    pub prometheus_user: Option<String>,
+    /// Basic-auth password (prefer the environment variable: a flag shows in the process list)
+    #[arg(long, value_name = "PASSWORD", env = "KUBECTL_STS_PROMETHEUS_PASSWORD", hide_env_values = true, requires = "prometheus_user", help_heading = PROMETHEUS)]
+    pub prometheus_password: Option<String>,
+    /// How far back the growth rate is fitted (a Prometheus duration: 6h, 90m, 1d)
+    #[arg(long, value_name = "DURATION", default_value = crate::snapshot::prometheus::DEFAULT_WINDOW,
+          value_parser = crate::snapshot::prometheus::parse_window, help_heading = PROMETHEUS)]
+    pub trend_window: String,
+}
+
 #[derive(Debug, Args)]
 pub struct DiagnoseArgs {
     /// Only this StatefulSet and what it depends on
@@ -286,6 +311,8 @@ pub struct DiagnoseArgs {
     /// (needs the powerful `nodes/proxy` permission; one request per node in scope)
     #[arg(long)]
     pub volume_stats: bool,
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
     /// Run a chosen non-destructive command without asking again (destructive ones always ask)
     #[arg(long, short = 'y')]
     pub yes: bool,
