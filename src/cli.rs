@@ -243,6 +243,8 @@ pub struct SnapshotArgs {
     #[arg(long = "from-file", short = 'f', value_name = "PATH", help_heading = INPUT)]
     pub from_file: Vec<PathBuf>,
     #[command(flatten)]
+    pub prometheus: PrometheusArgs,
+    #[command(flatten)]
     pub conn: ConnectionArgs,
 }
 
@@ -492,9 +494,15 @@ pub struct PvcExpandArgs {
     pub size: Option<String>,
     /// Instead of --size: the size at which the fullest member uses at most PERCENT of its
     /// volume, from the kubelet's volume stats (needs the nodes/proxy permission, as
-    /// diagnose --volume-stats; rounded up to whole Gi)
+    /// diagnose --volume-stats) or, with --prometheus, from Prometheus; rounded up to
+    /// whole Gi
     #[arg(long, value_name = "PERCENT", value_parser = crate::expand::size::parse_percent)]
     pub to_usage: Option<f64>,
+    /// With --to-usage and --prometheus: size for the usage DURATION from now at each
+    /// member's current growth rate (30d: enough for 30 days at this rate)
+    #[arg(long = "for", value_name = "DURATION", requires = "to_usage",
+          value_parser = crate::snapshot::prometheus::parse_horizon)]
+    pub grow_for: Option<(u64, String)>,
     /// The claim template to grow (needed when the StatefulSet has several)
     #[arg(long, value_name = "NAME")]
     pub template: Option<String>,
@@ -515,6 +523,8 @@ pub struct PvcExpandArgs {
     /// before the pod is restarted (by eviction) to grow it; 0 restarts at once
     #[arg(long, value_name = "DURATION", default_value = "2m")]
     pub online_resize_wait: String,
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
     #[command(flatten)]
     pub prompt: PromptArgs,
     #[command(flatten)]

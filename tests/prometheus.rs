@@ -392,3 +392,53 @@ fn record_service_proxy_answers() {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
 }
+
+#[test]
+fn pvc_expand_sizes_for_a_duration_at_the_current_rate() {
+    let prom = Prometheus::with(&shop_claims());
+    let api = FakeApiServer::start();
+    let env = Env::with_kubeconfig(&api.kubeconfig());
+    let r = run(env.sts().args([
+        "pvc-expand",
+        "orders-db",
+        "-n",
+        "shop",
+        "--to-usage",
+        "70",
+        "--for",
+        "7d",
+        "--prometheus",
+        &prom.url(),
+        "-o",
+        "json",
+    ]));
+    let doc = r.json();
+    // db-0: 8.8 Gi + 7 d × 1.4 GiB/h = 244 Gi; at 70 % of a 10 Gi filesystem on a 10 Gi
+    // volume: 348.6 → 349Gi.
+    assert_eq!(doc["to"], "349Gi", "{}", r.stdout);
+    let basis = doc["size_basis"].as_str().unwrap();
+    assert!(
+        basis.starts_with("the fullest member in 7d at the current rate, data-orders-db-0"),
+        "{basis}"
+    );
+    assert!(
+        !api.requests().iter().any(|r| r.path.contains("/nodes/")),
+        "Prometheus has the usage: no node proxy read"
+    );
+
+    // Without Prometheus there is no rate to size by.
+    let r = run(env.sts().args([
+        "pvc-expand",
+        "orders-db",
+        "-n",
+        "shop",
+        "--to-usage",
+        "70",
+        "--for",
+        "7d",
+    ]));
+    assert!(
+        r.usage_error()
+            .contains("--for needs the growth rate from Prometheus")
+    );
+}

@@ -161,7 +161,7 @@ pub fn main() -> i32 {
 async fn run(cli: Cli) -> anyhow::Result<i32> {
     match &cli.command {
         Command::Diagnose(a) => diagnose::run(&a.cluster.global(a.prompt.no_interactive), a).await,
-        Command::Snapshot(a) => snapshot::run(&a.global()).await,
+        Command::Snapshot(a) => snapshot::run(&a.global(), &a.prometheus).await,
         Command::Runbooks { id, output } => runbooks::run(*output, id.as_deref()),
         Command::Completion { shell } => complete::script(*shell),
         Command::Orphans(a) => orphans::run(&a.cluster.global(a.prompt.no_interactive), a).await,

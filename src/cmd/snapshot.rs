@@ -7,8 +7,12 @@ use crate::render;
 use crate::snapshot::file;
 use anyhow::Result;
 
-pub async fn run(g: &GlobalArgs) -> Result<i32> {
-    let input = input::load_live(g, "snapshot").await?;
+pub async fn run(g: &GlobalArgs, prometheus: &crate::cli::PrometheusArgs) -> Result<i32> {
+    let endpoint = input::prometheus_endpoint(prometheus)?;
+    let mut input = input::load_live(g, "snapshot").await?;
+    if let Some(e) = &endpoint {
+        input::read_prometheus(&mut input, prometheus, e).await;
+    }
     input::print_notes(&input.snap);
     for s in &input.snap.skipped {
         eprintln!("skipped: {} ({})", s.source, s.reason);

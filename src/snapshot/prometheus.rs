@@ -145,10 +145,39 @@ impl fmt::Debug for Auth {
 /// `--trend-window`: a Prometheus duration such as `6h`, `90m`, `1d`, `1h30m`.
 pub fn parse_window(s: &str) -> Result<String, String> {
     let s = s.trim();
+    let Some(secs) = duration_secs(s) else {
+        return Err(format!(
+            "invalid --trend-window {s:?}: a Prometheus duration such as 6h, 90m, 1d or 1h30m"
+        ));
+    };
+    if secs < 300 {
+        return Err(format!(
+            "invalid --trend-window {s:?}: at least 5m, so the growth rests on more than a few scrapes"
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// `pvc-expand --for`: how long the new size must last at the current rate (`30d`, `2w`,
+/// `12h`), as seconds and as typed.
+pub fn parse_horizon(s: &str) -> Result<(u64, String), String> {
+    let s = s.trim();
+    match duration_secs(s) {
+        Some(secs) if secs >= 3600 => Ok((secs, s.to_string())),
+        Some(_) => Err(format!("invalid --for {s:?}: at least 1h")),
+        None => Err(format!(
+            "invalid --for {s:?}: a duration such as 30d, 2w or 12h"
+        )),
+    }
+}
+
+/// Seconds in a Prometheus duration (`1h30m`, `6h`, `30d`, `2w`, `1y`); `None` if it is not
+/// one.
+pub fn duration_secs(s: &str) -> Option<u64> {
     let mut rest = s;
     let mut secs: u64 = 0;
     if rest.is_empty() {
-        return Err("invalid --trend-window \"\": give a duration such as 6h".into());
+        return None;
     }
     while !rest.is_empty() {
         let digits = rest
@@ -160,9 +189,7 @@ pub fn parse_window(s: &str) -> Result<String, String> {
             .find(|u| tail.starts_with(**u))
             .map(|u| u.len());
         let (Ok(n), Some(len)) = (num.parse::<u64>(), unit_len) else {
-            return Err(format!(
-                "invalid --trend-window {s:?}: a Prometheus duration such as 6h, 90m, 1d or 1h30m"
-            ));
+            return None;
         };
         let unit = &tail[..len];
         secs = secs.saturating_add(n.saturating_mul(match unit {
@@ -176,12 +203,7 @@ pub fn parse_window(s: &str) -> Result<String, String> {
         }));
         rest = &tail[len..];
     }
-    if secs < 300 {
-        return Err(format!(
-            "invalid --trend-window {s:?}: at least 5m, so the growth rests on more than a few scrapes"
-        ));
-    }
-    Ok(s.to_string())
+    Some(secs)
 }
 
 /// One family of series, and the query for it.
