@@ -135,7 +135,7 @@ fn time_to_full_is_printed_within_tolerance_in_json_and_table() {
         .collect();
     let trend = evidence
         .iter()
-        .find(|e| e.contains("deriv(kubelet_volume_stats_used_bytes[6h])"))
+        .find(|e| e.contains("deriv(kubelet_volume_stats_*[6h]) over"))
         .unwrap_or_else(|| panic!("no trend evidence: {evidence:?}"));
     // 6 h of samples every 30 s, however many jobs scrape the kubelet.
     let samples: u64 = trend
@@ -356,7 +356,9 @@ fn through_the_service_proxy() {
             == "/api/v1/namespaces/monitoring/services/prometheus-k8s:9090/proxy/api/v1/query"));
 }
 
-/// Records `tests/fixtures/prometheus/shop-queries.json` from a real server:
+/// Records `tests/fixtures/prometheus/shop-queries.json` from a real server, and
+/// `docs/examples/orders-db-filling-up.yaml` (`kubectl sts snapshot --prometheus` of the
+/// fake's shop against it) for docs/diagnose.md:
 /// `RECORD_PROMETHEUS=1 cargo test --test prometheus record -- --ignored`.
 #[test]
 #[ignore]
@@ -391,6 +393,15 @@ fn record_service_proxy_answers() {
     let path = support::harness::root().join("tests/fixtures/prometheus/shop-queries.json");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
+
+    let api = FakeApiServer::start();
+    let env = Env::with_kubeconfig(&api.kubeconfig());
+    let r = run(env
+        .sts()
+        .args(["snapshot", "-n", "shop", "--prometheus", &prom.url()]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let path = support::harness::root().join("docs/examples/orders-db-filling-up.yaml");
+    std::fs::write(&path, &r.stdout).unwrap();
 }
 
 #[test]

@@ -296,7 +296,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
 
 fn trend_evidence(t: &VolumeTrend, bytes: Option<Growth>, inodes: Option<Growth>) -> String {
     let basis = format!(
-        "Prometheus, deriv(kubelet_volume_stats_used_bytes[{}]) over {} sample(s)",
+        "Prometheus, deriv(kubelet_volume_stats_*[{}]) over {} sample(s)",
         t.window, t.samples
     );
     if t.samples < MIN_SAMPLES {
