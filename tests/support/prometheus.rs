@@ -72,7 +72,8 @@ fn program(name: &str) -> PathBuf {
 pub fn openmetrics(claims: &[Claim], end: i64, hours: f64) -> String {
     let n = (hours * 3600.0) as i64 / STEP;
     let mut out = String::new();
-    let families: [(&str, &dyn Fn(&Claim, f64) -> f64); 4] = [
+    type Value = dyn Fn(&Claim, f64) -> f64;
+    let families: [(&str, &Value); 4] = [
         ("kubelet_volume_stats_used_bytes", &|c, t| (c.used)(t)),
         ("kubelet_volume_stats_capacity_bytes", &|c, _| {
             c.capacity_bytes
