@@ -171,7 +171,7 @@ _kubectl__sts() {
             return 0
             ;;
         kubectl__subcmd__sts__subcmd__diagnose)
-            opts="-y -o -f -n -A -h --symptom --logs --volume-stats --yes --no-interactive --output --no-color --fail-on --from-file --now --namespace --all-namespaces --kubeconfig --context --cluster --user --request-timeout --as --as-group --all-contexts --parallel --help"
+            opts="-y -o -f -n -A -h --symptom --logs --volume-stats --prometheus --prometheus-token --prometheus-user --prometheus-password --trend-window --yes --no-interactive --output --no-color --fail-on --from-file --now --namespace --all-namespaces --kubeconfig --context --cluster --user --request-timeout --as --as-group --all-contexts --parallel --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,6 +179,26 @@ _kubectl__sts() {
             case "${prev}" in
                 --symptom)
                     COMPREPLY=($(compgen -W "pending stuck crashloop rollout quorum dns storage risks orphans" -- "${cur}"))
+                    return 0
+                    ;;
+                --prometheus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prometheus-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prometheus-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prometheus-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trend-window)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -659,7 +679,7 @@ _kubectl__sts() {
             return 0
             ;;
         kubectl__subcmd__sts__subcmd__pvc__subcmd__expand)
-            opts="-y -o -f -n -A -h --size --to-usage --template --apply --yes --backup-dir --step-timeout --online-resize-wait --no-interactive --output --no-color --fail-on --from-file --now --namespace --all-namespaces --kubeconfig --context --cluster --user --request-timeout --as --as-group --help"
+            opts="-y -o -f -n -A -h --size --to-usage --for --template --apply --yes --backup-dir --step-timeout --online-resize-wait --prometheus --prometheus-token --prometheus-user --prometheus-password --trend-window --no-interactive --output --no-color --fail-on --from-file --now --namespace --all-namespaces --kubeconfig --context --cluster --user --request-timeout --as --as-group --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -670,6 +690,10 @@ _kubectl__sts() {
                     return 0
                     ;;
                 --to-usage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -686,6 +710,26 @@ _kubectl__sts() {
                     return 0
                     ;;
                 --online-resize-wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prometheus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prometheus-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prometheus-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prometheus-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trend-window)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1437,7 +1481,7 @@ _kubectl__sts() {
             return 0
             ;;
         kubectl__subcmd__sts__subcmd__snapshot)
-            opts="-o -f -n -A -h --output --from-file --output-dir --namespace --all-namespaces --kubeconfig --context --cluster --user --request-timeout --as --as-group --all-contexts --parallel --help"
+            opts="-o -f -n -A -h --output --from-file --output-dir --prometheus --prometheus-token --prometheus-user --prometheus-password --trend-window --namespace --all-namespaces --kubeconfig --context --cluster --user --request-timeout --as --as-group --all-contexts --parallel --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1460,6 +1504,26 @@ _kubectl__sts() {
                     return 0
                     ;;
                 --output-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prometheus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prometheus-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prometheus-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prometheus-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trend-window)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

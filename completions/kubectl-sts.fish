@@ -45,6 +45,11 @@ dns\t''
 storage\t''
 risks\t''
 orphans\t''"
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l prometheus -d 'Read volume usage and growth from Prometheus: http(s)://HOST:PORT[/PATH], or svc/NAMESPACE/NAME:PORT through the API server\'s service proxy (needs get on services/proxy). A fixed number of queries, whatever the number of claims' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l prometheus-token -d 'Bearer token for a Prometheus reached by URL' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l prometheus-user -d 'Basic-auth user for a Prometheus reached by URL' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l prometheus-password -d 'Basic-auth password (prefer the environment variable: a flag shows in the process list)' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l trend-window -d 'How far back the growth rate is fitted (a Prometheus duration: 6h, 90m, 1d)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -76,6 +81,11 @@ json\t''
 yaml\t''"
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -s f -l from-file -d 'Re-save saved state (e.g. only -n\'s namespace of it) instead of the live cluster' -r -F
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l output-dir -d 'With several contexts: write one file per context into this directory (CONTEXT.yaml or .json) instead of printing' -r -F
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l prometheus -d 'Read volume usage and growth from Prometheus: http(s)://HOST:PORT[/PATH], or svc/NAMESPACE/NAME:PORT through the API server\'s service proxy (needs get on services/proxy). A fixed number of queries, whatever the number of claims' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l prometheus-token -d 'Bearer token for a Prometheus reached by URL' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l prometheus-user -d 'Basic-auth user for a Prometheus reached by URL' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l prometheus-password -d 'Basic-auth password (prefer the environment variable: a flag shows in the process list)' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l trend-window -d 'How far back the growth rate is fitted (a Prometheus duration: 6h, 90m, 1d)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -s n -l namespace -d 'Namespace (default: the context\'s namespace, else "default")' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l kubeconfig -d 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand snapshot" -l context -d 'The kubeconfig context to use. diagnose, orphans and snapshot take several (a,b, repeated, or patterns like \'prod-*\') and read each cluster' -r
@@ -320,11 +330,17 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -l 
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -s A -l all-namespaces -d 'Every namespace'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand drain-check" -s h -l help -d 'Print help'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l size -d 'The new size of every claim of the template, a Kubernetes quantity (20Gi, 1Ti)' -r
-complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l to-usage -d 'Instead of --size: the size at which the fullest member uses at most PERCENT of its volume, from the kubelet\'s volume stats (needs the nodes/proxy permission, as diagnose --volume-stats; rounded up to whole Gi)' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l to-usage -d 'Instead of --size: the size at which the fullest member uses at most PERCENT of its volume, from the kubelet\'s volume stats (needs the nodes/proxy permission, as diagnose --volume-stats) or, with --prometheus, from Prometheus; rounded up to whole Gi' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l for -d 'With --to-usage and --prometheus: size for the usage DURATION from now at each member\'s current growth rate (30d: enough for 30 days at this rate)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l template -d 'The claim template to grow (needed when the StatefulSet has several)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l backup-dir -d 'With --apply: where the StatefulSet is saved before it is deleted and re-created' -r -F
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l step-timeout -d 'With --apply: how long each wait may take (a claim growing, a pod coming back, the StatefulSet going away, its pods being adopted)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l online-resize-wait -d 'With --apply: how long the kubelet may take to grow a mounted filesystem online before the pod is restarted (by eviction) to grow it; 0 restarts at once' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l prometheus -d 'Read volume usage and growth from Prometheus: http(s)://HOST:PORT[/PATH], or svc/NAMESPACE/NAME:PORT through the API server\'s service proxy (needs get on services/proxy). A fixed number of queries, whatever the number of claims' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l prometheus-token -d 'Bearer token for a Prometheus reached by URL' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l prometheus-user -d 'Basic-auth user for a Prometheus reached by URL' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l prometheus-password -d 'Basic-auth password (prefer the environment variable: a flag shows in the process list)' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -l trend-window -d 'How far back the growth rate is fitted (a Prometheus duration: 6h, 90m, 1d)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand pvc-expand" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"

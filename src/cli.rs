@@ -266,6 +266,8 @@ pub struct SnapshotArgs {
     #[arg(long, value_name = "DIR", help_heading = OUTPUT)]
     pub output_dir: Option<PathBuf>,
     #[command(flatten)]
+    pub prometheus: PrometheusArgs,
+    #[command(flatten)]
     pub conn: ConnectionArgs,
     #[command(flatten)]
     pub fleet: FleetArgs,
@@ -323,6 +325,31 @@ pub struct PromptArgs {
     pub no_interactive: bool,
 }
 
+const PROMETHEUS: &str = "Prometheus";
+
+/// Where volume usage and its trend come from when Prometheus is asked (`--prometheus`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct PrometheusArgs {
+    /// Read volume usage and growth from Prometheus: http(s)://HOST:PORT[/PATH], or
+    /// svc/NAMESPACE/NAME:PORT through the API server's service proxy (needs get on
+    /// services/proxy). A fixed number of queries, whatever the number of claims
+    #[arg(long, value_name = "URL|svc/NS/NAME:PORT", env = "KUBECTL_STS_PROMETHEUS", help_heading = PROMETHEUS)]
+    pub prometheus: Option<String>,
+    /// Bearer token for a Prometheus reached by URL
+    #[arg(long, value_name = "TOKEN", env = "KUBECTL_STS_PROMETHEUS_TOKEN", hide_env_values = true, help_heading = PROMETHEUS)]
+    pub prometheus_token: Option<String>,
+    /// Basic-auth user for a Prometheus reached by URL
+    #[arg(long, value_name = "USER", env = "KUBECTL_STS_PROMETHEUS_USER", conflicts_with = "prometheus_token", help_heading = PROMETHEUS)]
+    pub prometheus_user: Option<String>,
+    /// Basic-auth password (prefer the environment variable: a flag shows in the process list)
+    #[arg(long, value_name = "PASSWORD", env = "KUBECTL_STS_PROMETHEUS_PASSWORD", hide_env_values = true, requires = "prometheus_user", help_heading = PROMETHEUS)]
+    pub prometheus_password: Option<String>,
+    /// How far back the growth rate is fitted (a Prometheus duration: 6h, 90m, 1d)
+    #[arg(long, value_name = "DURATION", default_value = crate::snapshot::prometheus::DEFAULT_WINDOW,
+          value_parser = crate::snapshot::prometheus::parse_window, help_heading = PROMETHEUS)]
+    pub trend_window: String,
+}
+
 #[derive(Debug, Args)]
 pub struct DiagnoseArgs {
     /// Only this StatefulSet and what it depends on
@@ -338,6 +365,8 @@ pub struct DiagnoseArgs {
     /// (needs the powerful `nodes/proxy` permission; one request per node in scope)
     #[arg(long)]
     pub volume_stats: bool,
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
     /// Run a chosen non-destructive command without asking again (destructive ones always ask)
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -521,9 +550,15 @@ pub struct PvcExpandArgs {
     pub size: Option<String>,
     /// Instead of --size: the size at which the fullest member uses at most PERCENT of its
     /// volume, from the kubelet's volume stats (needs the nodes/proxy permission, as
-    /// diagnose --volume-stats; rounded up to whole Gi)
+    /// diagnose --volume-stats) or, with --prometheus, from Prometheus; rounded up to
+    /// whole Gi
     #[arg(long, value_name = "PERCENT", value_parser = crate::expand::size::parse_percent)]
     pub to_usage: Option<f64>,
+    /// With --to-usage and --prometheus: size for the usage DURATION from now at each
+    /// member's current growth rate (30d: enough for 30 days at this rate)
+    #[arg(long = "for", value_name = "DURATION", requires = "to_usage",
+          value_parser = crate::snapshot::prometheus::parse_horizon)]
+    pub grow_for: Option<(u64, String)>,
     /// The claim template to grow (needed when the StatefulSet has several)
     #[arg(long, value_name = "NAME")]
     pub template: Option<String>,
@@ -544,6 +579,8 @@ pub struct PvcExpandArgs {
     /// before the pod is restarted (by eviction) to grow it; 0 restarts at once
     #[arg(long, value_name = "DURATION", default_value = "2m")]
     pub online_resize_wait: String,
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
     #[command(flatten)]
     pub prompt: PromptArgs,
     #[command(flatten)]

@@ -507,3 +507,75 @@ fn an_exec_credential_plugin_runs_per_context_not_per_request() {
     assert!((1..=3).contains(&runs("prod")), "{text}");
     assert_eq!(runs("prod"), runs("staging"), "{text}");
 }
+
+#[test]
+fn prometheus_in_each_cluster_through_its_service_proxy_and_a_url_is_refused() {
+    let path = support::harness::root().join("tests/fixtures/prometheus/shop-queries.json");
+    let recorded: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let answers = recorded["answers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let at = recorded["evaluatedAt"].as_str().unwrap();
+    // prod runs the Prometheus; staging has none at that name.
+    let f = fleet_with(
+        Options::default().prometheus_service("monitoring", "prometheus-k8s:9090", answers),
+        Options::default(),
+    );
+    let r = run(f.env.sts().args([
+        "diagnose",
+        "-n",
+        "shop",
+        "--all-contexts",
+        "--prometheus",
+        "svc/monitoring/prometheus-k8s:9090",
+        "--request-timeout",
+        "5s",
+        "--now",
+        at,
+        "-o",
+        "json",
+    ]));
+    let doc = r.json();
+    let prod = &doc["clusters"][0];
+    let filling: Vec<&Value> = prod["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["runbook"] == "volume-filling-up")
+        .collect();
+    assert!(!filling.is_empty(), "{}", r.stdout);
+    assert!(
+        filling[0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("full in about")
+    );
+    commands_address_their_cluster(prod);
+    let staging = &doc["clusters"][1];
+    assert!(
+        staging["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["source"] == "prometheus"),
+        "{}",
+        staging["skipped"]
+    );
+    let r = sts(
+        &f,
+        &[
+            "diagnose",
+            "--all-contexts",
+            "--prometheus",
+            "http://127.0.0.1:9090",
+        ],
+    );
+    assert!(
+        r.usage_error().contains("svc/NAMESPACE/NAME:PORT"),
+        "{}",
+        r.stderr
+    );
+}

@@ -186,6 +186,8 @@ enum Needs {
     Act,
     /// kubectl-sts-read.yaml and kubectl-sts-node-proxy.yaml.
     NodeProxy,
+    /// kubectl-sts-read.yaml and kubectl-sts-prometheus-proxy.yaml.
+    ServiceProxy,
 }
 
 fn rules_for(needs: Needs) -> Vec<Value> {
@@ -194,6 +196,7 @@ fn rules_for(needs: Needs) -> Vec<Value> {
         Needs::Read => {}
         Needs::Act => rules.extend(role("kubectl-sts-act.yaml")),
         Needs::NodeProxy => rules.extend(role("kubectl-sts-node-proxy.yaml")),
+        Needs::ServiceProxy => rules.extend(role("kubectl-sts-prometheus-proxy.yaml")),
     }
     rules
 }
@@ -300,6 +303,48 @@ fn every_request_the_commands_make_is_allowed_by_their_roles() {
             &attributes(&r.method, &r.path, &r.query)
         )),
         "the node proxy must stay out of the read and action roles"
+    );
+
+    // --prometheus svc/...: the Prometheus service through the service proxy, its own role.
+    let recorded: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/prometheus/shop-queries.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let answers = recorded["answers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let reqs = requests_of(
+        Options::default().prometheus_service("monitoring", "prometheus-k8s:9090", answers),
+        &[
+            "diagnose",
+            "-n",
+            "shop",
+            "--prometheus",
+            "svc/monitoring/prometheus-k8s:9090",
+            "--now",
+            recorded["evaluatedAt"].as_str().unwrap(),
+        ],
+    );
+    assert!(
+        reqs.iter()
+            .any(|r| r.path.contains("/services/prometheus-k8s:9090/proxy/")),
+        "no service proxy read"
+    );
+    assert_covered("diagnose --prometheus svc/...", Needs::ServiceProxy, &reqs);
+    assert!(
+        !reqs.iter().any(|r| r.path.contains("/proxy/")
+            && allows_in(
+                &rules_for(Needs::Act),
+                &attributes(&r.method, &r.path, &r.query)
+            )),
+        "the service proxy must stay out of the read and action roles"
     );
 
     // Actions: read plus the action role.

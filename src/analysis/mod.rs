@@ -45,10 +45,27 @@ impl Ctx<'_> {
         }
     }
 
+    /// Volume usage ([`Source::VolumeStats`]) is readable when it came from the kubelets
+    /// or from Prometheus: either is enough for the checks that need usage.
     pub fn readable(&self, source: Source) -> bool {
         match source {
-            Source::VolumeStats => self.snap.volume_stats.is_some(),
+            Source::VolumeStats => {
+                self.snap.volume_stats.is_some() || self.snap.volume_trends.is_some()
+            }
+            Source::Prometheus => self.snap.volume_trends.is_some(),
             _ => self.snap.is_skipped(source).is_none(),
+        }
+    }
+
+    /// The source to name for a missing one: volume usage that was asked of Prometheus,
+    /// which failed, is Prometheus that could not be read (its reason is in `skipped`),
+    /// not an opt-in flag left off.
+    fn missing_as(&self, source: Source) -> Source {
+        match source {
+            Source::VolumeStats if self.snap.is_skipped(Source::Prometheus).is_some() => {
+                Source::Prometheus
+            }
+            other => other,
         }
     }
 
@@ -281,6 +298,7 @@ pub fn run(
             .iter()
             .copied()
             .filter(|s| !ctx.readable(*s))
+            .map(|s| ctx.missing_as(s))
             .collect();
         if missing.is_empty() {
             runnable.push(check);

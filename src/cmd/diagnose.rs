@@ -21,6 +21,7 @@ struct Doc<'a> {
 }
 
 pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
+    let prometheus = input::prometheus_endpoint(&args.prometheus)?;
     let mut input = input::load(g).await?;
     input::print_notes(&input.snap);
     for note in operator_pods(&input.snap) {
@@ -40,6 +41,9 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
         None => None,
     };
     read_opt_in(&mut input, args, target.as_ref()).await;
+    if let Some(endpoint) = &prometheus {
+        input::read_prometheus(&mut input, &args.prometheus, endpoint).await;
+    }
     let mut report = analyze(&input.snap, input.now, &input.kubectl);
     if target.is_some() || !args.symptom.is_empty() {
         report.retain(

@@ -7,12 +7,13 @@
 use super::input::{self, Input};
 use crate::analysis::Report;
 use crate::checks::analyze;
-use crate::cli::{DiagnoseArgs, GlobalArgs, OrphansArgs, Output};
+use crate::cli::{DiagnoseArgs, GlobalArgs, OrphansArgs, Output, PrometheusArgs};
 use crate::cluster;
 use crate::error::{Failure, Unread};
 use crate::orphans::cost::{Prices, round_cents};
 use crate::orphans::{self, OrphanReport};
 use crate::render::{self, Style};
+use crate::snapshot::prometheus::Endpoint;
 use crate::snapshot::{Skipped, Source};
 use anyhow::Result;
 use futures::stream::{self, StreamExt};
@@ -222,15 +223,44 @@ struct DiagnoseDoc<'a> {
     summary: FleetSummary,
 }
 
-pub async fn diagnose(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
-    let mut members = read(g, "diagnose").await?;
-    if args.volume_stats || args.logs {
-        stream::iter(members.iter_mut().filter_map(|m| m.read.as_mut().ok()))
-            .for_each_concurrent(g.parallel.max(1), |input| {
-                super::diagnose::read_opt_in(input, args, None)
-            })
-            .await;
+/// `--prometheus` in a fleet run: `svc/NS/NAME:PORT` names a Prometheus inside each
+/// cluster, read through that cluster's API server. A URL is one server: claim names
+/// repeat from cluster to cluster, so its series cannot be told apart.
+fn fleet_prometheus(p: &PrometheusArgs) -> Result<Option<Endpoint>> {
+    let endpoint = input::prometheus_endpoint(p)?;
+    if let Some(Endpoint::Url(_)) = &endpoint {
+        return Err(Failure::usage(
+            "--prometheus URL is one Prometheus for one cluster: with several contexts give svc/NAMESPACE/NAME:PORT, read in each cluster through its API server",
+        )
+        .into());
     }
+    Ok(endpoint)
+}
+
+/// The opt-in reads of a cluster of the fleet, `--parallel` clusters at a time.
+async fn read_opt_in(
+    members: &mut [Member],
+    g: &GlobalArgs,
+    args: &DiagnoseArgs,
+    prometheus: Option<&Endpoint>,
+) {
+    if !(args.volume_stats || args.logs || prometheus.is_some()) {
+        return;
+    }
+    stream::iter(members.iter_mut().filter_map(|m| m.read.as_mut().ok()))
+        .for_each_concurrent(g.parallel.max(1), |input| async move {
+            super::diagnose::read_opt_in(input, args, None).await;
+            if let Some(e) = prometheus {
+                input::read_prometheus(input, &args.prometheus, e).await;
+            }
+        })
+        .await;
+}
+
+pub async fn diagnose(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
+    let prometheus = fleet_prometheus(&args.prometheus)?;
+    let mut members = read(g, "diagnose").await?;
+    read_opt_in(&mut members, g, args, prometheus.as_ref()).await;
     let reports: Vec<Option<Report>> = members
         .iter_mut()
         .map(|m| {
@@ -453,7 +483,8 @@ pub async fn orphans(g: &GlobalArgs, args: &OrphansArgs) -> Result<i32> {
 }
 
 /// `snapshot` over several contexts: one file per context in `dir`, named after it.
-pub async fn snapshot(g: &GlobalArgs, dir: Option<&Path>) -> Result<i32> {
+pub async fn snapshot(g: &GlobalArgs, dir: Option<&Path>, p: &PrometheusArgs) -> Result<i32> {
+    let prometheus = fleet_prometheus(p)?;
     let Some(dir) = dir else {
         return Err(Failure::usage(
             "a snapshot of several contexts is one file per context: add --output-dir DIR",
@@ -462,7 +493,14 @@ pub async fn snapshot(g: &GlobalArgs, dir: Option<&Path>) -> Result<i32> {
     };
     std::fs::create_dir_all(dir)
         .map_err(|e| Failure::usage(format!("cannot create {}: {e}", dir.display())))?;
-    let members = read(g, "snapshot").await?;
+    let mut members = read(g, "snapshot").await?;
+    if let Some(e) = &prometheus {
+        stream::iter(members.iter_mut().filter_map(|m| m.read.as_mut().ok()))
+            .for_each_concurrent(g.parallel.max(1), |input| {
+                input::read_prometheus(input, p, e)
+            })
+            .await;
+    }
     let mut stems = std::collections::BTreeSet::new();
     for m in &members {
         match &m.read {

@@ -281,3 +281,44 @@ pub fn resolve_statefulset(
         .into()),
     }
 }
+
+/// `--prometheus`, checked before anything is read (a typo must not cost a cluster round
+/// trip). `None` when it was not given.
+pub fn prometheus_endpoint(
+    p: &crate::cli::PrometheusArgs,
+) -> Result<Option<crate::snapshot::prometheus::Endpoint>> {
+    match p.prometheus.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => Ok(Some(
+            crate::snapshot::prometheus::Endpoint::parse(s).map_err(Failure::usage)?,
+        )),
+    }
+}
+
+/// Reads the volume trends of the snapshot's claims from Prometheus (a fixed number of
+/// queries), evaluated at the run's instant. Never fails the run: what goes wrong marks
+/// Prometheus skipped, with the reason.
+pub async fn read_prometheus(
+    input: &mut Input,
+    p: &crate::cli::PrometheusArgs,
+    endpoint: &crate::snapshot::prometheus::Endpoint,
+) {
+    use crate::snapshot::prometheus;
+    if std::io::stderr().is_terminal() {
+        eprintln!("reading volume trends from Prometheus at {endpoint} …");
+    }
+    let auth = prometheus::Auth {
+        token: p.prometheus_token.clone().filter(|t| !t.is_empty()),
+        user: p.prometheus_user.clone().filter(|u| !u.is_empty()),
+        password: p.prometheus_password.clone(),
+    };
+    let req = prometheus::Request {
+        endpoint,
+        auth: &auth,
+        cluster: input.client.as_ref(),
+        window: &p.trend_window,
+        now: input.now,
+        timeout: input.timeout,
+    };
+    prometheus::collect(&mut input.snap, &req).await;
+}

@@ -175,9 +175,9 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Snapshot(a) => {
             let g = a.global();
             if g.is_fleet() {
-                fleet::snapshot(&g, a.output_dir.as_deref()).await
+                fleet::snapshot(&g, a.output_dir.as_deref(), &a.prometheus).await
             } else {
-                snapshot::run(&g, a.output_dir.as_deref()).await
+                snapshot::run(&g, a.output_dir.as_deref(), &a.prometheus).await
             }
         }
         Command::Runbooks { id, output } => runbooks::run(*output, id.as_deref()),

@@ -42,10 +42,22 @@ pub async fn run(g: &GlobalArgs, args: &PvcExpandArgs) -> Result<i32> {
         .into());
     }
     // The size is checked before anything is read: a typo must not cost a cluster round trip.
-    let target = match (&args.size, args.to_usage) {
-        (Some(s), _) => Target::Size(expand::size::parse(s).map_err(Failure::usage)?),
-        (None, Some(p)) => Target::ToUsage(p),
-        (None, None) => {
+    let prometheus = input::prometheus_endpoint(&args.prometheus)?;
+    if args.grow_for.is_some() && prometheus.is_none() && g.from_file.is_empty() {
+        return Err(Failure::usage(
+            "--for needs the growth rate from Prometheus: give --prometheus URL or svc/NAMESPACE/NAME:PORT (or KUBECTL_STS_PROMETHEUS)",
+        )
+        .into());
+    }
+    let target = match (&args.size, args.to_usage, &args.grow_for) {
+        (Some(s), _, _) => Target::Size(expand::size::parse(s).map_err(Failure::usage)?),
+        (None, Some(p), Some((secs, text))) => Target::ToUsageFor {
+            percent: p,
+            secs: *secs as f64,
+            text: text.clone(),
+        },
+        (None, Some(p), None) => Target::ToUsage(p),
+        (None, None, _) => {
             return Err(Failure::usage(
                 "give the new size with --size SIZE (e.g. --size 20Gi) or --to-usage PERCENT",
             )
@@ -85,8 +97,14 @@ pub async fn run(g: &GlobalArgs, args: &PvcExpandArgs) -> Result<i32> {
     });
     let (ns, _) = input::resolve_statefulset(&input, &args.statefulset, hint)?;
     let quotas = read_quotas(&input, g, &ns).await;
-    if matches!(target, Target::ToUsage(_)) {
-        read_volume_stats(&mut input, &ns, &args.statefulset).await;
+    if matches!(target, Target::ToUsage(_) | Target::ToUsageFor { .. }) {
+        // Prometheus, when given, has the usage too: no nodes/proxy needed.
+        match &prometheus {
+            Some(endpoint) => {
+                input::read_prometheus(&mut input, &args.prometheus, endpoint).await;
+            }
+            None => read_volume_stats(&mut input, &ns, &args.statefulset).await,
+        }
     }
     let step_timeout_text = args.step_timeout.clone();
     let req = expand::Request {

@@ -9,8 +9,16 @@ use crate::snapshot::file;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
-pub async fn run(g: &GlobalArgs, dir: Option<&Path>) -> Result<i32> {
-    let input = input::load_live(g, "snapshot").await?;
+pub async fn run(
+    g: &GlobalArgs,
+    dir: Option<&Path>,
+    prometheus: &crate::cli::PrometheusArgs,
+) -> Result<i32> {
+    let endpoint = input::prometheus_endpoint(prometheus)?;
+    let mut input = input::load_live(g, "snapshot").await?;
+    if let Some(e) = &endpoint {
+        input::read_prometheus(&mut input, prometheus, e).await;
+    }
     input::print_notes(&input.snap);
     for s in &input.snap.skipped {
         eprintln!("skipped: {} ({})", s.source, s.reason);

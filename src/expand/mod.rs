@@ -42,8 +42,15 @@ const MAX_MEMBERS: i64 = 10_000;
 pub enum Target {
     /// `--size`.
     Size(Size),
-    /// `--to-usage PERCENT`: computed from the kubelet's volume stats.
+    /// `--to-usage PERCENT`: computed from the kubelet's volume stats, or Prometheus's.
     ToUsage(f64),
+    /// `--to-usage PERCENT --for DURATION`: the same, for the usage DURATION from now at
+    /// the current growth rate (Prometheus's trend).
+    ToUsageFor {
+        percent: f64,
+        secs: f64,
+        text: String,
+    },
 }
 
 /// What was asked.
@@ -306,7 +313,17 @@ pub fn plan(
     let (to, size_basis) = match &req.target {
         Target::Size(s) => (s.clone(), None),
         Target::ToUsage(pct) => {
-            let (s, basis) = to_usage(snap, ns, &prefix, start, replicas, &pvcs, *pct)?;
+            let (s, basis) = to_usage(snap, ns, &prefix, start, replicas, &pvcs, *pct, None)?;
+            (s, Some(basis))
+        }
+        Target::ToUsageFor {
+            percent,
+            secs,
+            text,
+        } => {
+            let horizon = Some((*secs, text.as_str()));
+            let (s, basis) =
+                to_usage(snap, ns, &prefix, start, replicas, &pvcs, *percent, horizon)?;
             (s, Some(basis))
         }
     };
@@ -460,7 +477,10 @@ pub fn plan(
     Ok(plan)
 }
 
-/// The size at which the fullest member's usage lands at `pct` %, from the volume stats.
+/// The size at which the fullest member's usage lands at `pct` % (after `horizon` at the
+/// current rate, when given): usage from the kubelet's volume stats when they were read,
+/// else from Prometheus, and the growth from Prometheus.
+#[allow(clippy::too_many_arguments)]
 fn to_usage(
     snap: &Snapshot,
     ns: &str,
@@ -469,39 +489,76 @@ fn to_usage(
     replicas: i64,
     pvcs: &HashMap<&str, &PersistentVolumeClaim>,
     pct: f64,
+    horizon: Option<(f64, &str)>,
 ) -> Result<(Size, String), String> {
-    let Some(stats) = snap.volume_stats.as_ref() else {
+    if let Some(s) = snap.is_skipped(Source::Prometheus) {
+        return Err(format!(
+            "--to-usage: Prometheus could not be read ({})",
+            s.reason
+        ));
+    }
+    if horizon.is_some() && snap.volume_trends.is_none() {
         return Err(
-            "--to-usage needs the kubelet's volume stats: run it against the live cluster (it reads them through the node proxy, which needs the nodes/proxy permission), or with a snapshot taken with --volume-stats".to_string(),
+            "--for needs the growth rate from Prometheus: give --prometheus URL (or svc/NAMESPACE/NAME:PORT), or a snapshot taken with it".to_string(),
         );
-    };
+    }
+    if snap.volume_stats.is_none() && snap.volume_trends.is_none() {
+        return Err(
+            "--to-usage needs the kubelet's volume stats: run it against the live cluster (it reads them through the node proxy, which needs the nodes/proxy permission), or with a snapshot taken with --volume-stats; or give --prometheus to read usage from Prometheus instead".to_string(),
+        );
+    }
     let members: BTreeSet<String> = (start..start + replicas)
         .map(|o| format!("{prefix}-{o}"))
         .collect();
-    let usages: Vec<size::Usage> = stats
-        .iter()
-        .filter(|v| v.namespace == ns && members.contains(&v.pvc))
-        .filter_map(|v| {
-            let pvc = pvcs.get(v.pvc.as_str());
-            Some(size::Usage {
+    let volume_bytes = |claim: &str| {
+        pvcs.get(claim)
+            .and_then(|p| bytes(progress::capacity(p)).or_else(|| bytes(storage_request(p))))
+    };
+    let mut usages: BTreeMap<String, size::Usage> = BTreeMap::new();
+    for t in snap.volume_trends.iter().flatten() {
+        if t.namespace != ns || !members.contains(&t.pvc) {
+            continue;
+        }
+        let Some(used) = t.used_bytes else { continue };
+        usages.insert(
+            t.pvc.clone(),
+            size::Usage {
+                claim: t.pvc.clone(),
+                used_bytes: used,
+                fs_bytes: t.capacity_bytes,
+                volume_bytes: volume_bytes(&t.pvc),
+                per_second: t.bytes_per_second.unwrap_or(0.0).max(0.0),
+            },
+        );
+    }
+    // The kubelet answered just now: its usage wins, the trend stays.
+    for v in snap.volume_stats.iter().flatten() {
+        if v.namespace != ns || !members.contains(&v.pvc) {
+            continue;
+        }
+        let Some(used) = v.used_bytes else { continue };
+        let per_second = usages.get(&v.pvc).map_or(0.0, |u| u.per_second);
+        usages.insert(
+            v.pvc.clone(),
+            size::Usage {
                 claim: v.pvc.clone(),
-                used_bytes: v.used_bytes?,
+                used_bytes: used,
                 fs_bytes: v.capacity_bytes,
-                volume_bytes: pvc.and_then(|p| {
-                    bytes(progress::capacity(p)).or_else(|| bytes(storage_request(p)))
-                }),
-            })
-        })
-        .collect();
+                volume_bytes: volume_bytes(&v.pvc),
+                per_second,
+            },
+        );
+    }
+    let usages: Vec<size::Usage> = usages.into_values().collect();
     let failed: Vec<String> = snap
         .partial
         .iter()
         .filter(|p| p.source == "volume-stats")
         .map(|p| format!("{}: {}", p.object, p.reason))
         .collect();
-    size::for_usage(&usages, pct).ok_or_else(|| {
+    size::for_usage_after(&usages, pct, horizon).ok_or_else(|| {
         let mut m = format!(
-            "--to-usage: no volume stats for the claims {prefix}-N (no member pod is running, or the kubelets could not be read)"
+            "--to-usage: no volume usage for the claims {prefix}-N (no member pod is running, or the kubelets or Prometheus had none)"
         );
         if !failed.is_empty() {
             m.push_str(&format!(": {}", failed.join("; ")));

@@ -147,19 +147,34 @@ pub struct Usage {
     pub fs_bytes: Option<u64>,
     /// The volume's size (the claim's capacity, else its request).
     pub volume_bytes: Option<f64>,
+    /// Growth of the used bytes per second (Prometheus's trend); 0 when unknown or not
+    /// growing.
+    pub per_second: f64,
 }
 
 /// The size, in whole Gi, at which the fullest member uses at most `percent` % of its
 /// filesystem, and a sentence saying how it was found. The filesystem overhead seen now
 /// (filesystem size / volume size) is assumed to stay the same proportion.
 pub fn for_usage(usages: &[Usage], percent: f64) -> Option<(Size, String)> {
+    for_usage_after(usages, percent, None)
+}
+
+/// [`for_usage`] for the usage `horizon` from now (`(seconds, "30d")`) at each member's
+/// current growth rate: the size that still keeps the fullest member at `percent` % then.
+pub fn for_usage_after(
+    usages: &[Usage],
+    percent: f64,
+    horizon: Option<(f64, &str)>,
+) -> Option<(Size, String)> {
+    let secs = horizon.map_or(0.0, |(s, _)| s);
+    let later = |u: &Usage| u.used_bytes as f64 + u.per_second.max(0.0) * secs;
     let mut best: Option<(f64, &Usage)> = None;
     for u in usages {
         let overhead = match (u.fs_bytes, u.volume_bytes) {
             (Some(fs), Some(vol)) if vol > 0.0 && fs > 0 => (fs as f64 / vol).clamp(0.5, 1.0),
             _ => 1.0,
         };
-        let need = u.used_bytes as f64 / (percent / 100.0) / overhead;
+        let need = later(u) / (percent / 100.0) / overhead;
         if best.is_none_or(|(b, _)| need > b) {
             best = Some((need, u));
         }
@@ -167,14 +182,24 @@ pub fn for_usage(usages: &[Usage], percent: f64) -> Option<(Size, String)> {
     let (need, u) = best?;
     let gi = (need / GI).ceil().max(1.0);
     let text = format!("{gi}Gi");
-    let basis = format!(
-        "the fullest member, {}, uses {} of {}; at {text} it would use at most {percent} %",
-        u.claim,
-        quantity::format_bytes(u.used_bytes as f64),
-        u.fs_bytes
-            .map(|b| quantity::format_bytes(b as f64))
-            .unwrap_or_else(|| "?".into()),
-    );
+    let fs = u
+        .fs_bytes
+        .map(|b| quantity::format_bytes(b as f64))
+        .unwrap_or_else(|| "?".into());
+    let basis = match horizon {
+        None => format!(
+            "the fullest member, {}, uses {} of {fs}; at {text} it would use at most {percent} %",
+            u.claim,
+            quantity::format_bytes(u.used_bytes as f64),
+        ),
+        Some((_, h)) => format!(
+            "the fullest member in {h} at the current rate, {}, uses {} of {fs} and grows {}/h: {} in {h}; at {text} it would use at most {percent} %",
+            u.claim,
+            quantity::format_bytes(u.used_bytes as f64),
+            quantity::format_bytes((u.per_second.max(0.0) * 3600.0).round()),
+            quantity::format_bytes(later(u).round()),
+        ),
+    };
     Some((
         Size {
             text,
@@ -259,6 +284,7 @@ mod tests {
             used_bytes: (used_gi * GI) as u64,
             fs_bytes: Some((9.8 * GI) as u64),
             volume_bytes: Some(10.0 * GI),
+            per_second: 0.0,
         };
         // 9 Gi used of a 9.8 Gi filesystem on a 10 Gi volume: 9 / 0.7 / 0.98 = 13.1 → 14Gi.
         let (s, basis) = for_usage(&[u("data-db-0", 5.0), u("data-db-1", 9.0)], 70.0).unwrap();
@@ -268,5 +294,20 @@ mod tests {
             "{basis}"
         );
         assert!(for_usage(&[], 70.0).is_none());
+        // 30 days at 1 Gi a day on top of 5 Gi: 35 / 0.7 / 0.98 = 51.02 → 52Gi; the member
+        // that grows, not the fullest now, decides.
+        let mut growing = u("data-db-0", 5.0);
+        growing.per_second = GI / 86_400.0;
+        let (s, basis) = for_usage_after(
+            &[growing, u("data-db-1", 9.0)],
+            70.0,
+            Some((30.0 * 86_400.0, "30d")),
+        )
+        .unwrap();
+        assert_eq!(s.text, "52Gi");
+        assert!(
+            basis.starts_with("the fullest member in 30d at the current rate, data-db-0, uses 5Gi"),
+            "{basis}"
+        );
     }
 }

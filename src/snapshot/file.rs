@@ -35,6 +35,8 @@ pub struct Header {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume_stats: Option<Vec<super::VolumeStat>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_trends: Option<Vec<super::VolumeTrend>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_logs: Option<Vec<super::ContainerLog>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub partial: Vec<super::Partial>,
@@ -367,7 +369,7 @@ impl Loader {
                 push(&mut s.controller_revisions, doc, fill).with_context(ctx)?
             }
             Source::Deployments => push(&mut s.deployments, doc, fill).with_context(ctx)?,
-            Source::VolumeStats => return Ok(()),
+            Source::VolumeStats | Source::Prometheus => return Ok(()),
         };
         // The same object in two files (or twice in one): the later copy wins, as if the
         // files were applied in order.
@@ -402,6 +404,11 @@ impl Loader {
             }
             if let Some(v) = &h.volume_stats {
                 snap.volume_stats
+                    .get_or_insert_with(Vec::new)
+                    .extend(v.iter().cloned());
+            }
+            if let Some(v) = &h.volume_trends {
+                snap.volume_trends
                     .get_or_insert_with(Vec::new)
                     .extend(v.iter().cloned());
             }
@@ -602,7 +609,7 @@ fn replace_with_last(s: &mut Snapshot, source: Source, earlier: usize) {
         Source::VolumeAttachments => mv(&mut s.volume_attachments, earlier),
         Source::ControllerRevisions => mv(&mut s.controller_revisions, earlier),
         Source::Deployments => mv(&mut s.deployments, earlier),
-        Source::VolumeStats => {}
+        Source::VolumeStats | Source::Prometheus => {}
     }
 }
 
@@ -625,6 +632,9 @@ fn filter_namespace(s: &mut Snapshot, ns: &str) {
     keep(&mut s.controller_revisions, ns);
     keep(&mut s.deployments, ns);
     if let Some(v) = s.volume_stats.as_mut() {
+        v.retain(|x| x.namespace == ns);
+    }
+    if let Some(v) = s.volume_trends.as_mut() {
         v.retain(|x| x.namespace == ns);
     }
     if let Some(v) = s.container_logs.as_mut() {
@@ -729,6 +739,7 @@ pub fn to_list_value(snap: &Snapshot) -> Result<Value> {
         skipped: s.skipped.clone(),
         tool: Some(format!("kubectl-sts {}", env!("CARGO_PKG_VERSION"))),
         volume_stats: s.volume_stats.clone(),
+        volume_trends: s.volume_trends.clone(),
         container_logs: s.container_logs.clone(),
         partial: s.partial.clone(),
     };
@@ -921,6 +932,37 @@ status: {}
             back.is_skipped(Source::Nodes).unwrap().reason,
             "forbidden: nodes is forbidden"
         );
+    }
+
+    #[test]
+    fn volume_trends_and_a_failed_prometheus_round_trip() {
+        let mut s = read_str(DUMP, "dump.yaml").unwrap();
+        s.captured_at = Some("2026-11-22T02:00:00Z".parse().unwrap());
+        s.volume_trends = Some(vec![super::super::VolumeTrend {
+            namespace: "shop".into(),
+            pvc: "data-db-0".into(),
+            used_bytes: Some(9),
+            capacity_bytes: Some(10),
+            inodes_used: None,
+            inodes: None,
+            bytes_per_second: Some(0.25),
+            inodes_per_second: None,
+            samples: 720,
+            window: "6h".into(),
+            last_sample: Some("2026-11-22T01:59:30Z".parse().unwrap()),
+        }]);
+        let text = serde_saphyr::to_string(&to_list_value(&s).unwrap()).unwrap();
+        let back = read_str(&text, "snap.yaml").unwrap();
+        assert_eq!(back.volume_trends, s.volume_trends);
+        s.volume_trends = None;
+        s.skip(
+            Source::Prometheus,
+            "svc/monitoring/prometheus:9090: forbidden",
+        );
+        let text = serde_saphyr::to_string(&to_list_value(&s).unwrap()).unwrap();
+        let back = read_str(&text, "snap.yaml").unwrap();
+        assert_eq!(back.volume_trends, None);
+        assert!(back.is_skipped(Source::Prometheus).is_some());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod collect;
 pub mod extras;
 pub mod file;
+pub mod prometheus;
 pub mod versions;
 
 use crate::model::PersistentVolume;
@@ -38,6 +39,9 @@ pub enum Source {
     Deployments,
     /// Kubelet volume usage: read per node only with `--volume-stats`, so not in [`Source::ALL`].
     VolumeStats,
+    /// Volume usage and its trend from Prometheus (`--prometheus`), not in [`Source::ALL`].
+    /// Skipped (with the reason) when Prometheus was asked and could not answer.
+    Prometheus,
 }
 
 impl Source {
@@ -74,13 +78,17 @@ impl Source {
             Source::ControllerRevisions => "controllerrevisions",
             Source::Deployments => "deployments",
             Source::VolumeStats => "volume-stats",
+            Source::Prometheus => "prometheus",
         }
     }
 
     /// The flag that turns an opt-in source on, for sources the default run never reads.
+    /// Volume usage comes from the kubelets or from Prometheus: either flag turns it on.
+    /// Prometheus has none here: it is missing only when it was asked for and failed,
+    /// which is a skipped source, not an opt-in left off.
     pub fn opt_in_flag(self) -> Option<&'static str> {
         match self {
-            Source::VolumeStats => Some("--volume-stats"),
+            Source::VolumeStats => Some("--volume-stats or --prometheus"),
             _ => None,
         }
     }
@@ -106,6 +114,7 @@ impl Source {
             Source::ControllerRevisions => "ControllerRevision",
             Source::Deployments => "Deployment",
             Source::VolumeStats => "volume stats",
+            Source::Prometheus => "Prometheus volume trends",
         }
     }
 
@@ -211,6 +220,9 @@ pub struct Snapshot {
     pub notes: Vec<String>,
     /// Volume usage from the kubelets (`--volume-stats`); `None` when not collected.
     pub volume_stats: Option<Vec<VolumeStat>>,
+    /// Volume usage and growth from Prometheus (`--prometheus`); `None` when not read (or
+    /// when Prometheus could not answer: then [`Source::Prometheus`] is in `skipped`).
+    pub volume_trends: Option<Vec<VolumeTrend>>,
     /// Previous-container logs of crash-looping containers (`--logs`); `None` when not read.
     pub container_logs: Option<Vec<ContainerLog>>,
     /// Per-object reads behind an opt-in flag that failed (one node's stats, one pod's log).
@@ -237,6 +249,37 @@ pub struct VolumeStat {
     pub inodes_used: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inodes: Option<u64>,
+}
+
+/// One claim's usage and growth as Prometheus has it from the kubelet's
+/// `kubelet_volume_stats_*` series: the value now and the per-second slope over `window`
+/// (`deriv`, the least-squares fit `predict_linear` also uses).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolumeTrend {
+    pub namespace: String,
+    pub pvc: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inodes_used: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inodes: Option<u64>,
+    /// Growth of the used bytes, bytes per second (negative: shrinking).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_per_second: Option<f64>,
+    /// Growth of the used inodes, inodes per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inodes_per_second: Option<f64>,
+    /// Samples of the used bytes inside `window` (how much the slope rests on).
+    pub samples: u64,
+    /// The range the slope was fitted over, as given to Prometheus (`6h`).
+    pub window: String,
+    /// When the newest used-bytes sample was scraped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sample: Option<Timestamp>,
 }
 
 /// The tail of a container's previous run.
@@ -309,6 +352,7 @@ impl Snapshot {
             Source::ControllerRevisions => self.controller_revisions.len(),
             Source::Deployments => self.deployments.len(),
             Source::VolumeStats => self.volume_stats.as_ref().map_or(0, Vec::len),
+            Source::Prometheus => self.volume_trends.as_ref().map_or(0, Vec::len),
         }
     }
 }

@@ -286,6 +286,8 @@ pub struct Options {
     expansion: Option<Arc<Expansion>>,
     /// Requests that go wrong on purpose (see [`Options::fault`]).
     faults: Vec<Fault>,
+    /// A Prometheus behind the service proxy (see [`Options::prometheus_service`]).
+    prometheus: Option<(String, BTreeMap<String, Value>)>,
 }
 
 /// What a faulty request gets (see [`Options::fault`]).
@@ -422,6 +424,23 @@ impl Options {
             nth,
             answer,
         });
+        self
+    }
+
+    /// Serve `GET /api/v1/namespaces/NS/services/NAME:PORT/proxy/api/v1/query` as a
+    /// Prometheus behind the API server's service proxy: the `query` parameter is looked up
+    /// in `answers` (PromQL → the JSON body a real Prometheus gave for it, see
+    /// `tests/fixtures/prometheus/`); any other query gets Prometheus's 400 `bad_data`.
+    pub fn prometheus_service(
+        mut self,
+        namespace: &str,
+        name_port: &str,
+        answers: BTreeMap<String, Value>,
+    ) -> Self {
+        self.prometheus = Some((
+            format!("/api/v1/namespaces/{namespace}/services/{name_port}/proxy/api/v1/query"),
+            answers,
+        ));
         self
     }
 
@@ -830,6 +849,28 @@ impl Shared {
             o.insert("apiVersion".into(), json!(kind.api_version));
         }
         Answer::json(200, &obj)
+    }
+
+    /// A query to the Prometheus behind the service proxy, if one is served at `path`.
+    fn prometheus_answer(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Option<Answer> {
+        let (at, answers) = self.options.prometheus.as_ref()?;
+        if method != Method::GET || path != at {
+            return None;
+        }
+        let q = query_value(query, "query").unwrap_or_default();
+        Some(match answers.get(q) {
+            Some(body) => Answer::json(200, body),
+            None => Answer::json(
+                400,
+                &json!({"status": "error", "errorType": "bad_data",
+                        "error": format!("the fake has no recorded answer for {q:?}")}),
+            ),
+        })
     }
 
     /// The record, even if a test thread panicked while holding it.
@@ -1739,6 +1780,8 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         content_type.as_deref(),
         body.as_deref(),
     ) {
+        a
+    } else if let Some(a) = shared.prometheus_answer(&method, &path, &query) {
         a
     } else if method == Method::DELETE {
         shared.delete(&path, &query, body.as_deref())

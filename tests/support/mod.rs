@@ -5,3 +5,4 @@
 
 pub mod fake_apiserver;
 pub mod harness;
+pub mod prometheus;
