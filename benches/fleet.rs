@@ -71,7 +71,10 @@ static FLEET: LazyLock<Fleet> = LazyLock::new(|| {
         .collect();
     let mut text = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
     for (i, s) in servers.iter().enumerate() {
-        text.push_str(&format!("- name: c{i}\n  cluster:\n    server: {}\n", s.url()));
+        text.push_str(&format!(
+            "- name: c{i}\n  cluster:\n    server: {}\n",
+            s.url()
+        ));
     }
     text.push_str("users:\n- name: u\n  user:\n    token: t\ncontexts:\n");
     for i in 0..CLUSTERS {
