@@ -294,3 +294,44 @@ fn every_operator_in_the_table_is_documented() {
         );
     }
 }
+
+/// `pvc-expand` on an operator-owned set: the size is raised in the CR. Where the field is
+/// one value the exact patch is printed; where it is an entry of a list (ECK's node sets),
+/// a merge patch cannot reach it, and only the field is named.
+#[test]
+fn pvc_expand_prints_the_cr_patch_where_one_field_holds_the_size() {
+    let detail = |fixture_name: &str, sts: &str, ns: &str| {
+        let out = assert_cmd::Command::cargo_bin("kubectl-sts")
+            .unwrap()
+            .env_remove("KUBECONFIG")
+            .env("HOME", "/nonexistent")
+            .args(["pvc-expand", sts, "--size", "20Gi", "-n", ns, "-o", "json"])
+            .args(["--context", "prod", "-f"])
+            .arg(fixture(fixture_name))
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "no-operator-owner")
+            .unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let zalando = detail("zalando", "acid-main", "pg");
+    assert!(
+        zalando.contains(
+            r#": kubectl --context prod -n pg patch postgresql.acid.zalan.do acid-main --type=merge -p '{"spec":{"volume":{"size":"20Gi"}}}'"#
+        ),
+        "{zalando}"
+    );
+    let eck = detail("eck", "quickstart-es-default", "search");
+    assert!(
+        eck.contains("spec.nodeSets[].volumeClaimTemplates"),
+        "{eck}"
+    );
+    assert!(!eck.contains("patch"), "{eck}");
+}

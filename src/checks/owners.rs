@@ -257,7 +257,13 @@ pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
         let commands = std::mem::take(&mut f.commands);
         let mut whats: Vec<String> = Vec::new();
         let mut at = None;
+        let mut grow = None;
         for r in commands {
+            if grow.is_none()
+                && matches!(target(&r, &sts_name), Target::OwnAction(ref a) if a == "pvc-expand")
+            {
+                grow = size_arg(&r).and_then(|size| storage_remedy(ctx, &own, &ns, &size));
+            }
             let replaced = match target(&r, &sts_name) {
                 Target::StatefulSet => Some(format!(
                     "{}. {sts_name} is managed by {}, so do it there, through {} ({})",
@@ -338,13 +344,105 @@ pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
         if let Some(at) = at {
             let cr = cr_remedy(ctx, &own, &ns, whats.join(". Also: "));
             f.commands.insert(at, cr);
+            if let Some(g) = grow {
+                f.commands.insert(at + 1, g);
+            }
         }
     }
+}
+
+/// `--size SIZE` of a `kubectl sts pvc-expand` suggestion.
+fn size_arg(r: &Remedy) -> Option<String> {
+    let i = r.argv.iter().position(|a| a == "--size")?;
+    r.argv.get(i + 1).cloned()
+}
+
+/// The growth made in the CR, where the operator grows claims from one field: the patch
+/// itself, with the opt-in it needs said first.
+fn storage_remedy(ctx: &Ctx, owner: &Owner, ns: &str, size: &str) -> Option<Remedy> {
+    let patch = owner.storage_patch(size)?;
+    let opt_in = match owner.operator.expansion {
+        Expansion::ThroughCr { opt_in: Some(o) } => format!(" (it needs {o} first)"),
+        _ => String::new(),
+    };
+    Some(Remedy::run(
+        format!(
+            "Raise the size in the {} {} to {size}: {} grows the claims itself{opt_in}",
+            owner.kind, owner.name, owner.operator.name
+        ),
+        ctx.kubectl.argv(
+            Some(ns),
+            &[
+                "patch",
+                owner.resource.as_str(),
+                owner.name.as_str(),
+                "--type=merge",
+                "-p",
+                &patch.to_string(),
+            ],
+        ),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A Zalando cluster whose first member's volume is 95 % full: the growth is the CR
+    /// patch of `spec.volume.size`, and nothing touches the StatefulSet or runs our own
+    /// pvc-expand on it.
+    #[test]
+    fn a_full_volume_of_an_operator_set_is_grown_by_patching_the_cr() {
+        use crate::kubectl::Kubectl;
+        use crate::snapshot::VolumeStat;
+        use crate::testutil::*;
+        use serde_json::json;
+        let mut s = snapshot();
+        let set = merged(
+            &with_claim_template(&sts("pg", "acid-main", 2), Some("standard")),
+            json!({"metadata": {"labels": {"application": "spilo", "cluster-name": "acid-main"}}}),
+        );
+        s.statefulsets.push(set);
+        s.storage_classes
+            .push(storage_class_of("standard", "ebs.csi.aws.com", json!({})));
+        for i in 0..2 {
+            s.pods.push(pod("pg", "acid-main", i, true));
+        }
+        let gi = 1u64 << 30;
+        s.volume_stats = Some(vec![VolumeStat {
+            namespace: "pg".into(),
+            pod: "acid-main-0".into(),
+            pvc: "data-acid-main-0".into(),
+            node: "node-a".into(),
+            used_bytes: Some(95 * gi / 10),
+            capacity_bytes: Some(10 * gi),
+            inodes_used: None,
+            inodes: None,
+        }]);
+        let k = Kubectl {
+            kubeconfig: None,
+            context: Some("prod".into()),
+        };
+        let report = crate::checks::analyze(&s, now(), &k);
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.runbook == "volume-filling-up")
+            .expect("the full volume is reported");
+        let commands: Vec<&str> = f.commands.iter().map(|c| c.command.as_str()).collect();
+        assert!(
+            commands.iter().any(|c| c.starts_with(
+                "kubectl --context prod -n pg patch postgresql.acid.zalan.do acid-main --type=merge -p '{\"spec\":{\"volume\":{\"size\":"
+            )),
+            "{commands:#?}"
+        );
+        assert!(
+            !commands
+                .iter()
+                .any(|c| c.contains("patch statefulset") || c.contains("sts pvc-expand")),
+            "{commands:#?}"
+        );
+    }
 
     fn remedy(argv: &[&str], stdin: Option<&str>) -> Remedy {
         let mut r = Remedy::run("x", argv.iter().map(|s| s.to_string()).collect());

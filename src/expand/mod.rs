@@ -382,7 +382,7 @@ pub fn plan(
     let mut skipped = Vec::new();
     checks.push(check_not_deleting(sts));
     if let Some(o) = k8s::operators::owner(&sts.metadata) {
-        checks.push(check_no_operator(&o, ns));
+        checks.push(check_no_operator(&o, ns, &to.text, kubectl));
     }
     match check_class(snap, &claims) {
         Ok(c) => checks.push(c),
@@ -956,17 +956,38 @@ fn notes_for(
 /// An operator's StatefulSet is never deleted and re-created from here: the operator would
 /// re-create it from its own resource meanwhile, or (Prometheus Operator) delete it with its
 /// pods. The way to grow its volumes is the operator's.
-fn check_no_operator(o: &k8s::operators::Owner, ns: &str) -> CheckResult {
+fn check_no_operator(
+    o: &k8s::operators::Owner,
+    ns: &str,
+    size: &str,
+    kubectl: &Kubectl,
+) -> CheckResult {
     use k8s::operators::Expansion;
     let how = match o.operator.expansion {
         Expansion::ThroughCr { opt_in } => format!(
-            "raise {} in the {} and the operator grows the claims itself{}",
+            "raise {} in the {} and the operator grows the claims itself{}{}",
             o.operator
                 .storage
                 .map(|f| o.field(f))
                 .unwrap_or_else(|| "the storage size".into()),
             o.kind,
-            opt_in.map(|x| format!(" (after {x})")).unwrap_or_default()
+            opt_in.map(|x| format!(" (after {x})")).unwrap_or_default(),
+            o.storage_patch(size)
+                .map(|p| {
+                    let argv = kubectl.argv(
+                        Some(ns),
+                        &[
+                            "patch",
+                            o.resource.as_str(),
+                            o.name.as_str(),
+                            "--type=merge",
+                            "-p",
+                            &p.to_string(),
+                        ],
+                    );
+                    format!(": {}", crate::finding::shell_join(&argv))
+                })
+                .unwrap_or_default()
         ),
         Expansion::Procedure(p) => format!("follow the operator's procedure: {}", o.field(p)),
         Expansion::Unconfirmed => format!(

@@ -424,7 +424,35 @@ pub struct Owner {
     pub evidence: String,
 }
 
+/// The JSON merge patch that sets the dotted field `path` to `value`, when `path` names one
+/// field: a path through a list (`[]`, or `[name]` for one entry) cannot be reached by a
+/// merge patch (it replaces whole lists), nor can prose.
+pub fn merge_patch(path: &str, value: serde_json::Value) -> Option<serde_json::Value> {
+    let plain = |k: &str| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if !path.starts_with("spec.") || !path.split('.').all(plain) {
+        return None;
+    }
+    Some(
+        path.split('.')
+            .rev()
+            .fold(value, |v, key| serde_json::json!({ key: v })),
+    )
+}
+
 impl Owner {
+    /// The merge patch that sets the CR's storage size to `size`, when the operator grows
+    /// claims from that field and the field is one value (not an entry of a list).
+    pub fn storage_patch(&self, size: &str) -> Option<serde_json::Value> {
+        if !matches!(self.operator.expansion, Expansion::ThroughCr { .. }) {
+            return None;
+        }
+        merge_patch(&self.field(self.operator.storage?), serde_json::json!(size))
+    }
+
     /// A CR field path or procedure, with the component and the resource's name filled in.
     pub fn field(&self, path: &str) -> String {
         path.replace("{component}", self.component.as_deref().unwrap_or("pxc"))
@@ -553,6 +581,28 @@ pub fn pod_controller_without_statefulset(meta: &ObjectMeta) -> Option<(&'static
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn merge_patches_reach_single_fields_only() {
+        use serde_json::json;
+        assert_eq!(
+            super::merge_patch("spec.volume.size", json!("20Gi")),
+            Some(json!({"spec": {"volume": {"size": "20Gi"}}}))
+        );
+        assert_eq!(super::merge_patch("spec.nodeSets[].count", json!(3)), None);
+        assert_eq!(
+            super::merge_patch(
+                "spec.statefulSet.spec.volumeClaimTemplates[data-volume].spec.resources.requests.storage",
+                json!("1Gi")
+            ),
+            None
+        );
+        assert_eq!(
+            super::merge_patch("the operator's configuration", json!(1)),
+            None
+        );
+        assert_eq!(super::merge_patch("metadata.labels", json!({})), None);
+    }
+
     use super::*;
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 
