@@ -248,6 +248,13 @@ fn contexts_by_name_and_pattern_are_read_in_kubeconfig_order() {
             ("staging".into(), "partial".into())
         ]
     );
+    // --cluster would point every context at one cluster.
+    let r = sts(&f, &["diagnose", "--all-contexts", "--cluster", "prod"]);
+    assert!(
+        r.usage_error().contains("--cluster and --user"),
+        "{}",
+        r.stderr
+    );
     // A name that matches nothing is an error, not a smaller fleet.
     let r = sts(&f, &["diagnose", "--context", "prod,stagign"]);
     assert!(

@@ -119,6 +119,13 @@ pub async fn read(g: &GlobalArgs, command: &str) -> Result<Vec<Member>> {
         ))
         .into());
     }
+    // They would point every context at one cluster or one user.
+    if g.cluster.is_some() || g.user.is_some() {
+        return Err(Failure::usage(
+            "--cluster and --user override one context's cluster or user; with several contexts each context's own are used: drop them",
+        )
+        .into());
+    }
     let kc = cluster::load_kubeconfig(g.kubeconfig.as_deref())?.ok_or_else(|| {
         Failure::usage(
             "several contexts were asked for, and there is no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config)",
