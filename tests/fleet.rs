@@ -431,6 +431,27 @@ fn snapshot_writes_a_file_per_context_that_diagnose_reads_back() {
     let saved: Value = serde_json::from_slice(&saved.stdout).unwrap();
     assert_eq!(saved["findings"], live["findings"]);
     assert!(Path::new(&dir.join("staging.yaml")).exists());
+    // -o json: the same files as JSON.
+    let json_dir = f.env.work().join("snaps-json");
+    let r = sts(
+        &f,
+        &[
+            "snapshot",
+            "-A",
+            "--context",
+            "prod,staging",
+            "-o",
+            "json",
+            "--output-dir",
+            json_dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for c in ["prod", "staging"] {
+        let text = std::fs::read_to_string(json_dir.join(format!("{c}.json"))).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["kind"], "List", "{c}");
+    }
     // Several contexts without a directory: where would the files go?
     let r = sts(&f, &["snapshot", "--all-contexts"]);
     assert!(r.usage_error().contains("--output-dir"));
