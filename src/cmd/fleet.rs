@@ -206,22 +206,42 @@ struct FleetSummary {
     info: usize,
 }
 
+/// Which cluster an entry of `clusters` is, and how its read went.
 #[derive(Serialize)]
-struct DiagnoseCluster<'a> {
+struct Head<'a> {
     context: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     server: Option<&'a str>,
     status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evaluated_at: Option<jiff::Timestamp>,
+}
+
+impl Member {
+    fn head(&self) -> Head<'_> {
+        let input = self.read.as_ref().ok();
+        Head {
+            context: &self.context,
+            server: input.and_then(|i| i.server.as_deref()),
+            status: self.status(),
+            reason: self.read.as_ref().err().map(|(_, why)| why.as_str()),
+            evaluated_at: input.map(|i| i.now),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct DiagnoseCluster<'a> {
+    #[serde(flatten)]
+    head: Head<'a>,
     findings: &'a [crate::finding::Finding],
     skipped: Vec<Skipped>,
     #[serde(skip_serializing_if = "Option::is_none")]
     not_checked: Option<&'a [crate::analysis::NotChecked]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     summary: Option<&'a crate::analysis::Counts>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    evaluated_at: Option<jiff::Timestamp>,
 }
 
 #[derive(Serialize)]
@@ -345,19 +365,12 @@ pub async fn diagnose(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
             let clusters = members
                 .iter()
                 .zip(&reports)
-                .map(|(m, r)| {
-                    let input = m.read.as_ref().ok();
-                    DiagnoseCluster {
-                        context: &m.context,
-                        server: input.and_then(|i| i.server.as_deref()),
-                        status: m.status(),
-                        reason: m.read.as_ref().err().map(|(_, why)| why.as_str()),
-                        findings: r.as_ref().map_or(&[], |r| &r.findings),
-                        skipped: m.skipped(),
-                        not_checked: r.as_ref().map(|r| r.not_checked.as_slice()),
-                        summary: r.as_ref().map(|r| &r.summary),
-                        evaluated_at: input.map(|i| i.now),
-                    }
+                .map(|(m, r)| DiagnoseCluster {
+                    head: m.head(),
+                    findings: r.as_ref().map_or(&[], |r| &r.findings),
+                    skipped: m.skipped(),
+                    not_checked: r.as_ref().map(|r| r.not_checked.as_slice()),
+                    summary: r.as_ref().map(|r| &r.summary),
                 })
                 .collect();
             render::machine(&DiagnoseDoc { clusters, summary }, other)?
@@ -374,18 +387,12 @@ pub async fn diagnose(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
 
 #[derive(Serialize)]
 struct OrphansCluster<'a> {
-    context: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    server: Option<&'a str>,
-    status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<&'a str>,
+    #[serde(flatten)]
+    head: Head<'a>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     report: Option<&'a OrphanReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     skipped: Option<Vec<Skipped>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    evaluated_at: Option<jiff::Timestamp>,
 }
 
 #[derive(Serialize)]
@@ -462,18 +469,11 @@ pub async fn orphans(g: &GlobalArgs, args: &OrphansArgs) -> Result<i32> {
             let clusters = members
                 .iter()
                 .zip(&reports)
-                .map(|(m, r)| {
-                    let input = m.read.as_ref().ok();
-                    OrphansCluster {
-                        context: &m.context,
-                        server: input.and_then(|i| i.server.as_deref()),
-                        status: m.status(),
-                        reason: m.read.as_ref().err().map(|(_, why)| why.as_str()),
-                        report: r.as_ref(),
-                        // A read cluster's report carries its own `skipped`.
-                        skipped: r.is_none().then(|| m.skipped()),
-                        evaluated_at: input.map(|i| i.now),
-                    }
+                .map(|(m, r)| OrphansCluster {
+                    head: m.head(),
+                    report: r.as_ref(),
+                    // A read cluster's report carries its own `skipped`.
+                    skipped: r.is_none().then(|| m.skipped()),
                 })
                 .collect();
             render::machine(&OrphansDoc { clusters, summary }, other)?
