@@ -370,17 +370,7 @@ fn storage_remedy(ctx: &Ctx, owner: &Owner, ns: &str, size: &str) -> Option<Reme
             "Raise the size in the {} {} to {size}: {} grows the claims itself{opt_in}",
             owner.kind, owner.name, owner.operator.name
         ),
-        ctx.kubectl.argv(
-            Some(ns),
-            &[
-                "patch",
-                owner.resource.as_str(),
-                owner.name.as_str(),
-                "--type=merge",
-                "-p",
-                &patch.to_string(),
-            ],
-        ),
+        owner.patch_argv(ctx.kubectl, ns, &patch),
     ))
 }
 

@@ -973,20 +973,10 @@ fn check_no_operator(
             o.kind,
             opt_in.map(|x| format!(" (after {x})")).unwrap_or_default(),
             o.storage_patch(size)
-                .map(|p| {
-                    let argv = kubectl.argv(
-                        Some(ns),
-                        &[
-                            "patch",
-                            o.resource.as_str(),
-                            o.name.as_str(),
-                            "--type=merge",
-                            "-p",
-                            &p.to_string(),
-                        ],
-                    );
-                    format!(": {}", crate::finding::shell_join(&argv))
-                })
+                .map(|p| format!(
+                    ": {}",
+                    crate::finding::shell_join(&o.patch_argv(kubectl, ns, &p))
+                ))
                 .unwrap_or_default()
         ),
         Expansion::Procedure(p) => format!("follow the operator's procedure: {}", o.field(p)),

@@ -453,6 +453,26 @@ impl Owner {
         merge_patch(&self.field(self.operator.storage?), serde_json::json!(size))
     }
 
+    /// `kubectl patch` of this CR with a merge patch.
+    pub fn patch_argv(
+        &self,
+        kubectl: &crate::kubectl::Kubectl,
+        ns: &str,
+        patch: &serde_json::Value,
+    ) -> Vec<String> {
+        kubectl.argv(
+            Some(ns),
+            &[
+                "patch",
+                self.resource.as_str(),
+                self.name.as_str(),
+                "--type=merge",
+                "-p",
+                &patch.to_string(),
+            ],
+        )
+    }
+
     /// A CR field path or procedure, with the component and the resource's name filled in.
     pub fn field(&self, path: &str) -> String {
         path.replace("{component}", self.component.as_deref().unwrap_or("pxc"))
