@@ -171,7 +171,7 @@ _kubectl__sts() {
             return 0
             ;;
         kubectl__subcmd__sts__subcmd__diagnose)
-            opts="-y -o -f -n -A -h --symptom --logs --volume-stats --prometheus --prometheus-token --prometheus-user --prometheus-password --trend-window --yes --no-interactive --output --no-color --fail-on --from-file --now --namespace --all-namespaces --kubeconfig --context --cluster --user --request-timeout --as --as-group --all-contexts --parallel --help"
+            opts="-w -y -o -f -n -A -h --symptom --logs --volume-stats --prometheus --prometheus-token --prometheus-user --prometheus-password --trend-window --watch --timeout --yes --no-interactive --output --no-color --fail-on --from-file --now --namespace --all-namespaces --kubeconfig --context --cluster --user --request-timeout --as --as-group --all-contexts --parallel --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -198,6 +198,10 @@ _kubectl__sts() {
                     return 0
                     ;;
                 --trend-window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

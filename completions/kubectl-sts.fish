@@ -50,6 +50,7 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l pro
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l prometheus-user -d 'Basic-auth user for a Prometheus reached by URL' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l prometheus-password -d 'Basic-auth password (prefer the environment variable: a flag shows in the process list)' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l trend-window -d 'How far back the growth rate is fitted (a Prometheus duration: 6h, 90m, 1d)' -r
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l timeout -d 'With --watch: stop after this long (30s, 10m, 2h); the exit code is then that of the findings open at the end' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -70,6 +71,7 @@ complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l as-
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l parallel -d 'How many clusters are read at once when several contexts are given' -r
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l logs -d 'Read the last 50 lines of crash-looping containers\' previous logs (at most 10 pods) and turn known failure patterns into evidence'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l volume-stats -d 'Read volume usage from each node\'s kubelet through the API server\'s node proxy (needs the powerful `nodes/proxy` permission; one request per node in scope)'
+complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s w -l watch -d 'Keep the diagnosis current: watch the cluster and print each finding as it opens, changes or is resolved (JSON lines with -o json or when not on a terminal)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -s y -l yes -d 'Run a chosen non-destructive command without asking again (destructive ones always ask)'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l no-interactive -d 'Never prompt, even on a terminal'
 complete -c kubectl-sts -n "__fish_kubectl_sts_using_subcommand diagnose" -l no-color -d 'No colours (also when NO_COLOR is set or output is not a terminal)'

@@ -367,6 +367,14 @@ pub struct DiagnoseArgs {
     pub volume_stats: bool,
     #[command(flatten)]
     pub prometheus: PrometheusArgs,
+    /// Keep the diagnosis current: watch the cluster and print each finding as it opens,
+    /// changes or is resolved (JSON lines with -o json or when not on a terminal)
+    #[arg(long, short = 'w', conflicts_with_all = ["volume_stats", "logs"])]
+    pub watch: bool,
+    /// With --watch: stop after this long (30s, 10m, 2h); the exit code is then that of
+    /// the findings open at the end
+    #[arg(long, value_name = "DURATION", requires = "watch")]
+    pub timeout: Option<String>,
     /// Run a chosen non-destructive command without asking again (destructive ones always ask)
     #[arg(long, short = 'y')]
     pub yes: bool,

@@ -25,6 +25,7 @@ pub(crate) mod sts;
 pub mod suggest;
 #[doc(hidden)]
 pub mod synth;
+pub mod watch;
 
 #[cfg(test)]
 mod testutil;

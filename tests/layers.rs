@@ -29,6 +29,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("drain", 6),
     ("rollout", 6),
     ("expand", 6),
+    ("watch", 6),
     ("render", 7),
     ("cli", 8),
     ("cmd", 9),

@@ -86,25 +86,12 @@ pub async fn load(g: &GlobalArgs) -> Result<Input> {
             timeout,
         });
     }
-    let opts = ConnectOptions {
-        kubeconfig: g.kubeconfig.clone(),
-        context: g.context.clone(),
-        cluster: g.cluster.clone(),
-        user: g.user.clone(),
-        as_user: g.as_user.clone(),
-        as_groups: g.as_group.clone(),
-        request_timeout: timeout,
-    };
-    let conn = cluster::connect(&opts).await?;
-    let namespace = g
-        .namespace
-        .clone()
-        .unwrap_or_else(|| conn.default_namespace.clone());
-    let scope = if g.all_namespaces {
-        Scope::all()
-    } else {
-        Scope::namespace(&namespace)
-    };
+    let Live {
+        conn,
+        namespace,
+        scope,
+        kubectl,
+    } = connect(g, timeout).await?;
     if std::io::stderr().is_terminal() && !g.fleet_member {
         eprintln!("reading {} from {} …", scope, conn.server);
     }
@@ -125,15 +112,7 @@ pub async fn load(g: &GlobalArgs) -> Result<Input> {
     };
     Ok(Input {
         snap,
-        kubectl: Kubectl {
-            kubeconfig: g.kubeconfig.as_ref().map(|p| {
-                std::path::absolute(p)
-                    .unwrap_or_else(|_| p.clone())
-                    .display()
-                    .to_string()
-            }),
-            context: conn.context.clone(),
-        },
+        kubectl,
         now,
         namespace: if g.all_namespaces {
             None
@@ -144,6 +123,52 @@ pub async fn load(g: &GlobalArgs) -> Result<Input> {
         client: Some(conn.client),
         server: Some(conn.server),
         timeout,
+    })
+}
+
+/// A connected cluster, the namespace a bare name means there, the scope to read, and how
+/// printed commands address it.
+pub struct Live {
+    pub conn: cluster::Connection,
+    pub namespace: String,
+    pub scope: Scope,
+    pub kubectl: Kubectl,
+}
+
+pub async fn connect(g: &GlobalArgs, timeout: Option<std::time::Duration>) -> Result<Live> {
+    let opts = ConnectOptions {
+        kubeconfig: g.kubeconfig.clone(),
+        context: g.context.clone(),
+        cluster: g.cluster.clone(),
+        user: g.user.clone(),
+        as_user: g.as_user.clone(),
+        as_groups: g.as_group.clone(),
+        request_timeout: timeout,
+    };
+    let conn = cluster::connect(&opts).await?;
+    let namespace = g
+        .namespace
+        .clone()
+        .unwrap_or_else(|| conn.default_namespace.clone());
+    let scope = if g.all_namespaces {
+        Scope::all()
+    } else {
+        Scope::namespace(&namespace)
+    };
+    let kubectl = Kubectl {
+        kubeconfig: g.kubeconfig.as_ref().map(|p| {
+            std::path::absolute(p)
+                .unwrap_or_else(|_| p.clone())
+                .display()
+                .to_string()
+        }),
+        context: conn.context.clone(),
+    };
+    Ok(Live {
+        conn,
+        namespace,
+        scope,
+        kubectl,
     })
 }
 

@@ -13,6 +13,7 @@ mod rollout;
 mod runbooks;
 mod snapshot;
 mod version;
+mod watch;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Failure, exit_code};
@@ -166,10 +167,14 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 .cluster
                 .global(a.prompt.no_interactive)
                 .with_fleet(&a.fleet);
-            if g.is_fleet() {
-                fleet::diagnose(&g, a).await
-            } else {
-                diagnose::run(&g, a).await
+            match (g.is_fleet(), a.watch) {
+                (true, true) => Err(Failure::usage(
+                    "--watch follows one cluster: give --context one name",
+                )
+                .into()),
+                (true, false) => fleet::diagnose(&g, a).await,
+                (false, true) => watch::run(&g, a).await,
+                (false, false) => diagnose::run(&g, a).await,
             }
         }
         Command::Snapshot(a) => {

@@ -32,7 +32,7 @@ pub enum ListError {
 }
 
 impl ListError {
-    fn from_kube(e: kube::Error) -> Self {
+    pub(crate) fn from_kube(e: kube::Error) -> Self {
         match e {
             // kube-rs wraps an error body that is not a Status in a made-up Status. An HTML
             // page there comes from a web server, proxy or login portal, not from the API

@@ -35,10 +35,13 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub mod expansion;
+pub mod watch;
 
 // Not every test binary that includes the fake uses these.
 #[allow(unused_imports)]
 pub use expansion::{Expansion, Resizer};
+#[allow(unused_imports)]
+pub use watch::WatchHub;
 
 /// One kind the collector lists, and where the real API serves it.
 #[derive(Debug, Clone, Copy)]
@@ -288,6 +291,8 @@ pub struct Options {
     faults: Vec<Fault>,
     /// A Prometheus behind the service proxy (see [`Options::prometheus_service`]).
     prometheus: Option<(String, BTreeMap<String, Value>)>,
+    /// Watch streams (see [`Options::watch`]); without, a watch request is a 405.
+    watch: Option<Arc<WatchHub>>,
 }
 
 /// What a faulty request gets (see [`Options::fault`]).
@@ -428,6 +433,12 @@ impl Options {
     }
 
     /// Serve `GET /api/v1/namespaces/NS/services/NAME:PORT/proxy/api/v1/query` as a
+    /// Serve `?watch=1` on the list paths from `hub`, which the test drives.
+    pub fn watch(mut self, hub: Arc<WatchHub>) -> Self {
+        self.watch = Some(hub);
+        self
+    }
+
     /// Prometheus behind the API server's service proxy: the `query` parameter is looked up
     /// in `answers` (PromQL → the JSON body a real Prometheus gave for it, see
     /// `tests/fixtures/prometheus/`); any other query gets Prometheus's 400 `bad_data`.
@@ -1769,6 +1780,39 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             .as_ref()
             .and_then(|x| x.answer(&method, &path, &query, body.as_deref())),
     };
+    let watching =
+        method == Method::GET && matches!(query_value(&query, "watch"), Some("1" | "true"));
+    if watching && let Some((kind, namespace)) = route(&path) {
+        let answer = match &shared.options.watch {
+            _ if shared.options.forbidden.contains(kind.resource) => {
+                Some(shared.forbidden(kind, namespace, &user))
+            }
+            None => Some(Answer::status(
+                405,
+                "MethodNotAllowed",
+                "watch is not served",
+                None,
+            )),
+            Some(_) => None,
+        };
+        if let Some(r) = shared.log().get_mut(slot) {
+            r.finished = Some(Instant::now());
+            r.status = Some(answer.as_ref().map_or(200, |a| a.status));
+        }
+        if let Some(a) = answer {
+            return a.into_response();
+        }
+        let hub = shared.options.watch.as_ref().expect("checked above");
+        let from = query_value(&query, "resourceVersion")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let mut res = Response::new(watch::body(hub, kind.resource, from));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json"),
+        );
+        return res;
+    }
     let answer = if let Some(FaultAnswer::Status(code)) = fault {
         fault_status(code)
     } else if let Some(a) = expansion {

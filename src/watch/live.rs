@@ -1,0 +1,150 @@
+//! One list then one watch per kind, with kube-runtime's watcher (resumes from the last
+//! resourceVersion, lists again after a 410, bookmarks on, backoff on failures, no periodic
+//! re-list) feeding a reflector store per kind. Each kind reports what happens to it on a
+//! channel; the state is read from the stores when the analysis runs.
+
+use crate::model::{PersistentVolume, VolumeAttachment};
+use crate::snapshot::collect::{ListError, slim};
+use crate::snapshot::{Scope, Snapshot, Source, slim_pod};
+use futures::StreamExt;
+use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{Event, Node, PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::storage::v1::StorageClass;
+use kube::Api;
+use kube::runtime::reflector::{self, Store};
+use kube::runtime::{WatchStreamExt, watcher};
+use serde::de::DeserializeOwned;
+use std::fmt::Debug;
+use tokio::sync::mpsc;
+
+/// What a kind's watch reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signal {
+    /// Listed (first, or again after a 410 or a reconnection): its store is whole.
+    Listed(Source),
+    /// An object was added, changed or deleted.
+    Changed(Source),
+    /// The list or watch failed, with the reason people read; retried with backoff.
+    Failed(Source, String),
+}
+
+/// Starts the watch of one kind; its events go to `tx`, its objects into the store
+/// returned, each tidied by `tidy` as it arrives (what a snapshot drops, dropped here too).
+fn start<K>(
+    api: Api<K>,
+    source: Source,
+    tx: mpsc::UnboundedSender<Signal>,
+    tidy: fn(&mut K),
+) -> Store<K>
+where
+    K: kube::Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+{
+    let (reader, writer) = reflector::store();
+    let stream = watcher(api, watcher::Config::default())
+        .default_backoff()
+        .modify(tidy)
+        .reflect(writer);
+    tokio::spawn(async move {
+        let mut stream = std::pin::pin!(stream);
+        while let Some(item) = stream.next().await {
+            let signal = match item {
+                Ok(watcher::Event::InitDone) => Signal::Listed(source),
+                Ok(watcher::Event::Apply(_) | watcher::Event::Delete(_)) => Signal::Changed(source),
+                Ok(_) => continue,
+                Err(e) => Signal::Failed(source, reason(e)),
+            };
+            if tx.send(signal).is_err() {
+                break;
+            }
+        }
+    });
+    reader
+}
+
+fn reason(e: watcher::Error) -> String {
+    match e {
+        watcher::Error::InitialListFailed(k)
+        | watcher::Error::WatchStartFailed(k)
+        | watcher::Error::WatchFailed(k) => ListError::from_kube(k).reason(),
+        watcher::Error::WatchError(s) => format!("{} {}: {}", s.code, s.reason, s.message),
+        other => other.to_string(),
+    }
+}
+
+fn namespaced<K>(client: &kube::Client, scope: &Scope) -> Api<K>
+where
+    K: kube::Resource<Scope = NamespaceResourceScope, DynamicType = ()>,
+{
+    match &scope.namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}
+
+fn cluster<K: kube::Resource<DynamicType = ()>>(client: &kube::Client, _: &Scope) -> Api<K> {
+    Api::all(client.clone())
+}
+
+fn tidy<K: kube::Resource>(o: &mut K) {
+    slim(o.meta_mut(), false);
+}
+
+/// The kinds watched: the same as `collect` lists, named once here.
+macro_rules! kinds {
+    ($($field:ident: $ty:ty = $source:ident, $api:ident, $tidy:expr;)*) => {
+        /// A store per kind, kept current by its watch.
+        pub struct Stores {
+            $($field: Store<$ty>,)*
+        }
+
+        impl Stores {
+            /// Starts every watch in `scope`.
+            pub fn start(
+                client: &kube::Client,
+                scope: &Scope,
+                tx: &mpsc::UnboundedSender<Signal>,
+            ) -> Self {
+                Stores {
+                    $($field: start(
+                        $api::<$ty>(client, scope),
+                        Source::$source,
+                        tx.clone(),
+                        $tidy,
+                    ),)*
+                }
+            }
+
+            /// The state now, as a snapshot for the analysis.
+            pub fn snapshot(&self, scope: &Scope, now: jiff::Timestamp) -> Snapshot {
+                Snapshot {
+                    captured_at: Some(now),
+                    scope: scope.clone(),
+                    $($field: self.$field.state().iter().map(|o| (**o).clone()).collect(),)*
+                    ..Default::default()
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    statefulsets: StatefulSet = StatefulSets, namespaced, |o| slim(&mut o.metadata, true);
+    pods: Pod = Pods, namespaced, |p| {
+        slim(&mut p.metadata, false);
+        slim_pod(p);
+    };
+    pvcs: PersistentVolumeClaim = PersistentVolumeClaims, namespaced, tidy;
+    pvs: PersistentVolume = PersistentVolumes, cluster, tidy;
+    nodes: Node = Nodes, cluster, tidy;
+    pdbs: PodDisruptionBudget = PodDisruptionBudgets, namespaced, tidy;
+    services: Service = Services, namespaced, tidy;
+    endpoint_slices: EndpointSlice = EndpointSlices, namespaced, tidy;
+    events: Event = Events, namespaced, tidy;
+    storage_classes: StorageClass = StorageClasses, cluster, tidy;
+    volume_attachments: VolumeAttachment = VolumeAttachments, cluster, tidy;
+    controller_revisions: ControllerRevision = ControllerRevisions, namespaced, tidy;
+    deployments: Deployment = Deployments, namespaced, tidy;
+}

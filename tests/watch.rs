@@ -1,0 +1,335 @@
+//! `diagnose --watch` against the fake API server's watch streams, in JSON lines: a pod
+//! that recovers resolves its finding, a claim that goes Lost opens one, a 410 makes the
+//! tool list again without printing anything that did not change, a kind that cannot be
+//! read is said once, and `--timeout` ends the run with the exit code of what is open.
+//! Waits below only bound a test that would otherwise hang; nothing asserts a duration.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+use support::fake_apiserver::{FakeApiServer, Options, WatchHub, fixture_items};
+use support::harness::Env;
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The recorded orders-db-1 crash-looping.
+fn crashlooping() -> Value {
+    let mut p = pod("orders-db-1");
+    p["status"]["containerStatuses"][0]["state"] = json!({"waiting": {
+        "reason": "CrashLoopBackOff",
+        "message": "back-off 5m0s restarting failed container=postgres"}});
+    p["status"]["containerStatuses"][0]["lastState"] = json!({"terminated": {
+        "exitCode": 1, "reason": "Error",
+        "startedAt": "2026-11-22T02:40:00Z", "finishedAt": "2026-11-22T02:40:03Z"}});
+    p["status"]["containerStatuses"][0]["ready"] = json!(false);
+    p["status"]["containerStatuses"][0]["started"] = json!(false);
+    p["status"]["containerStatuses"][0]["restartCount"] = json!(9);
+    for c in p["status"]["conditions"].as_array_mut().unwrap() {
+        if c["type"] == "Ready" || c["type"] == "ContainersReady" {
+            c["status"] = json!("False");
+        }
+    }
+    p
+}
+
+fn pod(name: &str) -> Value {
+    fixture_items("pods")
+        .into_iter()
+        .find(|p| p["metadata"]["name"] == name)
+        .unwrap()
+}
+
+fn claim(name: &str) -> Value {
+    fixture_items("persistentvolumeclaims")
+        .into_iter()
+        .find(|p| p["metadata"]["name"] == name)
+        .unwrap()
+}
+
+struct Watch {
+    child: Child,
+    lines: Receiver<Value>,
+    _env: Env,
+}
+
+impl Watch {
+    fn start(server: &FakeApiServer, extra: &[&str]) -> Self {
+        let env = Env::with_kubeconfig(&server.kubeconfig());
+        // A process read line by line while it runs: std's Command, set up as the harness
+        // sets up its runs (this kubeconfig only, an empty HOME, no proxy).
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-sts"));
+        cmd.env_remove("KUBECONFIG")
+            .env("HOME", env.dir.path().join("home"))
+            .env("NO_COLOR", "1")
+            .current_dir(env.work());
+        for var in [
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
+            cmd.env_remove(var);
+        }
+        let mut child = cmd
+            .arg("--kubeconfig")
+            .arg(&env.kubeconfig)
+            .args(["diagnose", "-n", "shop", "--watch", "-o", "json"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                let v: Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+                if tx.send(v).is_err() {
+                    break;
+                }
+            }
+        });
+        Watch {
+            child,
+            lines,
+            _env: env,
+        }
+    }
+
+    /// Lines until one matches `want`; all of them, that one last.
+    fn until(&self, what: &str, want: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let end = Instant::now() + PATIENCE;
+        let mut seen = Vec::new();
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(v) => {
+                    let done = want(&v);
+                    seen.push(v);
+                    if done {
+                        return seen;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => panic!("no {what} line; saw {seen:#?}"),
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("the watch ended before a {what} line; saw {seen:#?}")
+                }
+            }
+        }
+    }
+}
+
+impl Watch {
+    /// The first analysis: every line printed with the first line's time (one batch is
+    /// written at once, so a short wait for the rest of it is enough).
+    fn first_batch(&self) -> Vec<Value> {
+        let mut seen = self.until("first", |_| true);
+        let time = seen[0]["time"].clone();
+        while let Ok(v) = self.lines.recv_timeout(Duration::from_secs(1)) {
+            assert_eq!(v["time"], time, "a second batch before any change: {v:#}");
+            seen.push(v);
+        }
+        seen
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn is(event: &str, runbook: &str) -> impl Fn(&Value) -> bool {
+    let (event, runbook) = (event.to_string(), runbook.to_string());
+    move |v| v["event"] == event.as_str() && v["finding"]["runbook"] == runbook.as_str()
+}
+
+fn server(hub: &Arc<WatchHub>, options: Options) -> FakeApiServer {
+    let mut pods = fixture_items("pods");
+    for p in pods.iter_mut() {
+        if p["metadata"]["name"] == "orders-db-1" {
+            *p = crashlooping();
+        }
+    }
+    FakeApiServer::with(options.items("pods", pods).watch(hub.clone()))
+}
+
+#[test]
+fn a_pod_that_recovers_is_resolved_and_a_lost_claim_is_opened() {
+    let hub = Arc::new(WatchHub::default());
+    let api = server(&hub, Options::default());
+    let w = Watch::start(&api, &[]);
+    // First the current findings, as opened.
+    let first = w.first_batch();
+    assert!(
+        first.iter().any(is("opened", "container-crashloop")),
+        "{first:#?}"
+    );
+    assert!(first.iter().all(|v| v["event"] == "opened"), "{first:#?}");
+    assert!(first.iter().all(|v| v["time"].is_string()));
+    hub.push("pods", "MODIFIED", pod("orders-db-1"));
+    let seen = w.until(
+        "container-crashloop resolved",
+        is("resolved", "container-crashloop"),
+    );
+    // Nothing else moved: only what the pod's recovery changed.
+    assert!(
+        seen.iter()
+            .all(|v| v["event"] == "resolved" || v["event"] == "changed"),
+        "{seen:#?}"
+    );
+    let mut lost = claim("data-orders-db-2");
+    lost["status"] = json!({"phase": "Lost"});
+    hub.push("persistentvolumeclaims", "MODIFIED", lost);
+    let seen = w.until("pvc-lost opened", is("opened", "pvc-lost"));
+    let f = &seen.last().unwrap()["finding"];
+    assert_eq!(f["object"]["name"], "data-orders-db-2");
+    assert_eq!(f["severity"], "critical");
+    // Each kind was listed once and then watched, never re-listed on a timer.
+    let lists = |resource: &str| {
+        api.requests()
+            .iter()
+            .filter(|r| r.resource() == resource && r.query_value("watch").is_none())
+            .count()
+    };
+    assert_eq!(lists("pods"), 1);
+    assert_eq!(lists("persistentvolumeclaims"), 1);
+}
+
+#[test]
+fn a_410_lists_again_and_prints_nothing_that_did_not_change() {
+    let hub = Arc::new(WatchHub::default());
+    let api = server(&hub, Options::default());
+    let w = Watch::start(&api, &[]);
+    w.first_batch();
+    hub.expire("pods");
+    // The next line is the claim's, not a repeat of what the re-list found unchanged.
+    let mut lost = claim("data-orders-db-2");
+    lost["status"] = json!({"phase": "Lost"});
+    // Give the re-list a chance to happen before the next change: wait until it was made.
+    let end = Instant::now() + PATIENCE;
+    while api
+        .requests()
+        .iter()
+        .filter(|r| r.resource() == "pods" && r.query_value("watch").is_none())
+        .count()
+        < 2
+    {
+        assert!(
+            Instant::now() < end,
+            "pods were not listed again after the 410"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    hub.push("persistentvolumeclaims", "MODIFIED", lost);
+    let seen = w.until("pvc-lost opened", |v| {
+        v["event"] != "stale" && v["event"] != "watching"
+    });
+    assert!(is("opened", "pvc-lost")(seen.last().unwrap()), "{seen:#?}");
+}
+
+#[test]
+fn a_kind_that_cannot_be_read_is_said_once_and_the_rest_is_watched() {
+    let hub = Arc::new(WatchHub::default());
+    let api = server(&hub, Options::default().forbid("nodes"));
+    let w = Watch::start(&api, &[]);
+    let first = w.first_batch();
+    assert!(
+        first.iter().any(is("opened", "container-crashloop")),
+        "{first:#?}"
+    );
+    let skipped: Vec<&Value> = first.iter().filter(|v| v["event"] == "skipped").collect();
+    assert_eq!(skipped.len(), 1, "{first:#?}");
+    assert_eq!(skipped[0]["source"], "nodes");
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("forbidden")
+    );
+    // Node findings need the nodes: none is claimed.
+    assert!(
+        !first
+            .iter()
+            .any(|v| v["finding"]["runbook"] == "node-not-ready")
+    );
+}
+
+#[test]
+fn timeout_ends_the_watch_with_the_exit_code_of_what_is_open() {
+    let hub = Arc::new(WatchHub::default());
+    let api = server(&hub, Options::default());
+    let env = Env::with_kubeconfig(&api.kubeconfig());
+    let out = env
+        .sts()
+        .args([
+            "diagnose",
+            "-n",
+            "shop",
+            "--watch",
+            "--timeout",
+            "3s",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines.iter().any(is("opened", "container-crashloop")),
+        "{lines:#?}"
+    );
+    // Not a watch of anything: refused before connecting.
+    let out = env
+        .sts()
+        .args(["diagnose", "--watch", "-f", "x.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// On a terminal (a pseudo-terminal here): a line per change for people, then the same
+/// change as it happens.
+#[test]
+#[cfg(unix)]
+fn on_a_terminal_each_change_is_a_line_for_people() {
+    let hub = Arc::new(WatchHub::default());
+    let api = server(&hub, Options::default());
+    let env = Env::with_kubeconfig(&api.kubeconfig());
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-sts"));
+    cmd.env_remove("KUBECONFIG")
+        .env("HOME", env.dir.path().join("home"))
+        .env("NO_COLOR", "1")
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(["diagnose", "-n", "shop", "--watch"]);
+    let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).unwrap();
+    p.exp_string("Ctrl-C to stop").unwrap();
+    let line = p.exp_string("container-crashloop").unwrap();
+    assert!(line.ends_with("opened    CRITICAL  "), "{line:?}");
+    p.exp_string("Pod shop/orders-db-1: ").unwrap();
+    hub.push("pods", "MODIFIED", pod("orders-db-1"));
+    let line = p.exp_string("container-crashloop").unwrap();
+    assert!(line.ends_with("resolved  CRITICAL  "), "{line:?}");
+    p.send_control('c').unwrap();
+    p.exp_eof().unwrap();
+}
