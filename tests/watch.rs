@@ -307,22 +307,33 @@ fn timeout_ends_the_watch_with_the_exit_code_of_what_is_open() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-/// On a terminal (a pseudo-terminal here): a line per change for people, then the same
-/// change as it happens.
-#[test]
+/// The binary on a pseudo-terminal, watching the fake's shop.
 #[cfg(unix)]
-fn on_a_terminal_each_change_is_a_line_for_people() {
-    let hub = Arc::new(WatchHub::default());
-    let api = server(&hub, Options::default());
-    let env = Env::with_kubeconfig(&api.kubeconfig());
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-sts"));
+fn on_a_terminal(env: &Env, extra: &[&str]) -> rexpect::session::PtySession {
+    // A pseudo-terminal starts with no size; a real one has one.
+    let mut cmd = std::process::Command::new("sh");
+    cmd.args(["-c", "stty cols 120 rows 30 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_kubectl-sts"));
     cmd.env_remove("KUBECONFIG")
         .env("HOME", env.dir.path().join("home"))
         .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
         .arg("--kubeconfig")
         .arg(&env.kubeconfig)
-        .args(["diagnose", "-n", "shop", "--watch"]);
-    let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).unwrap();
+        .args(["diagnose", "-n", "shop", "--watch"])
+        .args(extra);
+    rexpect::session::spawn_command(cmd, Some(30_000)).unwrap()
+}
+
+/// On a terminal with --no-interactive: a line per change for people, then the same change
+/// as it happens.
+#[test]
+#[cfg(unix)]
+fn on_a_terminal_without_the_screen_each_change_is_a_line_for_people() {
+    let hub = Arc::new(WatchHub::default());
+    let api = server(&hub, Options::default());
+    let env = Env::with_kubeconfig(&api.kubeconfig());
+    let mut p = on_a_terminal(&env, &["--no-interactive"]);
     p.exp_string("Ctrl-C to stop").unwrap();
     let line = p.exp_string("container-crashloop").unwrap();
     assert!(line.ends_with("opened    CRITICAL  "), "{line:?}");
@@ -331,5 +342,35 @@ fn on_a_terminal_each_change_is_a_line_for_people() {
     let line = p.exp_string("container-crashloop").unwrap();
     assert!(line.ends_with("resolved  CRITICAL  "), "{line:?}");
     p.send_control('c').unwrap();
+    p.exp_eof().unwrap();
+}
+
+/// On a terminal: the full-screen view, kept current; `q` leaves it and gives the terminal
+/// back (the alternate screen is left).
+#[test]
+#[cfg(unix)]
+fn on_a_terminal_the_screen_follows_the_incident_and_q_restores_the_terminal() {
+    let hub = Arc::new(WatchHub::default());
+    let api = server(&hub, Options::default());
+    let env = Env::with_kubeconfig(&api.kubeconfig());
+    let mut p = on_a_terminal(&env, &[]);
+    p.exp_string("kubectl sts diagnose --watch").unwrap();
+    p.exp_string("container-crashloop").unwrap();
+    p.exp_string("NEW").unwrap();
+    hub.push("pods", "MODIFIED", pod("orders-db-1"));
+    p.exp_string("resolved").unwrap();
+    // `r`: the view steps aside for the command runner, and comes back after it.
+    p.send("r").unwrap();
+    p.flush().unwrap();
+    p.exp_string("\u{1b}[?1049l").unwrap();
+    p.exp_string("Run one of these commands?").unwrap();
+    p.send("\u{1b}").unwrap();
+    p.flush().unwrap();
+    p.exp_string("\u{1b}[?1049h").unwrap();
+    p.exp_string("kubectl sts diagnose --watch").unwrap();
+    p.send("q").unwrap();
+    p.flush().unwrap();
+    // Leaving the alternate screen: the shell's screen is back as it was.
+    p.exp_string("\u{1b}[?1049l").unwrap();
     p.exp_eof().unwrap();
 }

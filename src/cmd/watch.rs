@@ -10,10 +10,12 @@ use crate::analysis::Report;
 use crate::checks::analyze;
 use crate::cli::{DiagnoseArgs, GlobalArgs, Output};
 use crate::error::Failure;
+use crate::render::watch_view::{Action, View};
 use crate::snapshot::Source;
 use crate::watch::live::{Signal, Stores};
 use crate::watch::{self, Change};
 use anyhow::Result;
+use crossterm::event::{Event as CtEvent, EventStream, KeyEvent, KeyEventKind};
 use jiff::Timestamp;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -38,56 +40,118 @@ enum Health {
     Stale(String),
 }
 
-struct Printer {
-    json: bool,
+/// Where changes go: JSON lines, a line per change for people, or the full-screen view.
+enum Sink {
+    Json,
+    Lines,
+    Screen(Box<View>),
 }
 
-impl Printer {
-    fn change(&self, c: &Change, now: Timestamp) {
-        if self.json {
-            println!(
+impl Sink {
+    fn change(&mut self, c: &Change, now: Timestamp) {
+        match self {
+            Sink::Json => println!(
                 "{}",
                 json!({"time": now, "event": c.event, "finding": c.finding})
-            );
-        } else {
-            let f = &c.finding;
-            println!(
-                "{}  {:<8}  {:<8}  {}  {}: {}",
-                now.strftime("%H:%M:%S"),
-                serde_json::to_value(c.event)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                f.severity.as_str().to_uppercase(),
-                f.runbook,
-                f.object,
-                f.summary
-            );
+            ),
+            Sink::Lines => {
+                let f = &c.finding;
+                println!(
+                    "{}  {:<8}  {:<8}  {}  {}: {}",
+                    now.strftime("%H:%M:%S"),
+                    serde_json::to_value(c.event)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    f.severity.as_str().to_uppercase(),
+                    f.runbook,
+                    f.object,
+                    f.summary
+                );
+            }
+            // The view takes a whole analysis at once (see `changes`).
+            Sink::Screen(_) => {}
+        }
+    }
+
+    fn changes(&mut self, changes: &[Change], now: Timestamp) {
+        for c in changes {
+            self.change(c, now);
+        }
+        if let Sink::Screen(v) = self {
+            v.apply(changes, now);
         }
     }
 
     /// A kind's watch: `skipped` (never read), `stale` (broken, retried) or `watching`
     /// (back).
-    fn health(&self, event: &str, source: Source, reason: Option<&str>, now: Timestamp) {
-        if self.json {
-            let mut v = json!({"time": now, "event": event, "source": source});
-            if let Some(r) = reason {
-                v["reason"] = json!(r);
+    fn health(&mut self, event: &str, source: Source, reason: Option<&str>, now: Timestamp) {
+        match self {
+            Sink::Json => {
+                let mut v = json!({"time": now, "event": event, "source": source});
+                if let Some(r) = reason {
+                    v["reason"] = json!(r);
+                }
+                println!("{v}");
             }
-            println!("{v}");
-        } else {
-            let what = match event {
-                "stale" => "watch broken, reconnecting; findings that need it may be out of date",
-                "skipped" => "not read; the checks that need it do not run",
-                _ => "watched again",
-            };
-            println!(
-                "{}  {:<8}  {source}: {what}{}",
-                now.strftime("%H:%M:%S"),
-                event,
-                reason.map(|r| format!(" ({r})")).unwrap_or_default()
-            );
+            Sink::Lines => {
+                let what = match event {
+                    "stale" => {
+                        "watch broken, reconnecting; findings that need it may be out of date"
+                    }
+                    "skipped" => "not read; the checks that need it do not run",
+                    _ => "watched again",
+                };
+                println!(
+                    "{}  {:<8}  {source}: {what}{}",
+                    now.strftime("%H:%M:%S"),
+                    event,
+                    reason.map(|r| format!(" ({r})")).unwrap_or_default()
+                );
+            }
+            Sink::Screen(v) => {
+                let why = reason.map(|r| format!(": {r}")).unwrap_or_default();
+                match event {
+                    "stale" => {
+                        v.health.insert(
+                            source,
+                            format!(
+                                "stale since {}, reconnecting{why}",
+                                now.strftime("%H:%M:%S")
+                            ),
+                        );
+                    }
+                    "skipped" => {
+                        v.health.insert(source, format!("not read{why}"));
+                    }
+                    _ => {
+                        v.health.remove(&source);
+                    }
+                }
+            }
         }
+    }
+}
+
+/// The terminal in full-screen mode while it lives; restored however the run ends (ratatui
+/// also restores it on a panic).
+struct Screen(ratatui::DefaultTerminal);
+
+impl Screen {
+    fn open() -> Self {
+        Screen(ratatui::init())
+    }
+
+    fn draw(&mut self, view: &View) {
+        let now = Timestamp::now();
+        // A failed draw (terminal gone) leaves the last frame; the watch goes on.
+        let _ = self.0.draw(|f| view.draw(f, now));
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        ratatui::restore();
     }
 }
 
@@ -118,10 +182,22 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
     let request_timeout =
         crate::cluster::parse_timeout(&g.request_timeout).map_err(Failure::usage)?;
     let live = input::connect(g, request_timeout).await?;
-    let printer = Printer {
-        json: g.output == Output::Json || !std::io::stdout().is_terminal(),
+    // A full screen needs a terminal on both ends, of a size that holds it.
+    let terminal = std::io::stdout().is_terminal()
+        && std::io::stdin().is_terminal()
+        && crossterm::terminal::size().is_ok_and(|(w, h)| w >= 60 && h >= 12);
+    let mut sink = match g.output {
+        Output::Json => Sink::Json,
+        _ if !std::io::stdout().is_terminal() => Sink::Json,
+        _ if !terminal || g.no_interactive => Sink::Lines,
+        _ => Sink::Screen(Box::new(View::new(match &live.conn.context {
+            Some(c) => format!("context {c} · {}", live.scope),
+            None => live.scope.to_string(),
+        }))),
     };
-    if std::io::stderr().is_terminal() {
+    let mut screen = matches!(sink, Sink::Screen(_)).then(Screen::open);
+    let mut keys = screen.as_ref().map(|_| EventStream::new());
+    if screen.is_none() && std::io::stderr().is_terminal() {
         eprintln!(
             "watching {} on {} (Ctrl-C to stop) …",
             live.scope, live.conn.server
@@ -137,7 +213,13 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
     let deadline = limit.map(|d| Instant::now() + d);
     let mut pending: Option<Instant> = None;
     let mut last: Option<Report> = None;
+    // The screen's "2m ago" ages: redrawn every few seconds while it is up (nothing else
+    // runs on a timer).
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
     loop {
+        if let (Some(scr), Sink::Screen(view)) = (screen.as_mut(), &sink) {
+            scr.draw(view);
+        }
         let ready = health.values().all(|h| *h != Health::Starting);
         tokio::select! {
             signal = rx.recv() => {
@@ -146,7 +228,7 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
                 match signal {
                     Signal::Listed(s) => {
                         if matches!(health[&s], Health::Stale(_) | Health::Unread(_)) && last.is_some() {
-                            printer.health("watching", s, None, now);
+                            sink.health("watching", s, None, now);
                         }
                         health.insert(s, Health::Watching);
                     }
@@ -157,7 +239,7 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
                         }
                         Health::Watching => {
                             if last.is_some() {
-                                printer.health("stale", s, Some(&why), now);
+                                sink.health("stale", s, Some(&why), now);
                             }
                             health.insert(s, Health::Stale(why));
                         }
@@ -170,7 +252,7 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
                 pending = None;
                 let now = Timestamp::now();
                 if last.is_none() {
-                    first_read(&health, &printer, now)?;
+                    first_read(&health, &mut sink, now)?;
                 }
                 let mut snap = stores.snapshot(&live.scope, now);
                 for (s, h) in &health {
@@ -193,14 +275,38 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
                 } else if !args.symptom.is_empty() {
                     report.retain(None, &args.symptom);
                 }
-                for c in watch::diff(last.as_ref(), &report) {
-                    printer.change(&c, now);
-                }
+                sink.changes(&watch::diff(last.as_ref(), &report), now);
                 last = Some(report);
+            }
+            key = next_key(&mut keys) => {
+                let Sink::Screen(view) = &mut sink else { continue };
+                match view.key(key.code, key.modifiers) {
+                    Action::None => {}
+                    Action::Quit => break,
+                    Action::Run(finding) => {
+                        // The command runner asks on the plain terminal; the view comes
+                        // back when it is done.
+                        drop(screen.take());
+                        let one = Report {
+                            findings: vec![*finding],
+                            ..report_like(last.as_ref())
+                        };
+                        let ran = super::interactive::offer_commands(&one, args.yes);
+                        screen = Some(Screen::open());
+                        keys = Some(EventStream::new());
+                        ran?;
+                    }
+                }
+            }
+            _ = tick.tick(), if screen.is_some() => {
+                if let Sink::Screen(view) = &mut sink {
+                    view.prune(Timestamp::now());
+                }
             }
             _ = sleep_until(deadline), if deadline.is_some() => break,
         }
     }
+    drop(screen);
     let Some(report) = last else {
         return Err(Failure::usage("the watch ended before every kind was listed").into());
     };
@@ -209,7 +315,7 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
 
 /// Before the first analysis: the kinds that could not be read are said once; none at all
 /// is a failure, as for a one-off run.
-fn first_read(health: &BTreeMap<Source, Health>, printer: &Printer, now: Timestamp) -> Result<()> {
+fn first_read(health: &BTreeMap<Source, Health>, sink: &mut Sink, now: Timestamp) -> Result<()> {
     let unread: Vec<(&Source, &String)> = health
         .iter()
         .filter_map(|(s, h)| match h {
@@ -222,7 +328,7 @@ fn first_read(health: &BTreeMap<Source, Health>, printer: &Printer, now: Timesta
         return Err(Failure::usage(format!("no kind could be read: {why}")).into());
     }
     for (s, why) in unread {
-        printer.health("skipped", *s, Some(why), now);
+        sink.health("skipped", *s, Some(why), now);
     }
     Ok(())
 }
@@ -231,5 +337,33 @@ async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(t) => tokio::time::sleep_until(t).await,
         None => std::future::pending().await,
+    }
+}
+
+/// The next key pressed, when the screen is up (never otherwise).
+async fn next_key(keys: &mut Option<EventStream>) -> KeyEvent {
+    use futures::StreamExt;
+    let Some(stream) = keys else {
+        return std::future::pending().await;
+    };
+    loop {
+        match stream.next().await {
+            Some(Ok(CtEvent::Key(k))) if k.kind == KeyEventKind::Press => return k,
+            Some(Ok(_)) => continue,
+            // The terminal is gone: no more keys (the watch goes on until its end).
+            Some(Err(_)) | None => return std::future::pending().await,
+        }
+    }
+}
+
+/// An empty report with the fields a one-finding report for the command runner needs.
+fn report_like(r: Option<&Report>) -> Report {
+    Report {
+        manifests: false,
+        findings: Vec::new(),
+        skipped: r.map(|r| r.skipped.clone()).unwrap_or_default(),
+        not_checked: Vec::new(),
+        summary: Default::default(),
+        statefulsets_checked: 0,
     }
 }

@@ -6,6 +6,7 @@ pub mod expand;
 pub mod fleet;
 pub mod orphans;
 pub mod rollout;
+pub mod watch_view;
 
 use anyhow::Result;
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets};
