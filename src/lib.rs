@@ -23,6 +23,7 @@ pub mod runbooks;
 pub mod snapshot;
 pub(crate) mod sts;
 pub mod suggest;
+#[cfg(feature = "synth")]
 #[doc(hidden)]
 pub mod synth;
 pub mod watch;
