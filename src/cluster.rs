@@ -18,6 +18,10 @@ pub struct ConnectOptions {
     pub as_user: Option<String>,
     pub as_groups: Vec<String>,
     pub request_timeout: Option<Duration>,
+    /// The client holds watch streams open: a response may be quiet far longer than one
+    /// request may take (the server ends a watch after about 5 minutes, bookmarks come
+    /// about once a minute), so reads are not bounded by `request_timeout`.
+    pub streams: bool,
 }
 
 pub struct Connection {
@@ -153,7 +157,12 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
         // about half the time with an anonymous "client error (SendRequest)".
         let backstop = t + Duration::from_secs(1);
         config.connect_timeout = Some(backstop);
-        config.read_timeout = Some(backstop);
+        config.read_timeout = Some(if opts.streams {
+            // Longer than a watch lasts on the server (kube-runtime asks for 290 s).
+            Duration::from_secs(330).max(backstop)
+        } else {
+            backstop
+        });
         config.write_timeout = Some(backstop);
     }
     // kube's default retries 429/503/504 with backoff for minutes. An incident tool must

@@ -298,6 +298,31 @@ fn timeout_ends_the_watch_with_the_exit_code_of_what_is_open() {
         lines.iter().any(is("opened", "container-crashloop")),
         "{lines:#?}"
     );
+    // A quiet watch is not a slow request: idle longer than --request-timeout, the
+    // watches stay up (no `stale`, no second list).
+    let out = env
+        .sts()
+        .args([
+            "diagnose",
+            "-n",
+            "shop",
+            "--watch",
+            "--timeout",
+            "4s",
+            "-o",
+            "json",
+        ])
+        .args(["--request-timeout", "1s"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("\"stale\""), "{text}");
+    let pod_lists = api
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/namespaces/shop/pods" && r.query_value("watch").is_none())
+        .count();
+    assert_eq!(pod_lists, 2, "one list per run");
     // Not a watch of anything: refused before connecting.
     let out = env
         .sts()

@@ -91,7 +91,7 @@ pub async fn load(g: &GlobalArgs) -> Result<Input> {
         namespace,
         scope,
         kubectl,
-    } = connect(g, timeout).await?;
+    } = connect(g, timeout, false).await?;
     if std::io::stderr().is_terminal() && !g.fleet_member {
         eprintln!("reading {} from {} …", scope, conn.server);
     }
@@ -135,7 +135,12 @@ pub struct Live {
     pub kubectl: Kubectl,
 }
 
-pub async fn connect(g: &GlobalArgs, timeout: Option<std::time::Duration>) -> Result<Live> {
+/// `streams`: the client will hold watch streams open (see [`ConnectOptions::streams`]).
+pub async fn connect(
+    g: &GlobalArgs,
+    timeout: Option<std::time::Duration>,
+    streams: bool,
+) -> Result<Live> {
     let opts = ConnectOptions {
         kubeconfig: g.kubeconfig.clone(),
         context: g.context.clone(),
@@ -144,6 +149,7 @@ pub async fn connect(g: &GlobalArgs, timeout: Option<std::time::Duration>) -> Re
         as_user: g.as_user.clone(),
         as_groups: g.as_group.clone(),
         request_timeout: timeout,
+        streams,
     };
     let conn = cluster::connect(&opts).await?;
     let namespace = g

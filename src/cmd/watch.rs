@@ -181,7 +181,7 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
     };
     let request_timeout =
         crate::cluster::parse_timeout(&g.request_timeout).map_err(Failure::usage)?;
-    let live = input::connect(g, request_timeout).await?;
+    let live = input::connect(g, request_timeout, true).await?;
     // A full screen needs a terminal on both ends, of a size that holds it.
     let terminal = std::io::stdout().is_terminal()
         && std::io::stdin().is_terminal()

@@ -157,6 +157,7 @@ pub(super) async fn live(what: Lookup, conn: &Conn) -> anyhow::Result<Vec<Candid
         as_user: conn.as_user.clone(),
         as_groups: conn.as_groups.clone(),
         request_timeout: Some(LOOKUP_TIMEOUT),
+        streams: false,
     };
     let c = cluster::connect(&opts).await?;
     Ok(match what {
