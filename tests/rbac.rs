@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
 use support::fake_apiserver::{
-    Expansion, FakeApiServer, Options, RecordedRequest, Resizer, fixture, fixture_items,
+    Expansion, FakeApiServer, Options, RecordedRequest, Resizer, WatchHub, fixture, fixture_items,
 };
 
 fn role(file: &str) -> Vec<Value> {
@@ -58,7 +58,10 @@ fn read_role_covers_every_listed_kind() {
     );
     for r in &rules {
         for v in r["verbs"].as_array().unwrap() {
-            assert!(v == "get" || v == "list", "read role has verb {v}");
+            assert!(
+                v == "get" || v == "list" || v == "watch",
+                "read role has verb {v}"
+            );
         }
     }
 }
@@ -281,6 +284,25 @@ fn every_request_the_commands_make_is_allowed_by_their_roles() {
         let reqs = requests_of(Options::default().namespaces(&["default", "shop"]), args);
         assert_covered(&args.join(" "), Needs::Read, &reqs);
     }
+    // --watch: a list then a watch of each kind, still the read role.
+    let reqs = requests_of(
+        Options::default().watch(std::sync::Arc::new(WatchHub::default())),
+        &[
+            "diagnose",
+            "-n",
+            "shop",
+            "--watch",
+            "--timeout",
+            "2s",
+            "-o",
+            "json",
+        ],
+    );
+    assert!(
+        reqs.iter().any(|r| r.query_value("watch") == Some("true")),
+        "no watch request"
+    );
+    assert_covered("diagnose --watch", Needs::Read, &reqs);
 
     // --volume-stats reads each kubelet through the node proxy: the opt-in role.
     let reqs = requests_of(
