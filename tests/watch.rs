@@ -323,6 +323,50 @@ fn timeout_ends_the_watch_with_the_exit_code_of_what_is_open() {
         .filter(|r| r.path == "/api/v1/namespaces/shop/pods" && r.query_value("watch").is_none())
         .count();
     assert_eq!(pod_lists, 2, "one list per run");
+    // One set by name, in whichever namespace it is: only its findings.
+    let out = env
+        .sts()
+        .args([
+            "diagnose",
+            "orders-db",
+            "-A",
+            "--watch",
+            "--timeout",
+            "2s",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!lines.is_empty());
+    assert!(
+        lines
+            .iter()
+            .all(|v| v["finding"]["statefulset"] == "orders-db"),
+        "{lines:#?}"
+    );
+    let out = env
+        .sts()
+        .args([
+            "diagnose",
+            "orders",
+            "-n",
+            "shop",
+            "--watch",
+            "--timeout",
+            "2s",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("statefulset orders not found in namespace shop")
+    );
     // Not a watch of anything: refused before connecting.
     let out = env
         .sts()

@@ -213,6 +213,8 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
     let deadline = limit.map(|d| Instant::now() + d);
     let mut pending: Option<Instant> = None;
     let mut last: Option<Report> = None;
+    // `diagnose NAME --watch`: the set, found in the first state listed.
+    let mut target: Option<(String, String)> = None;
     // The screen's "2m ago" ages: redrawn every few seconds while it is up (nothing else
     // runs on a timer).
     let mut tick = tokio::time::interval(Duration::from_secs(5));
@@ -261,19 +263,15 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
                     }
                 }
                 let mut report = analyze(&snap, now, &live.kubectl);
-                if let Some(name) = &args.statefulset {
-                    let ns = live.namespace.as_str();
-                    if last.is_none() && !snap.statefulsets.iter().any(|s| {
-                        crate::k8s::name(&s.metadata) == name && crate::k8s::namespace(&s.metadata) == ns
-                    }) && snap.is_skipped(Source::StatefulSets).is_none() {
-                        return Err(Failure::usage(format!(
-                            "statefulset {name} not found in namespace {ns}"
-                        ))
-                        .into());
-                    }
-                    report.retain(Some((ns, name)), &args.symptom);
-                } else if !args.symptom.is_empty() {
-                    report.retain(None, &args.symptom);
+                if let (Some(name), None) = (&args.statefulset, &target) {
+                    let only = (!g.all_namespaces).then_some(live.namespace.as_str());
+                    target = Some(resolve(&snap, name, only)?);
+                }
+                if target.is_some() || !args.symptom.is_empty() {
+                    report.retain(
+                        target.as_ref().map(|(ns, n)| (ns.as_str(), n.as_str())),
+                        &args.symptom,
+                    );
                 }
                 sink.changes(&watch::diff(last.as_ref(), &report), now);
                 last = Some(report);
@@ -311,6 +309,38 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
         return Err(Failure::usage("the watch ended before every kind was listed").into());
     };
     Ok(super::diagnose::exit_code(&report, g.fail_on.threshold()))
+}
+
+/// The namespace and name of the StatefulSet `name` (in `only`, or in any namespace).
+fn resolve(
+    snap: &crate::snapshot::Snapshot,
+    name: &str,
+    only: Option<&str>,
+) -> Result<(String, String)> {
+    let found: Vec<&str> = snap
+        .statefulsets
+        .iter()
+        .filter(|s| crate::k8s::name(&s.metadata) == name)
+        .map(|s| crate::k8s::namespace(&s.metadata))
+        .filter(|ns| only.is_none_or(|o| o == *ns))
+        .collect();
+    let where_ = only
+        .map(|o| format!(" in namespace {o}"))
+        .unwrap_or_default();
+    match (found.as_slice(), snap.is_skipped(Source::StatefulSets)) {
+        ([ns], _) => Ok((ns.to_string(), name.to_string())),
+        ([], Some(s)) => Err(Failure::usage(format!(
+            "cannot look up statefulset {name}: statefulsets were not read ({})",
+            s.reason
+        ))
+        .into()),
+        ([], None) => Err(Failure::usage(format!("statefulset {name} not found{where_}")).into()),
+        (many, _) => Err(Failure::usage(format!(
+            "statefulset {name} exists in several namespaces ({}); pass -n",
+            many.join(", ")
+        ))
+        .into()),
+    }
 }
 
 /// Before the first analysis: the kinds that could not be read are said once; none at all
