@@ -213,6 +213,13 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
     let deadline = limit.map(|d| Instant::now() + d);
     let mut pending: Option<Instant> = None;
     let mut last: Option<Report> = None;
+    // The state analysed, and the kinds changed since (each copied out of its store again
+    // only when it changed).
+    let mut snap = crate::snapshot::Snapshot {
+        scope: live.scope.clone(),
+        ..Default::default()
+    };
+    let mut changed: std::collections::BTreeSet<Source> = Source::ALL.into_iter().collect();
     // `diagnose NAME --watch`: the set, found in the first state listed.
     let mut target: Option<(String, String)> = None;
     // The screen's "2m ago" ages: redrawn every few seconds while it is up (nothing else
@@ -229,12 +236,15 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
                 let now = Timestamp::now();
                 match signal {
                     Signal::Listed(s) => {
+                        changed.insert(s);
                         if matches!(health[&s], Health::Stale(_) | Health::Unread(_)) && last.is_some() {
                             sink.health("watching", s, None, now);
                         }
                         health.insert(s, Health::Watching);
                     }
-                    Signal::Changed(_) => {}
+                    Signal::Changed(s) => {
+                        changed.insert(s);
+                    }
                     Signal::Failed(s, why) => match &health[&s] {
                         Health::Starting => {
                             health.insert(s, Health::Unread(why));
@@ -256,7 +266,7 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
                 if last.is_none() {
                     first_read(&health, &mut sink, now)?;
                 }
-                let mut snap = stores.snapshot(&live.scope, now);
+                stores.refresh(&mut snap, &std::mem::take(&mut changed), now);
                 for (s, h) in &health {
                     if let Health::Unread(why) = h {
                         snap.skip(*s, why.clone());

@@ -17,6 +17,7 @@ use kube::Api;
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use serde::de::DeserializeOwned;
+use std::collections::BTreeSet;
 use std::fmt::Debug;
 use tokio::sync::mpsc;
 
@@ -117,14 +118,21 @@ macro_rules! kinds {
                 }
             }
 
-            /// The state now, as a snapshot for the analysis.
-            pub fn snapshot(&self, scope: &Scope, now: jiff::Timestamp) -> Snapshot {
-                Snapshot {
-                    captured_at: Some(now),
-                    scope: scope.clone(),
-                    $($field: self.$field.state().iter().map(|o| (**o).clone()).collect(),)*
-                    ..Default::default()
-                }
+            /// Brings `snap` up to date, copying out of the stores only the kinds in
+            /// `changed`: a change is usually to one kind, and copying every object of
+            /// every kind is most of what a re-analysis costs. What was skipped is
+            /// cleared: the caller says it again.
+            pub fn refresh(
+                &self,
+                snap: &mut Snapshot,
+                changed: &BTreeSet<Source>,
+                now: jiff::Timestamp,
+            ) {
+                snap.captured_at = Some(now);
+                snap.skipped.clear();
+                $(if changed.contains(&Source::$source) {
+                    snap.$field = self.$field.state().iter().map(|o| (**o).clone()).collect();
+                })*
             }
         }
     };
