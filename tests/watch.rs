@@ -57,30 +57,38 @@ struct Watch {
     _env: Env,
 }
 
+/// `cmd` (the binary, or a shell that execs it) set up as the harness sets up its runs
+/// (this kubeconfig only, an empty HOME, no proxy) to watch the fake's shop.
+fn watching(env: &Env, mut cmd: std::process::Command) -> std::process::Command {
+    cmd.env_remove("KUBECONFIG")
+        .env("HOME", env.dir.path().join("home"))
+        .env("NO_COLOR", "1")
+        .current_dir(env.work());
+    for var in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(["diagnose", "-n", "shop", "--watch"]);
+    cmd
+}
+
 impl Watch {
     fn start(server: &FakeApiServer, extra: &[&str]) -> Self {
         let env = Env::with_kubeconfig(&server.kubeconfig());
-        // A process read line by line while it runs: std's Command, set up as the harness
-        // sets up its runs (this kubeconfig only, an empty HOME, no proxy).
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-sts"));
-        cmd.env_remove("KUBECONFIG")
-            .env("HOME", env.dir.path().join("home"))
-            .env("NO_COLOR", "1")
-            .current_dir(env.work());
-        for var in [
-            "HTTPS_PROXY",
-            "https_proxy",
-            "HTTP_PROXY",
-            "http_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-        ] {
-            cmd.env_remove(var);
-        }
+        let mut cmd = watching(
+            &env,
+            std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-sts")),
+        );
         let mut child = cmd
-            .arg("--kubeconfig")
-            .arg(&env.kubeconfig)
-            .args(["diagnose", "-n", "shop", "--watch", "-o", "json"])
+            .args(["-o", "json"])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -380,17 +388,11 @@ fn timeout_ends_the_watch_with_the_exit_code_of_what_is_open() {
 #[cfg(unix)]
 fn on_a_terminal(env: &Env, extra: &[&str]) -> rexpect::session::PtySession {
     // A pseudo-terminal starts with no size; a real one has one.
-    let mut cmd = std::process::Command::new("sh");
-    cmd.args(["-c", "stty cols 120 rows 30 && exec \"$0\" \"$@\""])
+    let mut sh = std::process::Command::new("sh");
+    sh.args(["-c", "stty cols 120 rows 30 && exec \"$0\" \"$@\""])
         .arg(env!("CARGO_BIN_EXE_kubectl-sts"));
-    cmd.env_remove("KUBECONFIG")
-        .env("HOME", env.dir.path().join("home"))
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm")
-        .arg("--kubeconfig")
-        .arg(&env.kubeconfig)
-        .args(["diagnose", "-n", "shop", "--watch"])
-        .args(extra);
+    let mut cmd = watching(env, sh);
+    cmd.env("TERM", "xterm").args(extra);
     rexpect::session::spawn_command(cmd, Some(30_000)).unwrap()
 }
 
