@@ -1,6 +1,6 @@
 //! `kubectl sts diagnose [STS] --watch [--timeout D]`: one list then one watch per kind;
-//! after each burst of changes (250 ms) the pure analysis runs again on the current state
-//! and what changed is printed: findings opened, changed or resolved, and kinds whose watch
+//! after a change (at most once every 250 ms, so a burst is analysed together) the pure
+//! analysis runs again on the current state and what changed is printed: findings opened, changed or resolved, and kinds whose watch
 //! broke (their findings may be out of date until it is back) or came back. JSON lines
 //! with `-o json` or when stdout is not a terminal; a line per change for people otherwise.
 //! An idle cluster costs nothing: no periodic re-list, no timer unless something changed.
@@ -24,7 +24,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-/// Changes closer together than this are analysed once.
+/// At most one analysis this often: a change after a quiet spell is analysed at once, the
+/// changes of a burst (a rollout touching many pods) together at the end of the interval.
 const SETTLE: Duration = Duration::from_millis(250);
 
 /// Where each kind's watch stands.
@@ -212,6 +213,7 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
         .collect();
     let deadline = limit.map(|d| Instant::now() + d);
     let mut pending: Option<Instant> = None;
+    let mut last_run: Option<Instant> = None;
     let mut last: Option<Report> = None;
     // The state analysed, and the kinds changed since (each copied out of its store again
     // only when it changed).
@@ -258,10 +260,13 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
                         Health::Unread(_) | Health::Stale(_) => {}
                     },
                 }
-                pending.get_or_insert(Instant::now() + SETTLE);
+                pending.get_or_insert_with(|| {
+                    Instant::now().max(last_run.map_or(Instant::now(), |t| t + SETTLE))
+                });
             }
             _ = sleep_until(pending), if ready && pending.is_some() => {
                 pending = None;
+                last_run = Some(Instant::now());
                 let now = Timestamp::now();
                 if last.is_none() {
                     first_read(&health, &mut sink, now)?;
