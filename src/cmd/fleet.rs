@@ -257,7 +257,7 @@ fn fleet_prometheus(p: &PrometheusArgs) -> Result<Option<Endpoint>> {
     let endpoint = input::prometheus_endpoint(p)?;
     if let Some(Endpoint::Url(_)) = &endpoint {
         return Err(Failure::usage(
-            "--prometheus URL is one Prometheus for one cluster: with several contexts give svc/NAMESPACE/NAME:PORT, read in each cluster through its API server",
+            "--prometheus URL (or KUBECTL_STS_PROMETHEUS) is one Prometheus for one cluster: with several contexts give svc/NAMESPACE/NAME:PORT, read in each cluster through its API server",
         )
         .into());
     }

@@ -170,7 +170,7 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
     }
     if args.prometheus.prometheus.is_some() {
         return Err(Failure::usage(
-            "--prometheus is read once per run; with --watch it would go stale: drop one of them",
+            "--prometheus (or KUBECTL_STS_PROMETHEUS) is read once per run; with --watch it would go stale: drop one of them",
         )
         .into());
     }
