@@ -445,3 +445,118 @@ fn on_a_terminal_the_screen_follows_the_incident_and_q_restores_the_terminal() {
     p.exp_string("\u{1b}[?1049l").unwrap();
     p.exp_eof().unwrap();
 }
+
+/// The process's resident memory, from /proc (Linux).
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap()
+}
+
+/// A soak, run by hand (`cargo test --test watch -- --ignored --nocapture`; it takes about
+/// a minute): 10,000 pod changes in 100 bursts, the pod crash-looping and recovering in
+/// turn, so findings open and resolve a hundred times. The tool's memory after the last
+/// burst stays within a few MB of what it was after the tenth. Numbers in
+/// docs/performance.md.
+#[test]
+#[ignore]
+#[cfg(target_os = "linux")]
+fn soak_memory_stays_flat_over_ten_thousand_changes() {
+    let hub = Arc::new(WatchHub::default());
+    let api = server(&hub, Options::default());
+    let w = Watch::start(&api, &[]);
+    w.first_batch();
+    let pid = w.child.id();
+    let mut after_ten = 0;
+    let mut changes = 0;
+    for burst in 1..=100 {
+        for i in 0..100 {
+            let mut p = if (burst + i) % 2 == 0 {
+                crashlooping()
+            } else {
+                pod("orders-db-1")
+            };
+            p["status"]["containerStatuses"][0]["restartCount"] = json!(burst * 100 + i);
+            hub.push("pods", "MODIFIED", p);
+            changes += 1;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        while w.lines.try_recv().is_ok() {}
+        if burst == 10 {
+            after_ten = rss_kib(pid);
+        }
+    }
+    let after_all = rss_kib(pid);
+    println!("{changes} changes: RSS {after_ten} KiB after 1,000, {after_all} KiB after 10,000");
+    assert!(
+        after_all < after_ten + 8 * 1024,
+        "RSS grew from {after_ten} KiB to {after_all} KiB"
+    );
+}
+
+/// The screen in a real terminal multiplexer, run by hand (`cargo test --test watch --
+/// --ignored --nocapture`, needs tmux): tmux's own terminal of 120×30 shows the view, the
+/// recovery, and gives the shell back on `q`. Prints the pane as tmux shows it.
+#[test]
+#[ignore]
+#[cfg(unix)]
+fn under_tmux_the_screen_shows_the_incident_and_q_ends_it() {
+    let hub = Arc::new(WatchHub::default());
+    let api = server(&hub, Options::default());
+    let env = Env::with_kubeconfig(&api.kubeconfig());
+    let session = format!("sts-watch-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        let out = std::process::Command::new("tmux")
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let command = format!(
+        "HOME={} NO_COLOR=1 {} --kubeconfig {} diagnose -n shop --watch",
+        env.dir.path().join("home").display(),
+        env!("CARGO_BIN_EXE_kubectl-sts"),
+        env.kubeconfig.display()
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "120",
+        "-y",
+        "30",
+        &command,
+    ]);
+    let pane = |want: &str| {
+        let end = Instant::now() + PATIENCE;
+        loop {
+            let text = tmux(&["capture-pane", "-p", "-t", &session]);
+            if text.contains(want) {
+                return text;
+            }
+            assert!(Instant::now() < end, "no {want:?} on the screen:\n{text}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    println!("{}", pane("container-crashloop"));
+    hub.push("pods", "MODIFIED", pod("orders-db-1"));
+    println!("{}", pane("resolved"));
+    tmux(&["send-keys", "-t", &session, "q"]);
+    let end = Instant::now() + PATIENCE;
+    // The session ends with its command.
+    while std::process::Command::new("tmux")
+        .args(["has-session", "-t", &session])
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+    {
+        assert!(Instant::now() < end, "q did not end the watch");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
