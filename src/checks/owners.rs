@@ -6,7 +6,7 @@
 
 use crate::analysis::Ctx;
 use crate::finding::{Finding, Remedy};
-use crate::k8s::operators::{Budget, Expansion, Owner, owner};
+use crate::k8s::operators::{Budget, Expansion, Owner, owner, owner_in};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 /// Verbs that change what they name.
@@ -198,28 +198,22 @@ fn what_not_how(description: &str) -> String {
         .join(". ")
 }
 
-/// The change to make, said for the custom resource, and the command that shows it.
+/// The change to make, said for the custom resource (or the resource above it in a
+/// chain), and the command that shows it.
 fn cr_remedy(ctx: &Ctx, owner: &Owner, ns: &str, what: String) -> Remedy {
-    let caveat = owner
-        .operator
-        .caveat
-        .map(|c| format!(" Note: {c}."))
-        .unwrap_or_default();
+    let caveat = match (&owner.upstream, owner.operator.caveat) {
+        // The chain is known: the caveat that warns of it has been acted on.
+        (Some(u), _) => format!(
+            " The {} is itself managed by {} {}/{} ({}): make the change in {}; a change to the {} is reverted.",
+            owner.kind, u.kind, u.namespace, u.name, u.operator, u.field, owner.kind
+        ),
+        (None, Some(c)) => format!(" Note: {c}."),
+        (None, None) => String::new(),
+    };
+    let (kind, _, _, name) = owner.change_target(ns);
     Remedy::run(
-        format!(
-            "{what}.{caveat} The {} {} as it is now",
-            owner.kind, owner.name
-        ),
-        ctx.kubectl.argv(
-            Some(ns),
-            &[
-                "get",
-                owner.resource.as_str(),
-                owner.name.as_str(),
-                "-o",
-                "yaml",
-            ],
-        ),
+        format!("{what}.{caveat} The {kind} {name} as it is now"),
+        owner.get_argv(ctx.kubectl, ns),
     )
 }
 
@@ -245,7 +239,7 @@ pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
         let Some(sts) = ctx.idx.statefulset.get(&(ns.as_str(), sts_name.as_str())) else {
             continue;
         };
-        let Some(own) = owner(&sts.metadata) else {
+        let Some(own) = owner_in(&sts.metadata, &ctx.snap.custom) else {
             continue;
         };
         f.evidence.push(format!(
@@ -254,6 +248,9 @@ pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
             own.evidence,
             own.drift_text()
         ));
+        if let Some(e) = own.cr_evidence(&ns, sts.spec.as_ref().and_then(|s| s.replicas)) {
+            f.evidence.push(e);
+        }
         let commands = std::mem::take(&mut f.commands);
         let mut whats: Vec<String> = Vec::new();
         let mut at = None;
@@ -262,7 +259,7 @@ pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
             if grow.is_none()
                 && matches!(target(&r, &sts_name), Target::OwnAction(ref a) if a == "pvc-expand")
             {
-                grow = size_arg(&r).and_then(|size| storage_remedy(ctx, &own, &ns, &size));
+                grow = size_arg(&r).and_then(|size| own.storage_remedy(ctx.kubectl, &ns, &size));
             }
             let replaced = match target(&r, &sts_name) {
                 Target::StatefulSet => Some(format!(
@@ -355,23 +352,6 @@ pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
 fn size_arg(r: &Remedy) -> Option<String> {
     let i = r.argv.iter().position(|a| a == "--size")?;
     r.argv.get(i + 1).cloned()
-}
-
-/// The growth made in the CR, where the operator grows claims from one field: the patch
-/// itself, with the opt-in it needs said first.
-fn storage_remedy(ctx: &Ctx, owner: &Owner, ns: &str, size: &str) -> Option<Remedy> {
-    let patch = owner.storage_patch(size)?;
-    let opt_in = match owner.operator.expansion {
-        Expansion::ThroughCr { opt_in: Some(o) } => format!(" (it needs {o} first)"),
-        _ => String::new(),
-    };
-    Some(Remedy::run(
-        format!(
-            "Raise the size in the {} {} to {size}: {} grows the claims itself{opt_in}",
-            owner.kind, owner.name, owner.operator.name
-        ),
-        owner.patch_argv(ctx.kubectl, ns, &patch),
-    ))
 }
 
 #[cfg(test)]

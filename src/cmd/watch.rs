@@ -272,6 +272,11 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
                     first_read(&health, &mut sink, now)?;
                 }
                 stores.refresh(&mut snap, &std::mem::take(&mut changed), now);
+                if last.is_none() {
+                    // Operators' custom resources are read once, for the StatefulSets of
+                    // the first listing; they are not watched.
+                    crate::snapshot::custom::read_custom(&live.conn.client, &mut snap, request_timeout).await;
+                }
                 for (s, h) in &health {
                     if let Health::Unread(why) = h {
                         snap.skip(*s, why.clone());

@@ -170,6 +170,10 @@ pub struct ExpandPlan {
     pub notes: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size_basis: Option<String>,
+    /// The command to run instead, where an operator owns the set and grows its claims from
+    /// a field of its custom resource: the patch of that field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instead: Option<crate::finding::Remedy>,
     /// Where `--apply` saves the StatefulSet before deleting it.
     pub backup: String,
     /// Where `--apply` saves the manifest it re-creates the StatefulSet from.
@@ -269,6 +273,26 @@ pub fn plan(
     let names: Vec<&str> = templates.iter().map(|t| k8s::name(&t.metadata)).collect();
     let tpl = match (req.template, names.as_slice()) {
         (_, []) => {
+            // Some operators make the claims themselves (Crunchy PGO): their CR says how
+            // to grow them.
+            if let Some(o) = k8s::operators::owner_in(&sts.metadata, &snap.custom) {
+                let how = match &req.target {
+                    Target::Size(size) => o
+                        .storage_remedy(kubectl, ns, &size.text)
+                        .map(|r| format!("{}: {}", r.description, r.command)),
+                    _ => None,
+                }
+                .or_else(|| {
+                    o.operator
+                        .storage
+                        .map(|f| format!("raise {} in the {}", o.field(f), o.kind))
+                })
+                .unwrap_or_else(|| format!("see how the {} sets its volume size", o.kind));
+                return Err(format!(
+                    "statefulset {ns}/{name} has no volumeClaimTemplates: {} makes its claims itself. {how}",
+                    o.describe(ns)
+                ));
+            }
             return Err(format!(
                 "statefulset {ns}/{name} has no volumeClaimTemplates: its pods have no claims to grow"
             ));
@@ -381,8 +405,10 @@ pub fn plan(
     let mut checks = Vec::new();
     let mut skipped = Vec::new();
     checks.push(check_not_deleting(sts));
-    if let Some(o) = k8s::operators::owner(&sts.metadata) {
+    let mut instead = None;
+    if let Some(o) = k8s::operators::owner_in(&sts.metadata, &snap.custom) {
         checks.push(check_no_operator(&o, ns, &to.text, kubectl));
+        instead = o.storage_remedy(kubectl, ns, &to.text);
     }
     match check_class(snap, &claims) {
         Ok(c) => checks.push(c),
@@ -456,6 +482,7 @@ pub fn plan(
         warnings,
         notes,
         size_basis,
+        instead,
         backup,
         recreate_manifest,
         to_bytes: to.bytes,
@@ -964,14 +991,14 @@ fn check_no_operator(
 ) -> CheckResult {
     use k8s::operators::Expansion;
     let how = match o.operator.expansion {
-        Expansion::ThroughCr { opt_in } => format!(
+        Expansion::ThroughCr { .. } => format!(
             "raise {} in the {} and the operator grows the claims itself{}{}",
             o.operator
                 .storage
                 .map(|f| o.field(f))
                 .unwrap_or_else(|| "the storage size".into()),
             o.kind,
-            opt_in.map(|x| format!(" (after {x})")).unwrap_or_default(),
+            o.opt_in_text(),
             o.storage_patch(size)
                 .map(|p| format!(
                     ": {}",
@@ -988,17 +1015,25 @@ fn check_no_operator(
                 .unwrap_or_else(|| "its storage field".into())
         ),
     };
+    let caveat = match (&o.upstream, o.operator.caveat) {
+        (Some(u), _) => format!(
+            ". The {} is itself managed by the {}: make the change in {}, or it is reverted ({})",
+            o.kind,
+            u.kind,
+            u.field,
+            crate::finding::shell_join(&o.get_argv(kubectl, ns))
+        ),
+        (None, Some(c)) => format!(". Note: {c}"),
+        (None, None) => String::new(),
+    };
+    let read = o
+        .cr_evidence(ns, None)
+        .map(|e| format!(". {}{}", e[..1].to_uppercase(), &e[1..]))
+        .unwrap_or_default();
     CheckResult {
         name: "no-operator-owner".into(),
         ok: false,
-        detail: format!(
-            "managed by {}: {how}{}",
-            o.describe(ns),
-            o.operator
-                .caveat
-                .map(|c| format!(". Note: {c}"))
-                .unwrap_or_default()
-        ),
+        detail: format!("managed by {}: {how}{caveat}{read}", o.describe(ns)),
     }
 }
 

@@ -9,7 +9,10 @@
 //! Serialising writes `apiVersion` and `kind` as the full types do, so `kubectl sts
 //! snapshot` output is read back as the same objects.
 
+mod custom;
 mod storage;
+
+pub use custom::{CustomResource, CustomResources, Seen, resource_name};
 
 pub use storage::{
     PersistentVolume, PersistentVolumeSpec, VolumeAttachment, VolumeAttachmentSource,

@@ -146,27 +146,20 @@ pub fn plan(
     };
     // An operator owns the update strategy (it rewrites it, or rolls pods itself): a
     // partition or a pod replaced from here would fight it, or be undone at its next pass.
-    if let Some(o) = k8s::operators::owner(&sts.metadata) {
-        return Err(refuse(vec![
-            format!(
-                "{name} is managed by {}: {}; roll out through the {} instead ({}). {}",
-                o.describe(ns),
-                o.operator.rollout,
-                o.kind,
-                ctx.kubectl
-                    .argv(
-                        Some(ns),
-                        &["get", o.resource.as_str(), o.name.as_str(), "-o", "yaml"]
-                    )
-                    .join(" "),
-                o.drift_text()
-            )
-            .to_string()
-                + &o.operator
-                    .caveat
-                    .map(|c| format!(". Note: {c}"))
-                    .unwrap_or_default(),
-        ]));
+    if let Some(o) = k8s::operators::owner_in(&sts.metadata, &ctx.snap.custom) {
+        let (kind, ..) = o.change_target(ns);
+        let caveat = match (&o.upstream, o.operator.caveat) {
+            (Some(_), _) => String::new(),
+            (None, Some(c)) => format!(". Note: {c}"),
+            (None, None) => String::new(),
+        };
+        return Err(refuse(vec![format!(
+            "{name} is managed by {}: {}; roll out through the {kind} instead ({}). {}{caveat}",
+            o.describe(ns),
+            o.operator.rollout,
+            o.get_argv(ctx.kubectl, ns).join(" "),
+            o.drift_text()
+        )]));
     }
     let Some(rv_) = sts
         .metadata

@@ -284,5 +284,6 @@ pub async fn collect(
         };
         return Err(failure.into());
     }
+    super::custom::read_custom(client, &mut snap, timeout).await;
     Ok(snap)
 }

@@ -2,6 +2,7 @@
 //! multi-document YAML, several files) and what `kubectl sts snapshot` writes.
 
 use super::{Scope, Skipped, Snapshot, Source, versions};
+use crate::model::CustomResource;
 use anyhow::{Context, Result, anyhow, bail};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,10 @@ pub struct Header {
     pub container_logs: Option<Vec<super::ContainerLog>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub partial: Vec<super::Partial>,
+    /// Operator kinds whose custom resources were listed (`kind.group`: `null`), or could
+    /// not be (the reason).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub custom_resources: BTreeMap<String, Option<String>>,
 }
 
 /// Reads and merges snapshot files. `namespace` keeps only that namespace's namespaced
@@ -294,6 +299,15 @@ impl Loader {
             ("storage.k8s.io", "VolumeAttachment") => Source::VolumeAttachments,
             ("apps", "ControllerRevision") => Source::ControllerRevisions,
             ("apps" | "extensions", "Deployment") => Source::Deployments,
+            _ if crate::k8s::operators::is_custom_kind(group, kind) => {
+                let mut cr: CustomResource = serde_json::from_value(doc.into_value()?)
+                    .with_context(|| format!("{position} ({kind})"))?;
+                if cr.metadata.namespace.as_deref().is_none_or(str::is_empty) {
+                    cr.metadata.namespace = Some(self.default_namespace.clone());
+                }
+                self.snap.custom.items.push(cr);
+                return Ok(());
+            }
             _ => {
                 *self.ignored.entry(kind.to_string()).or_default() += 1;
                 return Ok(());
@@ -418,6 +432,7 @@ impl Loader {
                     .extend(v.iter().cloned());
             }
             snap.partial.extend(h.partial.iter().cloned());
+            snap.custom.kinds.extend(h.custom_resources.clone());
         }
         if self.headers.len() > 1 {
             snap.scope = Scope::all();
@@ -631,6 +646,9 @@ fn filter_namespace(s: &mut Snapshot, ns: &str) {
     keep(&mut s.events, ns);
     keep(&mut s.controller_revisions, ns);
     keep(&mut s.deployments, ns);
+    s.custom
+        .items
+        .retain(|c| c.metadata.namespace.as_deref() == Some(ns));
     if let Some(v) = s.volume_stats.as_mut() {
         v.retain(|x| x.namespace == ns);
     }
@@ -728,6 +746,7 @@ pub fn to_list_value(snap: &Snapshot) -> Result<Value> {
     add(&mut items, &s.services)?;
     add(&mut items, &s.endpoint_slices)?;
     add(&mut items, &s.events)?;
+    add(&mut items, &s.custom.items)?;
     let header = Header {
         captured_at: s.captured_at,
         scope: s.scope.clone(),
@@ -742,6 +761,7 @@ pub fn to_list_value(snap: &Snapshot) -> Result<Value> {
         volume_trends: s.volume_trends.clone(),
         container_logs: s.container_logs.clone(),
         partial: s.partial.clone(),
+        custom_resources: s.custom.kinds.clone(),
     };
     Ok(serde_json::json!({
         "apiVersion": "v1",
@@ -931,6 +951,35 @@ status: {}
         assert_eq!(
             back.is_skipped(Source::Nodes).unwrap().reason,
             "forbidden: nodes is forbidden"
+        );
+    }
+
+    /// Operators' custom resources and which of their kinds were read survive `kubectl sts
+    /// snapshot`, so a later run knows a missing one is gone, not unread.
+    #[test]
+    fn custom_resources_and_their_kinds_round_trip() {
+        let mut s = read_str(DUMP, "dump.yaml").unwrap();
+        s.custom.items.push(
+            serde_json::from_value(serde_json::json!({
+                "apiVersion": "acid.zalan.do/v1", "kind": "postgresql",
+                "metadata": {"name": "acid-main", "namespace": "pg"},
+                "spec": {"volume": {"size": "20Gi"}}}))
+            .unwrap(),
+        );
+        s.custom
+            .kinds
+            .insert("postgresql.acid.zalan.do".into(), None);
+        s.custom.kinds.insert(
+            "prometheus.monitoring.coreos.com".into(),
+            Some("forbidden: no".into()),
+        );
+        let text = serde_saphyr::to_string(&to_list_value(&s).unwrap()).unwrap();
+        let back = read_str(&text, "snap.yaml").unwrap();
+        assert_eq!(back.custom, s.custom);
+        assert!(
+            !back.notes.iter().any(|n| n.contains("postgresql")),
+            "{:?}",
+            back.notes
         );
     }
 

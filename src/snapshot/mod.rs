@@ -3,11 +3,13 @@
 //! analysis never knows which.
 
 pub mod collect;
+pub mod custom;
 pub mod extras;
 pub mod file;
 pub mod prometheus;
 pub mod versions;
 
+use crate::model::CustomResources;
 use crate::model::PersistentVolume;
 use crate::model::VolumeAttachment;
 use jiff::Timestamp;
@@ -214,6 +216,9 @@ pub struct Snapshot {
     pub volume_attachments: Vec<VolumeAttachment>,
     pub controller_revisions: Vec<ControllerRevision>,
     pub deployments: Vec<Deployment>,
+    /// The custom resources of the operators that own StatefulSets, read after the
+    /// StatefulSets (one list per operator kind present), and which kinds were listed.
+    pub custom: CustomResources,
     pub skipped: Vec<Skipped>,
     /// Things worth knowing about the input that are not findings (duplicates dropped,
     /// kinds ignored), shown once on stderr.

@@ -34,10 +34,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+pub mod custom;
 pub mod expansion;
 pub mod watch;
 
 // Not every test binary that includes the fake uses these.
+#[allow(unused_imports)]
+pub use custom::{Crd, Custom};
 #[allow(unused_imports)]
 pub use expansion::{Expansion, Resizer};
 #[allow(unused_imports)]
@@ -293,6 +296,8 @@ pub struct Options {
     prometheus: Option<(String, BTreeMap<String, Value>)>,
     /// Watch streams (see [`Options::watch`]); without, a watch request is a 405.
     watch: Option<Arc<WatchHub>>,
+    /// CustomResourceDefinitions and their objects (see [`Options::custom`]).
+    custom: Option<Arc<Custom>>,
 }
 
 /// What a faulty request gets (see [`Options::fault`]).
@@ -328,6 +333,12 @@ impl Options {
     pub fn forbid(mut self, resource: &str) -> Self {
         kind_of(resource);
         self.forbidden.insert(resource.to_string());
+        self
+    }
+
+    /// Refuse a custom resource's kind (by its plural) served with [`Options::custom`].
+    pub fn forbid_custom(mut self, plural: &str) -> Self {
+        self.forbidden.insert(plural.to_string());
         self
     }
 
@@ -452,6 +463,13 @@ impl Options {
             format!("/api/v1/namespaces/{namespace}/services/{name_port}/proxy/api/v1/query"),
             answers,
         ));
+        self
+    }
+
+    /// Serve these CustomResourceDefinitions and objects (discovery, lists, GET, PATCH
+    /// checked against each CRD's fields). `forbid(plural)` refuses one.
+    pub fn custom(mut self, custom: Arc<Custom>) -> Self {
+        self.custom = Some(custom);
         self
     }
 
@@ -1826,6 +1844,17 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     ) {
         a
     } else if let Some(a) = shared.prometheus_answer(&method, &path, &query) {
+        a
+    } else if let Some(a) = shared.options.custom.as_ref().and_then(|c| {
+        c.answer(
+            &method,
+            &path,
+            &query,
+            content_type.as_deref(),
+            body.as_deref(),
+            &|plural| shared.options.forbidden.contains(plural),
+        )
+    }) {
         a
     } else if method == Method::DELETE {
         shared.delete(&path, &query, body.as_deref())
