@@ -5,9 +5,10 @@ use crate::checks::Check;
 use crate::checks::analyze_with;
 use crate::finding::Finding;
 use crate::kubectl::Kubectl;
+use crate::model::Pod;
 use crate::snapshot::{Scope, Snapshot};
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{Pod, Service};
+use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde_json::{Value, json};
 
@@ -272,7 +273,7 @@ pub fn unscheduled_pod(ns: &str, sts: &str, ordinal: u32) -> Pod {
 
 /// Adds a `persistentVolumeClaim` volume named `data` for `claim` to the pod.
 pub fn with_claim(pod: &mut Pod, claim: &str) {
-    let v: k8s_openapi::api::core::v1::Volume =
+    let v: crate::model::Volume =
         from_json(json!({"name": "data", "persistentVolumeClaim": {"claimName": claim}}));
     pod.spec
         .get_or_insert_default()

@@ -3,6 +3,7 @@
 //! environment variables, or a security setting the image cannot satisfy. The kubelet
 //! retries by itself, so once the missing object exists the pod starts without a restart.
 
+use crate::model::{ContainerStatus, Pod};
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
@@ -10,7 +11,6 @@ use crate::k8s;
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod};
 
 pub const CHECK: Check = Check {
     id: "container-config-error",
@@ -89,7 +89,7 @@ pub(crate) fn parse(msg: &str) -> Missing {
 
 /// The keys the container reads from that Secret/ConfigMap through `env`, and whether it
 /// also imports the whole object through `envFrom` (then its keys are not known).
-fn referenced_keys(c: Option<&Container>, kind: &str, name: &str) -> (Vec<String>, bool) {
+fn referenced_keys(c: Option<&crate::model::Container>, kind: &str, name: &str) -> (Vec<String>, bool) {
     let Some(c) = c else {
         return (Vec::new(), true);
     };
@@ -322,7 +322,7 @@ mod tests {
         assert_eq!(parse(r#"secret ""#), Missing::Other);
     }
 
-    fn config_error_pod(msg: &str) -> k8s_openapi::api::core::v1::Pod {
+    fn config_error_pod(msg: &str) -> crate::model::Pod {
         merged(
             &pod("shop", "db", 0, false),
             json!({

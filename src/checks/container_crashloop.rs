@@ -9,6 +9,7 @@
 //! `liveness-restart-loop`, and `rollout-broken-pod-trap` (a crashing pod on a revision the
 //! StatefulSet is no longer rolling to is fixed by replacing the pod).
 
+use crate::model::{ContainerStatus, Pod};
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
@@ -16,7 +17,7 @@ use crate::k8s;
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+
 
 pub const CHECK: Check = Check {
     id: "container-crashloop",
@@ -262,7 +263,7 @@ mod tests {
     use crate::testutil::*;
     use serde_json::json;
 
-    fn crashing_pod(exit: i32, reason: &str) -> k8s_openapi::api::core::v1::Pod {
+    fn crashing_pod(exit: i32, reason: &str) -> crate::model::Pod {
         merged(
             &pod("shop", "db", 1, false),
             json!({"status": {"containerStatuses": [{"name": "db", "image": "mongo:7", "imageID": "",

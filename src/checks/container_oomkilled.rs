@@ -4,6 +4,7 @@
 //! needs more memory than in steady state. The finding gives the limit and a concrete
 //! higher one, as a patch of the StatefulSet template.
 
+use crate::model::{ContainerStatus, Pod};
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
@@ -11,7 +12,7 @@ use crate::k8s;
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod};
+use k8s_openapi::api::core::v1::ResourceRequirements;
 use serde_json::{Value, json};
 
 pub const CHECK: Check = Check {
@@ -23,8 +24,9 @@ pub const CHECK: Check = Check {
 /// An OOM kill older than this, on a container that has run fine since, is a warning.
 const RECENT_SECS: i64 = 3600;
 
-fn memory(c: Option<&Container>, kind: &str) -> Option<String> {
-    let r = c?.resources.as_ref()?;
+/// The container's memory limit or request: `resources` of a pod's or a template's.
+fn memory(r: Option<&ResourceRequirements>, kind: &str) -> Option<String> {
+    let r = r?;
     let map = if kind == "limits" {
         r.limits.as_ref()
     } else {
@@ -53,7 +55,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
     let pod_name = k8s::name(&pod.metadata);
     let cname = cs.name.as_str();
     let spec = sts::pod_container(pod, cname);
-    let limit = memory(spec, "limits");
+    let limit = memory(spec.and_then(|c| c.resources.as_ref()), "limits");
     let limit_bytes = limit.as_deref().and_then(k8s::quantity::parse);
     let term = sts::last_termination(cs);
     let ago = term
@@ -81,7 +83,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
             .unwrap_or_default(),
         cs.restart_count
     ));
-    match (&limit, memory(spec, "requests")) {
+    match (&limit, memory(spec.and_then(|c| c.resources.as_ref()), "requests")) {
         (Some(l), Some(r)) => f
             .evidence
             .push(format!("memory limit {l}, request {r} (pod spec)")),
@@ -122,7 +124,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
         ));
         return f;
     };
-    let template_limit = memory(Some(tc.container), "limits");
+    let template_limit = memory(tc.container.resources.as_ref(), "limits");
     let template_bytes = template_limit.as_deref().and_then(k8s::quantity::parse);
     if let (Some(tl), Some(tb)) = (&template_limit, template_bytes)
         && tb > limit_bytes
@@ -142,7 +144,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
     ));
     let path = tc.json_path();
     let resources = tc.container.resources.as_ref();
-    let template_request = memory(Some(tc.container), "requests");
+    let template_request = memory(tc.container.resources.as_ref(), "requests");
     // Keep Guaranteed QoS when the template had request == limit.
     let raise_request = template_request.is_some() && template_request == template_limit;
     let mut ops = vec![json!({"op": "test", "path": format!("{path}/name"), "value": cname})];
@@ -202,7 +204,7 @@ mod tests {
     use crate::testutil::*;
     use serde_json::json;
 
-    fn oom_pod(limit: Option<&str>, waiting: bool) -> k8s_openapi::api::core::v1::Pod {
+    fn oom_pod(limit: Option<&str>, waiting: bool) -> crate::model::Pod {
         let resources = match limit {
             Some(l) => json!({"limits": {"memory": l}, "requests": {"memory": l}}),
             None => json!({}),

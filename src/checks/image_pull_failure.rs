@@ -4,6 +4,7 @@
 //! pull rate limit. The back-off message itself carries no cause, so the newest `Failed`
 //! event of the pod is read as well.
 
+use crate::model::{ContainerStatus, Pod};
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
@@ -11,7 +12,7 @@ use crate::k8s;
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -442,7 +443,7 @@ mod tests {
         assert_eq!(repository("ghcr.io/org/app:1.2"), "ghcr.io/org/app");
     }
 
-    fn pulling() -> k8s_openapi::api::core::v1::Pod {
+    fn pulling() -> crate::model::Pod {
         merged(
             &pod("shop", "db", 2, false),
             json!({

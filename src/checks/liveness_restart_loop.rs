@@ -4,6 +4,7 @@
 //! that time as a hang, kills it, and the next start has even more to recover. The fix is
 //! a startupProbe, which holds the liveness probe back until the first success.
 
+use crate::model::{ContainerStatus, Pod};
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
@@ -11,7 +12,7 @@ use crate::k8s;
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{ContainerStatus, Pod, Probe};
+use k8s_openapi::api::core::v1::Probe;
 use serde_json::{Map, Value, json};
 
 pub const CHECK: Check = Check {
@@ -212,7 +213,7 @@ mod tests {
     fn killed_pod(
         s: &k8s_openapi::api::apps::v1::StatefulSet,
         exit: i32,
-    ) -> k8s_openapi::api::core::v1::Pod {
+    ) -> crate::model::Pod {
         merged(
             &pod("shop", "db", 2, false),
             json!({
@@ -273,7 +274,7 @@ mod tests {
     fn recovered_pod(
         s: &k8s_openapi::api::apps::v1::StatefulSet,
         finished: &str,
-    ) -> k8s_openapi::api::core::v1::Pod {
+    ) -> crate::model::Pod {
         merged(
             &pod("shop", "db", 2, true),
             json!({

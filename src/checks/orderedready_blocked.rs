@@ -246,7 +246,7 @@ mod tests {
     use crate::testutil::*;
     use serde_json::json;
 
-    fn stuck(p: k8s_openapi::api::core::v1::Pod) -> k8s_openapi::api::core::v1::Pod {
+    fn stuck(p: crate::model::Pod) -> crate::model::Pod {
         merged(
             &p,
             json!({"status": {"conditions": [{"type": "Ready", "status": "False",

@@ -9,6 +9,7 @@
 //! The remedy confirms the node is really down, then the out-of-service taint; a force
 //! delete only once the old process is known to be dead.
 
+use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
@@ -16,7 +17,6 @@ use crate::k8s;
 use crate::k8s::node as kn;
 use crate::snapshot::Source;
 use crate::sts;
-use k8s_openapi::api::core::v1::Pod;
 use serde_json::json;
 
 pub const CHECK: Check = Check {

@@ -11,6 +11,7 @@
 //! (`pvc-pending`), or its claim is Lost because its volume is gone (`pvc-lost`). Also quiet
 //! during the first minute, while autoscalers react.
 
+use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
@@ -19,7 +20,8 @@ use crate::k8s::node as kn;
 use crate::k8s::scheduler::{Parsed, Reason, parse};
 use crate::snapshot::Source;
 use crate::sts;
-use k8s_openapi::api::core::v1::{Node, Pod, PodSpec};
+use crate::model::PodSpec;
+use k8s_openapi::api::core::v1::Node;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -72,7 +74,7 @@ fn placement<'a>(ctx: &Ctx<'a>, spec: Option<&PodSpec>) -> Placement<'a> {
 /// The pod's effective request of `resource` (cpu in cores, memory in bytes): the sum over
 /// containers, or the largest init container's if bigger, plus overhead.
 fn request(spec: &PodSpec, resource: &str) -> Option<f64> {
-    let of = |c: &k8s_openapi::api::core::v1::Container| {
+    let of = |c: &crate::model::Container| {
         c.resources
             .as_ref()
             .and_then(|r| r.requests.as_ref())

@@ -11,13 +11,13 @@
 //! (when the application has it elsewhere) or to bring back somewhere the volume may be
 //! used.
 
+use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::k8s::node as kn;
 use crate::sts;
-use k8s_openapi::api::core::v1::Pod;
 use crate::model::PersistentVolume;
 use serde_json::json;
 

@@ -5,13 +5,14 @@
 //! `claimRef`, so the claim binds again; or accept the loss: delete claim and pod so a fresh
 //! volume is provisioned, then let the application repair the replica.
 
+use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
 use crate::sts;
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use crate::model::PersistentVolume;
 use serde_json::{Value, json};
 

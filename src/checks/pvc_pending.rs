@@ -7,6 +7,7 @@
 //! points to the one that explains the pod). A claim the StatefulSet could not even
 //! create because of a ResourceQuota is reported on the StatefulSet.
 
+use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
@@ -14,7 +15,7 @@ use crate::k8s;
 use crate::manifest;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use serde_json::Value;
 
 pub const CHECK: Check = Check {

@@ -5,13 +5,14 @@
 //! disk first (reclaim policy Retain). Clearing the finalizer is only for a claim no pod
 //! uses any more.
 
+use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
 use crate::sts;
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use serde_json::json;
 
 pub const CHECK: Check = Check {

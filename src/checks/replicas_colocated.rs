@@ -3,6 +3,7 @@
 //! node or zone failure then takes several members at once. Critical when one node holds
 //! more members than the set can lose (`> n - quorum`): that node alone can break quorum.
 
+use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
@@ -10,7 +11,6 @@ use crate::k8s;
 use crate::snapshot::Source;
 use crate::sts;
 use crate::sts::spread::{has_spread, has_zone_rule, schedulable_zones, spread_fix, spread_patch};
-use k8s_openapi::api::core::v1::Pod;
 use std::collections::BTreeMap;
 
 pub const CHECK: Check = Check {
@@ -251,7 +251,7 @@ mod tests {
     use crate::testutil::*;
     use serde_json::json;
 
-    fn on(node: &str, ordinal: u32) -> k8s_openapi::api::core::v1::Pod {
+    fn on(node: &str, ordinal: u32) -> crate::model::Pod {
         merged(
             &pod("shop", "db", ordinal, true),
             json!({"spec": {"nodeName": node}}),

@@ -9,6 +9,7 @@
 //! This is the precise form of a stuck rollout: `rollout-stuck`, `orderedready-blocked` and
 //! `container-crashloop` stay quiet for a pod this runbook reports.
 
+use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
@@ -16,7 +17,6 @@ use crate::k8s;
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::Pod;
 
 pub const CHECK: Check = Check {
     id: "rollout-broken-pod-trap",
@@ -126,14 +126,14 @@ mod tests {
     use crate::testutil::*;
     use serde_json::json;
 
-    fn on_rev(p: k8s_openapi::api::core::v1::Pod, rev: &str) -> k8s_openapi::api::core::v1::Pod {
+    fn on_rev(p: crate::model::Pod, rev: &str) -> crate::model::Pod {
         merged(
             &p,
             json!({"metadata": {"labels": {"controller-revision-hash": rev}}}),
         )
     }
 
-    fn crashing(p: k8s_openapi::api::core::v1::Pod) -> k8s_openapi::api::core::v1::Pod {
+    fn crashing(p: crate::model::Pod) -> crate::model::Pod {
         merged(
             &p,
             json!({"status": {"containerStatuses": [{"name": "db", "image": "x", "imageID": "", "ready": false,

@@ -123,7 +123,7 @@ mod tests {
         )
     }
 
-    fn on_rev2(p: k8s_openapi::api::core::v1::Pod) -> k8s_openapi::api::core::v1::Pod {
+    fn on_rev2(p: crate::model::Pod) -> crate::model::Pod {
         merged(
             &p,
             json!({"metadata": {"labels": {"controller-revision-hash": "pg-rev2"},

@@ -10,6 +10,7 @@
 //! down: no template change helps), and when `controller-not-progressing` says the
 //! controller has not even seen the latest spec.
 
+use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
@@ -17,7 +18,6 @@ use crate::k8s;
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::Pod;
 
 pub const CHECK: Check = Check {
     id: "rollout-stuck",
@@ -148,7 +148,7 @@ mod tests {
         )
     }
 
-    fn updated(p: k8s_openapi::api::core::v1::Pod) -> k8s_openapi::api::core::v1::Pod {
+    fn updated(p: crate::model::Pod) -> crate::model::Pod {
         merged(
             &p,
             json!({"metadata": {"labels": {"controller-revision-hash": "es-rev2"}},

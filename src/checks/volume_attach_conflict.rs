@@ -10,13 +10,13 @@
 //!   ReadWriteOnce claim): never the taint, the node is fine; the fix is ordering
 //!   (StatefulSet, or `Recreate`), see `deployment-stateful`.
 
+use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::k8s::node as kn;
 use crate::sts;
-use k8s_openapi::api::core::v1::Pod;
 use serde_json::json;
 
 pub const CHECK: Check = Check {

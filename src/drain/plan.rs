@@ -191,7 +191,7 @@ mod tests {
     use crate::testutil::*;
     use serde_json::json;
 
-    fn on(mut p: k8s_openapi::api::core::v1::Pod, node: &str) -> k8s_openapi::api::core::v1::Pod {
+    fn on(mut p: crate::model::Pod, node: &str) -> crate::model::Pod {
         p.spec.as_mut().unwrap().node_name = Some(node.into());
         p
     }
@@ -310,7 +310,7 @@ mod tests {
     #[test]
     fn problems_no_order_fixes_do_not_stop_the_plan() {
         let mut s = pool();
-        let bare: k8s_openapi::api::core::v1::Pod = from_json(json!({
+        let bare: crate::model::Pod = from_json(json!({
             "metadata": {"name": "debug", "namespace": "shop"},
             "spec": {"nodeName": "node-c", "containers": []},
             "status": {"phase": "Running"}

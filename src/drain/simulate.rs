@@ -55,7 +55,7 @@ mod tests {
     use crate::testutil::*;
     use serde_json::json;
 
-    fn on(mut p: k8s_openapi::api::core::v1::Pod, node: &str) -> k8s_openapi::api::core::v1::Pod {
+    fn on(mut p: crate::model::Pod, node: &str) -> crate::model::Pod {
         p.spec.as_mut().unwrap().node_name = Some(node.into());
         p
     }
@@ -226,17 +226,17 @@ mod tests {
     #[test]
     fn bare_pods_emptydir_and_daemonsets_follow_kubectl_drain() {
         let mut s = healthy();
-        let bare: k8s_openapi::api::core::v1::Pod = from_json(json!({
+        let bare: crate::model::Pod = from_json(json!({
             "metadata": {"name": "debug", "namespace": "shop"},
             "spec": {"nodeName": "node-a", "containers": [], "volumes": [{"name": "scratch", "emptyDir": {}}]},
             "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
         }));
-        let ds: k8s_openapi::api::core::v1::Pod = from_json(json!({
+        let ds: crate::model::Pod = from_json(json!({
             "metadata": {"name": "fluentd-x", "namespace": "kube-system",
                          "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "fluentd", "uid": "u", "controller": true}]},
             "spec": {"nodeName": "node-a", "containers": []}
         }));
-        let mirror: k8s_openapi::api::core::v1::Pod = from_json(json!({
+        let mirror: crate::model::Pod = from_json(json!({
             "metadata": {"name": "etcd-node-a", "namespace": "kube-system",
                          "annotations": {"kubernetes.io/config.mirror": "abc"}},
             "spec": {"nodeName": "node-a", "containers": []}

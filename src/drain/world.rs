@@ -7,10 +7,11 @@ use crate::analysis::index::Index;
 use crate::k8s;
 use crate::kubectl::Kubectl;
 use crate::model::PersistentVolume;
+use crate::model::Pod;
 use crate::snapshot::Snapshot;
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::Node;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use rustc_hash::FxHashMap as HashMap;
 

@@ -6,8 +6,9 @@
 //! `nodeaffinity`): terms are ORed, requirements inside a term are ANDed, an empty term
 //! selects nothing, `Gt`/`Lt` compare integers, `matchFields` only knows `metadata.name`.
 
+use crate::model::PodSpec;
 use k8s_openapi::api::core::v1::{
-    Node, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, PodSpec, Taint, Toleration,
+    Node, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration,
 };
 
 pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";

@@ -2,8 +2,9 @@
 //! problem in one phrase.
 
 use super::time::short;
+use crate::model::Pod;
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::Node;
 
 /// The pod condition `Ready=True`.
 pub fn is_ready(pod: &Pod) -> bool {

@@ -10,9 +10,11 @@
 //! snapshot` output is read back as the same objects.
 
 mod custom;
+mod pod;
 mod storage;
 
 pub use custom::{CustomResource, CustomResources, Seen, resource_name};
+pub use pod::{Container, ContainerStatus, Pod, PodSpec, PodStatus, Volume};
 
 pub use storage::{
     PersistentVolume, PersistentVolumeSpec, VolumeAttachment, VolumeAttachmentSource,

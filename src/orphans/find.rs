@@ -663,8 +663,8 @@ mod tests {
         )
     }
 
-    fn mounting(ns: &str, pod: &str, claim: &str) -> k8s_openapi::api::core::v1::Pod {
-        let mut p: k8s_openapi::api::core::v1::Pod = from_json(json!({
+    fn mounting(ns: &str, pod: &str, claim: &str) -> crate::model::Pod {
+        let mut p: crate::model::Pod = from_json(json!({
             "metadata": {"name": pod, "namespace": ns},
             "spec": {"containers": [{"name": "c", "image": "busybox"}]},
             "status": {"phase": "Succeeded"}
@@ -741,7 +741,7 @@ mod tests {
         // claim is named <pod>-<volume>.
         s.pods
             .push(mounting("data", "backup-29400000-x", "data-pg-5"));
-        let eph: k8s_openapi::api::core::v1::Pod = from_json(json!({
+        let eph: crate::model::Pod = from_json(json!({
             "metadata": {"name": "data-old", "namespace": "data"},
             "spec": {"containers": [{"name": "c", "image": "busybox"}],
                      "volumes": [{"name": "0", "ephemeral": {"volumeClaimTemplate": {"spec": {

@@ -14,11 +14,11 @@ use crate::analysis::{Ctx, index::Index};
 use crate::finding::shell_join;
 use crate::k8s;
 use crate::kubectl::Kubectl;
+use crate::model::Pod;
 use crate::snapshot::Snapshot;
 use crate::sts as rv;
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::Pod;
 use serde::Serialize;
 use serde_json::{Value, json};
 

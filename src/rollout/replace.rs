@@ -6,9 +6,9 @@ use crate::act::Step;
 use crate::finding::shell_join;
 use crate::k8s;
 use crate::kubectl::Kubectl;
+use crate::model::Pod;
 use crate::sts as rv;
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::Pod;
 use serde_json::json;
 
 /// Evicting `pod` and waiting for its replacement, as kubectl commands: kubectl has no

@@ -21,11 +21,11 @@ use crate::analysis::{Ctx, NotChecked, index::Index};
 use crate::finding::{Category, Finding};
 use crate::k8s;
 use crate::kubectl::Kubectl;
+use crate::model::Pod;
 use crate::snapshot::{Skipped, Snapshot, Source};
 use crate::sts as rv;
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::Pod;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -14,9 +14,9 @@ use crate::act::{Plan, Step};
 use crate::analysis::Ctx;
 use crate::finding::shell_join;
 use crate::k8s;
+use crate::model::Pod;
 use crate::sts as rv;
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
-use k8s_openapi::api::core::v1::Pod;
 use serde_json::{Map, Value, json};
 
 /// The ControllerRevisions of `sts`, oldest revision number first.

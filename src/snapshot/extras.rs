@@ -5,8 +5,8 @@
 
 use super::{ContainerLog, Partial, Snapshot, VolumeStat};
 use crate::k8s;
+use crate::model::Pod;
 use futures::stream::{self, StreamExt};
-use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, LogParams};
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -191,7 +191,8 @@ pub async fn collect_logs(
 ) {
     let results: Vec<_> = stream::iter(targets)
         .map(|(ns, pod, container)| async move {
-            let api: Api<Pod> = Api::namespaced(client.clone(), &ns);
+            // kube serves logs for its own Pod type only.
+            let api: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client.clone(), &ns);
             let lp = LogParams {
                 container: Some(container.clone()),
                 previous: true,

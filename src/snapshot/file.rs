@@ -570,7 +570,7 @@ where
     if !fill.live {
         clear_status(any);
     }
-    if let Some(pod) = any.downcast_mut::<k8s_openapi::api::core::v1::Pod>() {
+    if let Some(pod) = any.downcast_mut::<crate::model::Pod>() {
         super::slim_pod(pod);
     }
     list.push(obj);

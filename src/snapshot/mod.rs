@@ -11,10 +11,11 @@ pub mod versions;
 
 use crate::model::CustomResources;
 use crate::model::PersistentVolume;
+use crate::model::Pod;
 use crate::model::VolumeAttachment;
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{Event, Node, PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::api::core::v1::{Event, Node, PersistentVolumeClaim, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::storage::v1::StorageClass;
@@ -316,12 +317,7 @@ pub fn slim_pod_specs(snap: &mut Snapshot) {
 /// [`slim_pod_specs`] for one Pod, as it is read (so the peak never holds the full ones).
 pub fn slim_pod(p: &mut Pod) {
     if let Some(vols) = p.spec.as_mut().and_then(|s| s.volumes.as_mut()) {
-        vols.retain(|v| {
-            v.secret.is_none()
-                && v.config_map.is_none()
-                && v.projected.is_none()
-                && v.downward_api.is_none()
-        });
+        vols.retain(|v| !v.config);
         vols.shrink_to_fit();
     }
 }

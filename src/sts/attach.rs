@@ -4,9 +4,10 @@ use crate::analysis::Ctx;
 use crate::k8s;
 use crate::k8s::node as kn;
 use crate::model::PersistentVolume;
+use crate::model::Pod;
 use crate::model::VolumeAttachment;
 use crate::snapshot::Source;
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::Node;
 
 /// What `volume-attach-conflict` needs to read: without it, nothing here explains a pod.
 pub(crate) const NEEDS: &[Source] = &[

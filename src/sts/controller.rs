@@ -12,11 +12,10 @@
 use crate::analysis::Ctx;
 use crate::finding::Remedy;
 use crate::k8s;
+use crate::model::{ContainerStatus, Pod};
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
-use k8s_openapi::api::core::v1::{
-    Container, ContainerStateTerminated, ContainerStatus, Event, Pod, Service,
-};
+use k8s_openapi::api::core::v1::{Container, ContainerStateTerminated, Event, Service};
 use std::collections::HashMap;
 
 /// How long a pod may stay not Ready, with no container in a failing state, before a check
@@ -249,7 +248,7 @@ pub(crate) fn running_now(cs: &ContainerStatus) -> bool {
 }
 
 /// The container's spec in the pod (regular or init), by name.
-pub(crate) fn pod_container<'p>(pod: &'p Pod, name: &str) -> Option<&'p Container> {
+pub(crate) fn pod_container<'p>(pod: &'p Pod, name: &str) -> Option<&'p crate::model::Container> {
     let spec = pod.spec.as_ref()?;
     spec.containers
         .iter()

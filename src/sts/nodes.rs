@@ -3,8 +3,9 @@
 
 use crate::analysis::Ctx;
 use crate::k8s;
+use crate::model::Pod;
 use crate::snapshot::Source;
-use k8s_openapi::api::core::v1::{Node, NodeCondition, Pod};
+use k8s_openapi::api::core::v1::{Node, NodeCondition};
 
 pub(crate) const DOWN_TAINTS: &[&str] = &[
     "node.kubernetes.io/unreachable",

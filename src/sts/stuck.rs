@@ -4,10 +4,10 @@
 //! a rollout through these, so they agree.
 
 use crate::analysis::Ctx;
+use crate::model::Pod;
 use crate::snapshot::Source;
 use crate::{k8s, sts};
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::Pod;
 
 /// (generation, observedGeneration) when the controller is behind.
 pub(crate) fn lag(sts: &StatefulSet) -> Option<(i64, i64)> {

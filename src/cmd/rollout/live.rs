@@ -2,13 +2,13 @@
 //! its namespace's pods, and a pod being replaced, every 2 s with a progress line.
 
 use crate::k8s;
+use crate::model::Pod;
 use crate::rollout;
 use crate::snapshot::Snapshot;
 use crate::snapshot::collect::list_all;
 use anyhow::Result;
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::{ApiResource, DynamicObject};
 use std::io::{IsTerminal, Write};

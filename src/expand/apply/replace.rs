@@ -4,8 +4,8 @@
 use super::super::progress::{self};
 use super::super::{ExpandPlan, manifest};
 use crate::act::send;
+use crate::model::Pod;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::Pod;
 use kube::Client;
 use kube::api::{Api, DeleteParams, ListParams, Preconditions, PropagationPolicy};
 use serde_json::Value;

@@ -4,7 +4,7 @@
 use super::super::progress::{self};
 use super::super::{ClaimPlan, ExpandPlan};
 use crate::act::{self, send};
-use k8s_openapi::api::core::v1::Pod;
+use crate::model::Pod;
 use kube::api::Api;
 use std::io::Write;
 

@@ -1,0 +1,226 @@
+//! Pods: the most numerous kind. k8s-openapi's `Pod` stores every optional field inline (a
+//! `Container` is 2.1 KB and a `Volume` 3.2 KB before any string), so a pod with one
+//! container and one claim costs ~13 KB. These types keep what the checks, commands and
+//! renderers read, under the same names and nesting; rarely set, large parts are boxed.
+//! StatefulSet templates keep k8s-openapi's `PodSpec`: plans print manifests from them.
+
+use super::{nullable, object};
+use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::api::core::v1::{
+    Affinity, ContainerPort, ContainerState, EmptyDirVolumeSource, EnvFromSource, EnvVar,
+    EphemeralVolumeSource, HostPathVolumeSource, LocalObjectReference,
+    PersistentVolumeClaimVolumeSource, PodCondition, PodSecurityContext, Probe,
+    ResourceRequirements, Toleration, TopologySpreadConstraint, VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct Pod {
+    #[serde(default, deserialize_with = "nullable")]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: Option<PodSpec>,
+    #[serde(default)]
+    pub status: Option<PodStatus>,
+}
+
+object!(Pod, "", "v1", "v1", "pods", NamespaceResourceScope, {
+    spec => "spec",
+    status => "status",
+});
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<Box<Affinity>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub containers: Vec<Container>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_secrets: Option<Vec<LocalObjectReference>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_containers: Option<Vec<Container>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_selector: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overhead: Option<BTreeMap<String, Quantity>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_context: Option<Box<PodSecurityContext>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdomain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub termination_grace_period_seconds: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerations: Option<Vec<Toleration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topology_spread_constraints: Option<Vec<TopologySpreadConstraint>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volumes: Option<Vec<Volume>>,
+}
+
+/// A container of a pod. Probes and the environment are boxed: most pods' containers
+/// have few of them, and an unset box is a pointer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Container {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<EnvVar>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env_from: Option<Vec<EnvFromSource>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness_probe: Option<Box<Probe>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Vec<ContainerPort>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness_probe: Option<Box<Probe>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceRequirements>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub startup_probe: Option<Box<Probe>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_mounts: Option<Vec<VolumeMount>>,
+}
+
+/// A pod volume: the sources the checks tell apart (a claim, scratch space, a host
+/// directory, a generic ephemeral volume). Secret, ConfigMap, projected and downward-API
+/// volumes are dropped as they are read (nothing reads them and they are on every pod);
+/// any other source keeps only its name and `other: true`, so a volume is never mistaken
+/// for missing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Volume {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub empty_dir: Option<Box<EmptyDirVolumeSource>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ephemeral: Option<Box<EphemeralVolumeSource>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_path: Option<Box<HostPathVolumeSource>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub persistent_volume_claim: Option<PersistentVolumeClaimVolumeSource>,
+    /// Another source, not kept.
+    #[serde(skip)]
+    pub other: bool,
+    /// A Secret, ConfigMap, projected or downward-API volume: dropped when the pod is read.
+    #[serde(skip)]
+    pub config: bool,
+}
+
+impl<'de> Deserialize<'de> for Volume {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        /// Every source by its key; the kept ones typed, the others only noticed.
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Raw {
+            #[serde(default, deserialize_with = "nullable")]
+            name: String,
+            #[serde(default)]
+            empty_dir: Option<Box<EmptyDirVolumeSource>>,
+            #[serde(default)]
+            ephemeral: Option<Box<EphemeralVolumeSource>>,
+            #[serde(default)]
+            host_path: Option<Box<HostPathVolumeSource>>,
+            #[serde(default)]
+            persistent_volume_claim: Option<PersistentVolumeClaimVolumeSource>,
+            #[serde(default)]
+            secret: Option<serde::de::IgnoredAny>,
+            #[serde(default)]
+            config_map: Option<serde::de::IgnoredAny>,
+            #[serde(default)]
+            projected: Option<serde::de::IgnoredAny>,
+            #[serde(default, rename = "downwardAPI")]
+            downward_api: Option<serde::de::IgnoredAny>,
+            #[serde(flatten)]
+            rest: BTreeMap<String, serde::de::IgnoredAny>,
+        }
+        let r = Raw::deserialize(d)?;
+        let config = r.secret.is_some()
+            || r.config_map.is_some()
+            || r.projected.is_some()
+            || r.downward_api.is_some();
+        let kept = r.empty_dir.is_some()
+            || r.ephemeral.is_some()
+            || r.host_path.is_some()
+            || r.persistent_volume_claim.is_some();
+        Ok(Volume {
+            name: r.name,
+            empty_dir: r.empty_dir,
+            ephemeral: r.ephemeral,
+            host_path: r.host_path,
+            persistent_volume_claim: r.persistent_volume_claim,
+            other: !kept && !config && !r.rest.is_empty(),
+            config,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Vec<PodCondition>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_statuses: Option<Vec<ContainerStatus>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_container_statuses: Option<Vec<ContainerStatus>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nominated_node_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qos_class: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<Time>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_id: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub image: String,
+    #[serde(default, rename = "imageID", deserialize_with = "nullable")]
+    pub image_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_state: Option<Box<ContainerState>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub name: String,
+    #[serde(default, deserialize_with = "nullable")]
+    pub ready: bool,
+    #[serde(default, deserialize_with = "nullable")]
+    pub restart_count: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<Box<ContainerState>>,
+}
