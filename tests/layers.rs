@@ -1,6 +1,7 @@
 //! The layout holds: modules depend only downwards, so there is no cycle, and a check file
 //! imports no other check (what checks share lives in `src/sts`). Read from the source, the
-//! way a reviewer would check it; test code (`#[cfg(test)]` modules) may reach anywhere.
+//! way a reviewer would check it; test code (`#[cfg(test)]` modules, inline or in a
+//! `tests.rs` of their own) may reach anywhere.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -47,7 +48,10 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
         let p = e.unwrap().path();
         if p.is_dir() {
             rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
+        } else if p.extension().is_some_and(|x| x == "rs")
+            // A module's tests in their own file (`#[cfg(test)] mod tests;`) are test code.
+            && p.file_name().is_some_and(|n| n != "tests.rs")
+        {
             out.push(p);
         }
     }

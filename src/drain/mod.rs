@@ -26,7 +26,9 @@ pub mod select;
 pub mod server;
 pub mod simulate;
 
+mod commands;
 mod findings;
+mod problems;
 mod step;
 mod world;
 
