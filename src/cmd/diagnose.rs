@@ -5,6 +5,7 @@ use super::interactive;
 use crate::analysis::Report;
 use crate::checks::analyze;
 use crate::cli::{DiagnoseArgs, GlobalArgs, Output};
+use crate::cmd::out::out;
 use crate::render::{self, Style};
 use crate::snapshot::extras;
 use anyhow::Result;
@@ -73,7 +74,7 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
             other,
         )?,
     };
-    print!("{out}");
+    out!("{out}");
     if interactive {
         interactive::offer_commands(&report, args.yes)?;
     }

@@ -2,6 +2,7 @@
 
 use super::input;
 use crate::cli::{DrainCheckArgs, FailOn, GlobalArgs, Output};
+use crate::cmd::out::out;
 use crate::drain::{self, DrainReport, ServerAnswer, Verdict};
 use crate::error::Failure;
 use crate::render::{self, Style};
@@ -106,7 +107,7 @@ pub async fn run(g: &GlobalArgs, args: &DrainCheckArgs) -> Result<i32> {
             other,
         )?,
     };
-    print!("{out}");
+    out!("{out}");
     Ok(exit_code(&report, g.fail_on))
 }
 

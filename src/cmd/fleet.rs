@@ -9,6 +9,7 @@ use crate::analysis::Report;
 use crate::checks::analyze;
 use crate::cli::{DiagnoseArgs, GlobalArgs, OrphansArgs, Output, PrometheusArgs};
 use crate::cluster;
+use crate::cmd::out::{out, outln};
 use crate::error::{Failure, Unread};
 use crate::orphans::cost::{Prices, round_cents};
 use crate::orphans::{self, OrphanReport};
@@ -376,7 +377,7 @@ pub async fn diagnose(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
             render::machine(&DiagnoseDoc { clusters, summary }, other)?
         }
     };
-    print!("{out}");
+    out!("{out}");
     none_read(&members)?;
     let worst = reports.iter().flatten().filter_map(Report::worst).max();
     Ok(match (g.fail_on.threshold(), worst) {
@@ -479,7 +480,7 @@ pub async fn orphans(g: &GlobalArgs, args: &OrphansArgs) -> Result<i32> {
             render::machine(&OrphansDoc { clusters, summary }, other)?
         }
     };
-    print!("{out}");
+    out!("{out}");
     none_read(&members)?;
     // Orphans are info findings: exit 1 only with `--fail-on info`, as for one cluster.
     let any = reports.iter().flatten().any(|r| !r.is_empty());
@@ -525,10 +526,10 @@ pub async fn snapshot(g: &GlobalArgs, dir: Option<&Path>, p: &PrometheusArgs) ->
                 for s in &input.snap.skipped {
                     eprintln!("skipped: {}: {} ({})", m.context, s.source, s.reason);
                 }
-                println!("{}: {} {}", m.context, m.status().as_str(), path.display());
+                outln!("{}: {} {}", m.context, m.status().as_str(), path.display());
             }
             Err((status, why)) => {
-                println!(
+                outln!(
                     "{}: {} ({why}): no file written",
                     m.context,
                     status.as_str()

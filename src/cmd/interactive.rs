@@ -3,6 +3,7 @@
 
 use crate::analysis::Report;
 use crate::analysis::index::Index;
+use crate::cmd::out::outln;
 use crate::finding::Remedy;
 use crate::finding::Severity;
 use crate::k8s;
@@ -118,10 +119,10 @@ pub fn offer_commands(report: &Report, yes: bool) -> Result<()> {
             return Ok(());
         };
         let remedy = remedies[i].1;
-        println!("\n{}\n", remedy.command);
+        outln!("\n{}\n", remedy.command);
         let ask = remedy.destructive || !yes;
         if remedy.destructive {
-            println!("WARNING: this is destructive and cannot be undone.");
+            outln!("WARNING: this is destructive and cannot be undone.");
         }
         if ask
             && !Confirm::with_theme(&theme)
@@ -153,7 +154,7 @@ fn run(remedy: &Remedy) -> Result<()> {
             .context("writing the manifest to kubectl")?;
     }
     let status = child.wait().context("waiting for kubectl")?;
-    println!("\n{prog} exited with {status}\n");
+    outln!("\n{prog} exited with {status}\n");
     Ok(())
 }
 

@@ -8,6 +8,7 @@ mod fleet;
 mod input;
 mod interactive;
 mod orphans;
+mod out;
 mod pvc_expand;
 mod rollout;
 mod runbooks;
@@ -23,25 +24,8 @@ use clap::Parser;
 const BROKEN_PIPE: i32 = 141;
 
 /// `kubectl sts snapshot -A | head`: once the reader has what it wanted and closes the
-/// pipe, `print!` panics ("failed printing to stdout: Broken pipe"), as does any library
-/// that `expect`s its writes. That is not a failure to report with a backtrace: end
-/// quietly, as Unix tools do.
-fn quiet_broken_pipe() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let payload = info.payload();
-        let msg = payload
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| payload.downcast_ref::<&str>().copied())
-            .unwrap_or_default();
-        if msg.contains("(os error 32)") || msg.contains("Broken pipe") {
-            std::process::exit(BROKEN_PIPE);
-        }
-        default(info)
-    }));
-}
-
+/// pipe, the next write fails with a broken pipe. Everything is printed through `out`, which
+/// returns that error, and it ends the run quietly with 141, as Unix tools end.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>()
@@ -96,7 +80,6 @@ fn flags_after_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsStr
 
 /// Runs the program; returns the process exit code.
 pub fn main() -> i32 {
-    quiet_broken_pipe();
     let cli = match Cli::try_parse_from(flags_after_command(std::env::args_os().collect())) {
         Ok(c) => c,
         Err(e) => {

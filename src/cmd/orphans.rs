@@ -7,6 +7,7 @@
 use super::input::{self, Input};
 use crate::act::{self, Consent, ItemResult, Outcome, Plan, Step, Target};
 use crate::cli::{GlobalArgs, OrphansArgs, Output};
+use crate::cmd::out::out;
 use crate::error::Failure;
 use crate::k8s;
 use crate::model::PersistentVolume;
@@ -70,7 +71,7 @@ pub async fn run(g: &GlobalArgs, args: &OrphansArgs) -> Result<i32> {
             other,
         )?,
     };
-    print!("{text}");
+    out!("{text}");
     let Some(consent) = consent else {
         return Ok(exit_code(&report, g.fail_on.threshold()));
     };

@@ -8,6 +8,7 @@
 use super::input::{self, Input};
 use crate::act::{self, Consent};
 use crate::cli::{FailOn, GlobalArgs, Output, PvcExpandArgs};
+use crate::cmd::out::out;
 use crate::error::Failure;
 use crate::expand::{self, ExpandPlan, Quotas, Target, apply};
 use crate::finding::shell_join;
@@ -137,7 +138,7 @@ pub async fn run(g: &GlobalArgs, args: &PvcExpandArgs) -> Result<i32> {
             other,
         )?,
     };
-    print!("{text}");
+    out!("{text}");
     let blocked_code = if plan.blocked && g.fail_on != FailOn::Never {
         1
     } else {

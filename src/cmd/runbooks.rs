@@ -1,6 +1,7 @@
 //! `kubectl sts runbooks [ID]`
 
 use crate::cli::Output;
+use crate::cmd::out::{out, outln};
 use crate::error::Failure;
 use crate::render;
 use crate::runbooks::{RUNBOOKS, Runbook};
@@ -34,7 +35,7 @@ pub fn run(output: Output, id: Option<&str>) -> Result<i32> {
         None => {
             if output != Output::Table {
                 let all: Vec<Entry> = RUNBOOKS.iter().map(|r| entry(r, false)).collect();
-                print!("{}", render::machine(&all, output)?);
+                out!("{}", render::machine(&all, output)?);
                 return Ok(0);
             }
             let style = render::Style::detect(false);
@@ -48,7 +49,7 @@ pub fn run(output: Output, id: Option<&str>) -> Result<i32> {
                     &r.title,
                 ]);
             }
-            print!("{}", render::table_text(&t, ""));
+            out!("{}", render::table_text(&t, ""));
             Ok(0)
         }
         Some(id) => {
@@ -62,18 +63,18 @@ pub fn run(output: Output, id: Option<&str>) -> Result<i32> {
                 return Err(Failure::usage(format!("no runbook {id:?}{hint}")).into());
             };
             if output != Output::Table {
-                print!("{}", render::machine(&entry(r, true), output)?);
+                out!("{}", render::machine(&entry(r, true), output)?);
                 return Ok(0);
             }
-            println!(
+            outln!(
                 "{} ({}, {}, group {})",
                 r.id,
                 r.category.as_str(),
                 r.severity,
                 r.group
             );
-            println!("{}\n", r.title);
-            print!("{}", r.body);
+            outln!("{}\n", r.title);
+            out!("{}", r.body);
             Ok(0)
         }
     }

@@ -3,6 +3,7 @@
 
 use super::input::{self, Input};
 use crate::cli::{GlobalArgs, Output};
+use crate::cmd::out::{out, outln};
 use crate::error::Failure;
 use crate::render;
 use crate::snapshot::file;
@@ -29,9 +30,9 @@ pub async fn run(
                 .map_err(|e| Failure::usage(format!("cannot create {}: {e}", dir.display())))?;
             let name = g.context.as_deref().unwrap_or("snapshot");
             let path = write(&input, &file_name(name), dir, g.output)?;
-            println!("{}", path.display());
+            outln!("{}", path.display());
         }
-        None => print!("{}", text(&input, g.output)?),
+        None => out!("{}", text(&input, g.output)?),
     }
     Ok(0)
 }

@@ -1,6 +1,7 @@
 //! `kubectl sts version`
 
 use crate::cli::Output;
+use crate::cmd::out::{out, outln};
 use crate::render;
 use anyhow::Result;
 use serde::Serialize;
@@ -23,12 +24,14 @@ const VERSION: Version = Version {
 
 pub fn run(output: Output) -> Result<i32> {
     if output != Output::Table {
-        print!("{}", render::machine(&VERSION, output)?);
+        out!("{}", render::machine(&VERSION, output)?);
         return Ok(0);
     }
-    println!(
+    outln!(
         "kubectl-sts {} (commit {}, Kubernetes API {})",
-        VERSION.version, VERSION.commit, VERSION.kubernetes_api
+        VERSION.version,
+        VERSION.commit,
+        VERSION.kubernetes_api
     );
     Ok(0)
 }

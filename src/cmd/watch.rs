@@ -9,6 +9,7 @@ use super::input;
 use crate::analysis::Report;
 use crate::checks::analyze;
 use crate::cli::{DiagnoseArgs, GlobalArgs, Output};
+use crate::cmd::out::outln;
 use crate::error::Failure;
 use crate::render::watch_view::{Action, View};
 use crate::snapshot::Source;
@@ -49,15 +50,15 @@ enum Sink {
 }
 
 impl Sink {
-    fn change(&mut self, c: &Change, now: Timestamp) {
+    fn change(&mut self, c: &Change, now: Timestamp) -> std::io::Result<()> {
         match self {
-            Sink::Json => println!(
+            Sink::Json => outln!(
                 "{}",
                 json!({"time": now, "event": c.event, "finding": c.finding})
             ),
             Sink::Lines => {
                 let f = &c.finding;
-                println!(
+                outln!(
                     "{}  {:<8}  {:<8}  {}  {}: {}",
                     now.strftime("%H:%M:%S"),
                     serde_json::to_value(c.event)
@@ -73,27 +74,35 @@ impl Sink {
             // The view takes a whole analysis at once (see `changes`).
             Sink::Screen(_) => {}
         }
+        Ok(())
     }
 
-    fn changes(&mut self, changes: &[Change], now: Timestamp) {
+    fn changes(&mut self, changes: &[Change], now: Timestamp) -> std::io::Result<()> {
         for c in changes {
-            self.change(c, now);
+            self.change(c, now)?;
         }
         if let Sink::Screen(v) = self {
             v.apply(changes, now);
         }
+        Ok(())
     }
 
     /// A kind's watch: `skipped` (never read), `stale` (broken, retried) or `watching`
     /// (back).
-    fn health(&mut self, event: &str, source: Source, reason: Option<&str>, now: Timestamp) {
+    fn health(
+        &mut self,
+        event: &str,
+        source: Source,
+        reason: Option<&str>,
+        now: Timestamp,
+    ) -> std::io::Result<()> {
         match self {
             Sink::Json => {
                 let mut v = json!({"time": now, "event": event, "source": source});
                 if let Some(r) = reason {
                     v["reason"] = json!(r);
                 }
-                println!("{v}");
+                outln!("{v}");
             }
             Sink::Lines => {
                 let what = match event {
@@ -103,7 +112,7 @@ impl Sink {
                     "skipped" => "not read; the checks that need it do not run",
                     _ => "watched again",
                 };
-                println!(
+                outln!(
                     "{}  {:<8}  {source}: {what}{}",
                     now.strftime("%H:%M:%S"),
                     event,
@@ -131,6 +140,7 @@ impl Sink {
                 }
             }
         }
+        Ok(())
     }
 }
 
@@ -240,7 +250,7 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
                     Signal::Listed(s) => {
                         changed.insert(s);
                         if matches!(health[&s], Health::Stale(_) | Health::Unread(_)) && last.is_some() {
-                            sink.health("watching", s, None, now);
+                            sink.health("watching", s, None, now)?;
                         }
                         health.insert(s, Health::Watching);
                     }
@@ -253,7 +263,7 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
                         }
                         Health::Watching => {
                             if last.is_some() {
-                                sink.health("stale", s, Some(&why), now);
+                                sink.health("stale", s, Some(&why), now)?;
                             }
                             health.insert(s, Health::Stale(why));
                         }
@@ -293,7 +303,7 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
                         &args.symptom,
                     );
                 }
-                sink.changes(&watch::diff(last.as_ref(), &report), now);
+                sink.changes(&watch::diff(last.as_ref(), &report), now)?;
                 last = Some(report);
             }
             key = next_key(&mut keys) => {
@@ -378,7 +388,7 @@ fn first_read(health: &BTreeMap<Source, Health>, sink: &mut Sink, now: Timestamp
         return Err(Failure::usage(format!("no kind could be read: {why}")).into());
     }
     for (s, why) in unread {
-        sink.health("skipped", *s, Some(why), now);
+        sink.health("skipped", *s, Some(why), now)?;
     }
     Ok(())
 }

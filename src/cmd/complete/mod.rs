@@ -17,6 +17,7 @@
 mod lookup;
 mod words;
 
+use crate::cmd::out::out;
 use lookup::lookup;
 use words::{Conn, request};
 
@@ -205,7 +206,7 @@ pub async fn run(words: &[String]) -> anyhow::Result<i32> {
     ) {
         found = context_list(&req.prefix, found);
     }
-    print!("{}", finish(&req.want, &req.prefix, found));
+    out!("{}", finish(&req.want, &req.prefix, found));
     Ok(0)
 }
 

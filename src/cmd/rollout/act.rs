@@ -6,6 +6,7 @@ use super::input::{self, Input};
 use super::live::{Live, POLL, Progress, get_opt, reread, wait_replaced};
 use crate::act::{self, Consent};
 use crate::cli::{GlobalArgs, Output, RolloutActArgs};
+use crate::cmd::out::out;
 use crate::error::Failure;
 use crate::k8s;
 use crate::render::{self, Style};
@@ -139,7 +140,7 @@ pub(super) async fn perform(
                message: Option<String>|
      -> Result<()> {
         if !table {
-            print!(
+            out!(
                 "{}",
                 render::machine(
                     &ActionDoc {

@@ -18,6 +18,7 @@ mod watch;
 use super::input::{self, Input};
 use crate::act::{self as act_mod, Consent};
 use crate::cli::{FailOn, GlobalArgs, Output, RolloutAction, RolloutArgs, RolloutStatusArgs};
+use crate::cmd::out::{out, outln};
 use crate::error::Failure;
 use crate::render::{self, Style};
 use crate::rollout::status::NoStatus;
@@ -138,7 +139,7 @@ async fn status(g: &GlobalArgs, a: &RolloutStatusArgs, menu: bool) -> Result<i32
         && act_mod::consent::terminal(g.no_interactive)
         && let Some(action) = pick(&input, &ns, &name)?
     {
-        println!();
+        outln!();
         return act::perform(g, &input, &ns, &name, action, Consent::Prompt, limit).await;
     }
     Ok(code)
@@ -169,7 +170,7 @@ pub(super) fn print_status(
             other,
         )?,
     };
-    print!("{text}");
+    out!("{text}");
     Ok(())
 }
 
@@ -179,12 +180,12 @@ fn pick(input: &Input, ns: &str, name: &str) -> Result<Option<Action>> {
     use dialoguer::{Select, theme::ColorfulTheme};
     let items = rollout::actions::available(&input.snap, ns, name, input.now, &input.kubectl);
     if items.is_empty() {
-        println!("\nNo rollout action passes its guard right now.");
+        outln!("\nNo rollout action passes its guard right now.");
         return Ok(None);
     }
     let mut labels: Vec<String> = items.iter().map(|(_, title)| title.clone()).collect();
     labels.push("quit (change nothing)".to_string());
-    println!();
+    outln!();
     let choice = Select::with_theme(&ColorfulTheme::default())
         .with_prompt("Act on the rollout? (the plan and a dry run come before any change)")
         .items(&labels)

@@ -5,6 +5,7 @@ use super::input::{self, Input};
 use super::live::{Live, POLL, Progress, reread};
 use super::{Doc, clock, compute, exit_code, print_status};
 use crate::cli::{GlobalArgs, Output};
+use crate::cmd::out::out;
 use crate::error::Failure;
 use crate::k8s;
 use crate::render::{self, Style};
@@ -101,7 +102,7 @@ pub(super) async fn watch(
             write!(out, "{}", render::diagnose::finding(f, style))?;
         }
     } else {
-        print!(
+        out!(
             "{}",
             render::machine(
                 &Doc {

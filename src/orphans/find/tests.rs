@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::testutil::*;
 use serde_json::json;

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::rollout::replace::{Replacement, replacement};
 use crate::testutil::*;

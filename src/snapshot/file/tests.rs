@@ -1,4 +1,3 @@
-
 use super::*;
 
 const DUMP: &str = r#"
