@@ -234,7 +234,7 @@ pub fn pod_event(
     message: &str,
     last: &str,
     count: i32,
-) -> k8s_openapi::api::core::v1::Event {
+) -> crate::model::Event {
     let mut involved = json!({"kind": "Pod", "namespace": ns, "name": pod});
     if let Some(c) = container {
         involved["fieldPath"] = json!(format!("spec.containers{{{c}}}"));

@@ -76,7 +76,7 @@ impl Ctx<'_> {
         kind: &str,
         ns: &str,
         name: &str,
-        keep: impl Fn(&k8s_openapi::api::core::v1::Event) -> bool,
+        keep: impl Fn(&crate::model::Event) -> bool,
         max: usize,
     ) -> Vec<String> {
         self.idx

@@ -7,6 +7,7 @@
 //! `volume-attach-conflict` or `volume-backend-missing` already explains the pod, this
 //! check stays quiet.
 
+use crate::model::Event;
 use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
@@ -14,7 +15,6 @@ use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::snapshot::Source;
 use crate::sts;
-use k8s_openapi::api::core::v1::Event;
 
 pub const CHECK: Check = Check {
     id: "volume-mount-failed",

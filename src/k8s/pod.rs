@@ -240,14 +240,14 @@ pub fn is_starting(pod: &Pod) -> bool {
 /// Whether an event is about this incarnation of the pod. A StatefulSet re-creates pods
 /// under the same name, so events are matched by uid when both carry one, and otherwise
 /// must not predate the pod.
-pub fn event_is_for(pod: &Pod, e: &k8s_openapi::api::core::v1::Event) -> bool {
+pub fn event_is_for(pod: &Pod, e: &crate::model::Event) -> bool {
     event_is_about(&pod.metadata, e)
 }
 
 /// [`event_is_for`] for any object: same uid, or not older than the object.
 pub fn event_is_about(
     meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-    e: &k8s_openapi::api::core::v1::Event,
+    e: &crate::model::Event,
 ) -> bool {
     match (meta.uid.as_deref(), e.involved_object.uid.as_deref()) {
         (Some(p), Some(u)) if !p.is_empty() && !u.is_empty() => p == u,

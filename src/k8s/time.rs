@@ -24,7 +24,7 @@ pub fn short(secs: i64) -> String {
 
 /// When an event last happened, whichever recorder wrote it (legacy events carry
 /// `lastTimestamp`; events.k8s.io ones `eventTime` or a series).
-pub fn event_time(e: &k8s_openapi::api::core::v1::Event) -> Option<jiff::Timestamp> {
+pub fn event_time(e: &crate::model::Event) -> Option<jiff::Timestamp> {
     e.last_timestamp
         .as_ref()
         .map(|t| t.0)

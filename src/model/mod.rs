@@ -10,10 +10,12 @@
 //! snapshot` output is read back as the same objects.
 
 mod custom;
+mod event;
 mod pod;
 mod storage;
 
 pub use custom::{CustomResource, CustomResources, Seen, resource_name};
+pub use event::Event;
 pub use pod::{Container, ContainerStatus, Pod, PodSpec, PodStatus, Volume};
 
 pub use storage::{

@@ -10,12 +10,13 @@ pub mod prometheus;
 pub mod versions;
 
 use crate::model::CustomResources;
+use crate::model::Event;
 use crate::model::PersistentVolume;
 use crate::model::Pod;
 use crate::model::VolumeAttachment;
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{Event, Node, PersistentVolumeClaim, Service};
+use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaim, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::storage::v1::StorageClass;

@@ -92,7 +92,7 @@ pub(crate) fn missing_for_pod<'a>(ctx: &Ctx<'a>, pod: &'a Pod) -> Vec<Missing<'a
     }
     let ns = k8s::namespace(&pod.metadata);
     let name = k8s::name(&pod.metadata);
-    let events: Vec<&k8s_openapi::api::core::v1::Event> = ctx
+    let events: Vec<&crate::model::Event> = ctx
         .idx
         .events("Pod", ns, name)
         .iter()

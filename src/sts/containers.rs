@@ -2,9 +2,9 @@
 //! The generic crash-loop finding defers to the specific ones through these.
 
 use crate::analysis::Ctx;
+use crate::model::Event;
 use crate::model::{ContainerStatus, Pod};
 use crate::{k8s, sts};
-use k8s_openapi::api::core::v1::Event;
 
 /// "Restarts rising" without a second snapshot: this many restarts, the last one this
 /// recent.

@@ -12,10 +12,11 @@
 use crate::analysis::Ctx;
 use crate::finding::Remedy;
 use crate::k8s;
+use crate::model::Event;
 use crate::model::{ContainerStatus, Pod};
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
-use k8s_openapi::api::core::v1::{Container, ContainerStateTerminated, Event, Service};
+use k8s_openapi::api::core::v1::{Container, ContainerStateTerminated, Service};
 use std::collections::HashMap;
 
 /// How long a pod may stay not Ready, with no container in a failing state, before a check
