@@ -117,8 +117,9 @@ fn peak_heap_of_loading_and_analysing_a_saved_cluster() {
     );
     println!("held by kind: {}", kinds.join(", "));
     // Budgets: what was measured with compact Pods, Events, PersistentVolumes and
-    // VolumeAttachments (44.4 MB load peak, 4.9 MB analysis peak; 59.3 MB with full Pods, 69.7 MB with every
-    // kind full) + ~10 %, so a change that makes the model fatter fails here. The issue's
+    // VolumeAttachments (44.4 MB load peak, 4.9 MB analysis peak; 59.3 MB with full Pods,
+    // 69.7 MB with every kind full) + ~10 %, so a change that makes the model fatter fails
+    // here. The issue's
     // target is ≤ 120 MB RSS for 10k pods; at ~5× these figures plus the file text it is
     // not reached yet: StatefulSets (9 MB here, the pod template), pods (12 MB), claims
     // (5.5 MB) and events (3.1 MB) are what is held (see docs/performance.md).
