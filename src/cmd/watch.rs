@@ -285,7 +285,8 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
                 if last.is_none() {
                     // Operators' custom resources are read once, for the StatefulSets of
                     // the first listing; they are not watched.
-                    crate::snapshot::custom::read_custom(&live.conn.client, &mut snap, request_timeout).await;
+                    let client = &live.conn.client;
+                    crate::snapshot::custom::read_custom(client, &mut snap, request_timeout).await;
                 }
                 for (s, h) in &health {
                     if let Health::Unread(why) = h {

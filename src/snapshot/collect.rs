@@ -4,8 +4,7 @@
 
 use super::{Scope, Snapshot, Source};
 use crate::error::{Failure, Unread};
-use crate::model::Event;
-use crate::model::Pod;
+use crate::model::{Event, Pod};
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ListParams};
