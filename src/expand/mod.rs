@@ -31,6 +31,7 @@ use crate::k8s::{self, quantity};
 use crate::kubectl::Kubectl;
 use crate::model::Pod;
 use crate::snapshot::{Snapshot, Source};
+use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use k8s_openapi::api::storage::v1::StorageClass;
 use serde::Serialize;
@@ -269,173 +270,38 @@ pub fn plan(
             s.reason
         ));
     }
-    let templates = sts
-        .spec
-        .as_ref()
-        .and_then(|s| s.volume_claim_templates.as_deref())
-        .unwrap_or_default();
-    let names: Vec<&str> = templates.iter().map(|t| k8s::name(&t.metadata)).collect();
-    let tpl = match (req.template, names.as_slice()) {
-        (_, []) => {
-            // Some operators make the claims themselves (Crunchy PGO): their CR says how
-            // to grow them.
-            if let Some(o) = k8s::operators::owner_in(&sts.metadata, &snap.custom) {
-                let how = match &req.target {
-                    Target::Size(size) => o
-                        .storage_remedy(kubectl, ns, &size.text)
-                        .map(|r| format!("{}: {}", r.description, r.command)),
-                    _ => None,
-                }
-                .or_else(|| {
-                    o.operator
-                        .storage
-                        .map(|f| format!("raise {} in the {}", o.field(f), o.kind))
-                })
-                .unwrap_or_else(|| format!("see how the {} sets its volume size", o.kind));
-                return Err(format!(
-                    "statefulset {ns}/{name} has no volumeClaimTemplates: {} makes its claims itself. {how}",
-                    o.describe(ns)
-                ));
-            }
-            return Err(format!(
-                "statefulset {ns}/{name} has no volumeClaimTemplates: its pods have no claims to grow"
-            ));
-        }
-        (Some(t), _) => templates
-            .iter()
-            .find(|x| k8s::name(&x.metadata) == t)
-            .ok_or_else(|| {
-                format!(
-                    "statefulset {ns}/{name} has no claim template {t}; it has: {}",
-                    names.join(", ")
-                )
-            })?,
-        (None, [_]) => &templates[0],
-        (None, many) => {
-            return Err(format!(
-                "statefulset {ns}/{name} has several claim templates ({}): choose one with --template",
-                many.join(", ")
-            ));
-        }
-    };
+    let tpl = template(snap, sts, req, kubectl)?;
     let tpl_name = k8s::name(&tpl.metadata).to_string();
     let from = storage_request(tpl).unwrap_or("").to_string();
 
     // The members' claims, with what exists of them.
-    let pvcs: HashMap<&str, &PersistentVolumeClaim> = snap
-        .pvcs
-        .iter()
-        .filter(|p| k8s::namespace(&p.metadata) == ns)
-        .map(|p| (k8s::name(&p.metadata), p))
-        .collect();
-    let pods: HashMap<&str, &Pod> = snap
-        .pods
-        .iter()
-        .filter(|p| k8s::namespace(&p.metadata) == ns)
-        .map(|p| (k8s::name(&p.metadata), p))
-        .collect();
+    let pvcs = by_name(&snap.pvcs, ns);
+    let pods = by_name(&snap.pods, ns);
     let start = k8s::ordinal_start(sts);
     let replicas = i64::from(k8s::replicas(sts)).min(MAX_MEMBERS);
     let prefix = format!("{tpl_name}-{name}");
 
-    let (to, size_basis) = match &req.target {
-        Target::Size(s) => (s.clone(), None),
-        Target::ToUsage(pct) => {
-            let (s, basis) = to_usage(snap, ns, &prefix, start, replicas, &pvcs, *pct, None)?;
-            (s, Some(basis))
-        }
-        Target::ToUsageFor {
-            percent,
-            secs,
-            text,
-        } => {
-            let horizon = Some((*secs, text.as_str()));
-            let (s, basis) =
-                to_usage(snap, ns, &prefix, start, replicas, &pvcs, *percent, horizon)?;
-            (s, Some(basis))
-        }
-    };
+    let (to, size_basis) = target_size(snap, req, &prefix, start..start + replicas, &pvcs)?;
 
-    let mut claims = Vec::new();
-    for ord in start..start + replicas {
-        let claim = format!("{prefix}-{ord}");
-        let pod_name = format!("{name}-{ord}");
-        let pvc = pvcs.get(claim.as_str()).copied();
-        let pod = pods.get(pod_name.as_str()).copied();
-        let mounted = pod.is_some_and(|p| {
-            k8s::pod::node_name(p).is_some()
-                && !k8s::pod::is_terminal(p)
-                && p.metadata.deletion_timestamp.is_none()
-        });
-        let action = match pvc {
-            None => ClaimAction::Missing,
-            Some(p) => match bytes(storage_request(p)) {
-                Some(b) if b > to.bytes => ClaimAction::Larger,
-                Some(b) if b == to.bytes => {
-                    if progress::resize(p, to.bytes) == progress::Resize::Grown {
-                        ClaimAction::Done
-                    } else {
-                        ClaimAction::Finish
-                    }
-                }
-                _ => ClaimAction::Grow,
-            },
-        };
-        let spec = pvc.and_then(|p| p.spec.as_ref());
-        claims.push(ClaimPlan {
-            name: claim,
-            ordinal: ord,
-            pod: pod_name,
-            request: pvc.and_then(storage_request).map(str::to_string),
-            capacity: pvc.and_then(progress::capacity).map(str::to_string),
-            storage_class: spec.and_then(|s| s.storage_class_name.clone()),
-            phase: pvc
-                .and_then(|p| p.status.as_ref())
-                .and_then(|s| s.phase.clone()),
-            volume_mode: spec
-                .and_then(|s| s.volume_mode.clone())
-                .or_else(|| tpl.spec.as_ref().and_then(|s| s.volume_mode.clone()))
-                .unwrap_or_else(|| "Filesystem".into()),
-            action,
-            resource_version: pvc.and_then(|p| p.metadata.resource_version.clone()),
-            pod_uid: pod.and_then(|p| p.metadata.uid.clone()),
-            mounted,
-            steps: ClaimSteps::default(),
-        });
-    }
+    let claims = member_claims(
+        name,
+        &prefix,
+        start..start + replicas,
+        &pvcs,
+        &pods,
+        tpl,
+        &to,
+    );
 
     let tpl_bytes = bytes(Some(from.as_str()));
     let recreate = tpl_bytes.is_none_or(|b| b < to.bytes);
-    let mut checks = Vec::new();
-    let mut skipped = Vec::new();
-    checks.push(check_not_deleting(sts));
-    let mut instead = None;
-    if let Some(o) = k8s::operators::owner_in(&sts.metadata, &snap.custom) {
-        checks.push(check_no_operator(&o, ns, &to.text, kubectl));
-        instead = o.storage_remedy(kubectl, ns, &to.text);
-    }
-    match check_class(snap, &claims) {
-        Ok(c) => checks.push(c),
-        Err(reason) => skipped.push(SkippedCheck {
-            check: "storageclass-allows-expansion".into(),
-            source: Source::StorageClasses.resource().into(),
-            reason: format!(
-                "{reason}; the server-side dry run of each claim's patch checks it instead"
-            ),
-        }),
-    }
-    checks.push(check_bound(&claims, &pvcs));
-    checks.push(check_size(&from, tpl_bytes, &to, &claims, &pvcs));
-    checks.push(check_volume_mode(&claims));
-    checks.push(check_no_resize(&claims, &pvcs));
-    match quotas {
-        Quotas::NotRead(reason) => skipped.push(SkippedCheck {
-            check: "quota-headroom".into(),
-            source: "resourcequotas".into(),
-            reason: reason.clone(),
-        }),
-        Quotas::Read(qs) => checks.push(check_quota(qs, ns, &to, &claims, &pvcs)),
-    }
+    let sizes = Sizes {
+        from: &from,
+        template_bytes: tpl_bytes,
+        to: &to,
+    };
+    let (checks, skipped, instead) =
+        plan_checks(snap, quotas, sts, kubectl, &sizes, &claims, &pvcs);
     let blocked = checks.iter().any(|c| !c.ok);
 
     let mut warnings = Vec::new();
@@ -451,16 +317,7 @@ pub fn plan(
         &mut notes, snap, ns, &prefix, start, replicas, &claims, &from,
     );
 
-    let backup = req
-        .backup_dir
-        .join(manifest::backup_name(ns, name, now))
-        .display()
-        .to_string();
-    let recreate_manifest = req
-        .backup_dir
-        .join(manifest::recreate_name(ns, name, now, &to.text))
-        .display()
-        .to_string();
+    let (backup, recreate_manifest) = backup_files(req, now, &to.text);
     let live = serde_json::to_value(sts).unwrap_or(Value::Null);
     let new_manifest = manifest::recreate(&live, &tpl_name, &to.text).unwrap_or(Value::Null);
     let selector = sts
@@ -506,6 +363,241 @@ pub fn plan(
         }
     }
     Ok(plan)
+}
+
+/// Where `--apply` saves the StatefulSet before deleting it, and the manifest it re-creates
+/// it from.
+fn backup_files(req: &Request, now: jiff::Timestamp, to: &str) -> (String, String) {
+    let (ns, name) = (req.namespace, req.name);
+    let at = |file: String| req.backup_dir.join(file).display().to_string();
+    (
+        at(manifest::backup_name(ns, name, now)),
+        at(manifest::recreate_name(ns, name, now, to)),
+    )
+}
+
+/// The objects of namespace `ns` by name.
+fn by_name<
+    'a,
+    T: k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
+>(
+    items: &'a [T],
+    ns: &str,
+) -> HashMap<&'a str, &'a T> {
+    items
+        .iter()
+        .filter(|o| k8s::namespace(o.metadata()) == ns)
+        .map(|o| (k8s::name(o.metadata()), o))
+        .collect()
+}
+
+/// The new size: given, or computed from the usage (and its trend), with how.
+fn target_size(
+    snap: &Snapshot,
+    req: &Request,
+    prefix: &str,
+    ordinals: std::ops::Range<i64>,
+    pvcs: &HashMap<&str, &PersistentVolumeClaim>,
+) -> Result<(Size, Option<String>), String> {
+    let (ns, start, replicas) = (req.namespace, ordinals.start, ordinals.end - ordinals.start);
+    Ok(match &req.target {
+        Target::Size(s) => (s.clone(), None),
+        Target::ToUsage(pct) => {
+            let (s, basis) = to_usage(snap, ns, prefix, start, replicas, pvcs, *pct, None)?;
+            (s, Some(basis))
+        }
+        Target::ToUsageFor {
+            percent,
+            secs,
+            text,
+        } => {
+            let horizon = Some((*secs, text.as_str()));
+            let (s, basis) = to_usage(snap, ns, prefix, start, replicas, pvcs, *percent, horizon)?;
+            (s, Some(basis))
+        }
+    })
+}
+
+/// The sizes a plan compares: the template's now, and the new one.
+struct Sizes<'a> {
+    from: &'a str,
+    template_bytes: Option<f64>,
+    to: &'a Size,
+}
+
+/// The checks that decide whether the expansion may go ahead, those that could not run,
+/// and what to run instead where an operator grows the claims.
+fn plan_checks(
+    snap: &Snapshot,
+    quotas: &Quotas,
+    sts: &StatefulSet,
+    kubectl: &Kubectl,
+    sizes: &Sizes,
+    claims: &[ClaimPlan],
+    pvcs: &HashMap<&str, &PersistentVolumeClaim>,
+) -> (
+    Vec<CheckResult>,
+    Vec<SkippedCheck>,
+    Option<crate::finding::Remedy>,
+) {
+    let ns = k8s::namespace(&sts.metadata);
+    let to = sizes.to;
+    let mut checks = Vec::new();
+    let mut skipped = Vec::new();
+    checks.push(check_not_deleting(sts));
+    let mut instead = None;
+    if let Some(o) = k8s::operators::owner_in(&sts.metadata, &snap.custom) {
+        checks.push(check_no_operator(&o, ns, &to.text, kubectl));
+        instead = o.storage_remedy(kubectl, ns, &to.text);
+    }
+    match check_class(snap, claims) {
+        Ok(c) => checks.push(c),
+        Err(reason) => skipped.push(SkippedCheck {
+            check: "storageclass-allows-expansion".into(),
+            source: Source::StorageClasses.resource().into(),
+            reason: format!(
+                "{reason}; the server-side dry run of each claim's patch checks it instead"
+            ),
+        }),
+    }
+    checks.push(check_bound(claims, pvcs));
+    checks.push(check_size(
+        sizes.from,
+        sizes.template_bytes,
+        sizes.to,
+        claims,
+        pvcs,
+    ));
+    checks.push(check_volume_mode(claims));
+    checks.push(check_no_resize(claims, pvcs));
+    match quotas {
+        Quotas::NotRead(reason) => skipped.push(SkippedCheck {
+            check: "quota-headroom".into(),
+            source: "resourcequotas".into(),
+            reason: reason.clone(),
+        }),
+        Quotas::Read(qs) => checks.push(check_quota(qs, ns, to, claims, pvcs)),
+    }
+    (checks, skipped, instead)
+}
+
+/// The claim template to grow: `--template`, or the only one. An operator that makes the
+/// claims itself (no template) is named with its way to grow them.
+fn template<'s>(
+    snap: &Snapshot,
+    sts: &'s StatefulSet,
+    req: &Request,
+    kubectl: &Kubectl,
+) -> Result<&'s PersistentVolumeClaim, String> {
+    let (ns, name) = (req.namespace, req.name);
+    let templates = sts
+        .spec
+        .as_ref()
+        .and_then(|s| s.volume_claim_templates.as_deref())
+        .unwrap_or_default();
+    let names: Vec<&str> = templates.iter().map(|t| k8s::name(&t.metadata)).collect();
+    match (req.template, names.as_slice()) {
+        (_, []) => {
+            // Some operators make the claims themselves (Crunchy PGO): their CR says how
+            // to grow them.
+            if let Some(o) = k8s::operators::owner_in(&sts.metadata, &snap.custom) {
+                let how = match &req.target {
+                    Target::Size(size) => o
+                        .storage_remedy(kubectl, ns, &size.text)
+                        .map(|r| format!("{}: {}", r.description, r.command)),
+                    _ => None,
+                }
+                .or_else(|| {
+                    o.operator
+                        .storage
+                        .map(|f| format!("raise {} in the {}", o.field(f), o.kind))
+                })
+                .unwrap_or_else(|| format!("see how the {} sets its volume size", o.kind));
+                return Err(format!(
+                    "statefulset {ns}/{name} has no volumeClaimTemplates: {} makes its claims itself. {how}",
+                    o.describe(ns)
+                ));
+            }
+            Err(format!(
+                "statefulset {ns}/{name} has no volumeClaimTemplates: its pods have no claims to grow"
+            ))
+        }
+        (Some(t), _) => templates
+            .iter()
+            .find(|x| k8s::name(&x.metadata) == t)
+            .ok_or_else(|| {
+                format!(
+                    "statefulset {ns}/{name} has no claim template {t}; it has: {}",
+                    names.join(", ")
+                )
+            }),
+        (None, [_]) => Ok(&templates[0]),
+        (None, many) => Err(format!(
+            "statefulset {ns}/{name} has several claim templates ({}): choose one with --template",
+            many.join(", ")
+        )),
+    }
+}
+
+/// One entry per member claim (`<template>-<set>-<ordinal>`), with what exists of it and
+/// what the expansion does to it.
+fn member_claims(
+    name: &str,
+    prefix: &str,
+    ordinals: std::ops::Range<i64>,
+    pvcs: &HashMap<&str, &PersistentVolumeClaim>,
+    pods: &HashMap<&str, &Pod>,
+    tpl: &PersistentVolumeClaim,
+    to: &Size,
+) -> Vec<ClaimPlan> {
+    let mut claims = Vec::new();
+    for ord in ordinals {
+        let claim = format!("{prefix}-{ord}");
+        let pod_name = format!("{name}-{ord}");
+        let pvc = pvcs.get(claim.as_str()).copied();
+        let pod = pods.get(pod_name.as_str()).copied();
+        let mounted = pod.is_some_and(|p| {
+            k8s::pod::node_name(p).is_some()
+                && !k8s::pod::is_terminal(p)
+                && p.metadata.deletion_timestamp.is_none()
+        });
+        let action = match pvc {
+            None => ClaimAction::Missing,
+            Some(p) => match bytes(storage_request(p)) {
+                Some(b) if b > to.bytes => ClaimAction::Larger,
+                Some(b) if b == to.bytes => {
+                    if progress::resize(p, to.bytes) == progress::Resize::Grown {
+                        ClaimAction::Done
+                    } else {
+                        ClaimAction::Finish
+                    }
+                }
+                _ => ClaimAction::Grow,
+            },
+        };
+        let spec = pvc.and_then(|p| p.spec.as_ref());
+        claims.push(ClaimPlan {
+            name: claim,
+            ordinal: ord,
+            pod: pod_name,
+            request: pvc.and_then(storage_request).map(str::to_string),
+            capacity: pvc.and_then(progress::capacity).map(str::to_string),
+            storage_class: spec.and_then(|s| s.storage_class_name.clone()),
+            phase: pvc
+                .and_then(|p| p.status.as_ref())
+                .and_then(|s| s.phase.clone()),
+            volume_mode: spec
+                .and_then(|s| s.volume_mode.clone())
+                .or_else(|| tpl.spec.as_ref().and_then(|s| s.volume_mode.clone()))
+                .unwrap_or_else(|| "Filesystem".into()),
+            action,
+            resource_version: pvc.and_then(|p| p.metadata.resource_version.clone()),
+            pod_uid: pod.and_then(|p| p.metadata.uid.clone()),
+            mounted,
+            steps: ClaimSteps::default(),
+        });
+    }
+    claims
 }
 
 /// The size at which the fullest member's usage lands at `pct` % (after `horizon` at the
