@@ -52,33 +52,9 @@ pub(super) fn write_new(path: &Path, text: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn replace_statefulset(
-    client: &Client,
-    sets: &Api<StatefulSet>,
-    pods: &Api<Pod>,
-    plan: &ExpandPlan,
-    s: &Settings,
-    out: &mut dyn Write,
-    j: &mut Journal<'_>,
-    closing: &mut Vec<String>,
-) -> Result<(), String> {
-    let Some(ts) = plan.template_steps else {
-        return Ok(());
-    };
-    let ns = plan.statefulset.namespace.as_str();
-    let name = plan.statefulset.name.as_str();
-    j.at(Some(ts.save), "reading the StatefulSet as it is now");
-    let _ = writeln!(
-        out,
-        "\nreplace the StatefulSet {ns}/{name} to change its claim template"
-    );
-    let get = http::Request::get(sts_path(ns, Some(name)))
-        .body(Vec::new())
-        .map_err(|e| e.to_string())?;
-    let live: Value = send(client.request::<Value>(get), s.request_timeout)
-        .await
-        .map_err(|e| format!("reading the StatefulSet failed: {}", e.answer()))?;
+/// The uid and resourceVersion of the StatefulSet just read, when it is still the object
+/// that was planned: same uid, same spec generation, not being deleted.
+fn check_live(plan: &ExpandPlan, live: &Value) -> Result<(String, Option<String>), String> {
     let uid = live
         .pointer("/metadata/uid")
         .and_then(Value::as_str)
@@ -111,16 +87,24 @@ pub(super) async fn replace_statefulset(
             "the StatefulSet is being deleted by someone else; nothing was done to it".into(),
         );
     }
-    if manifest::template_size(&live, &plan.template) == Some(plan.to.as_str()) {
-        let _ = writeln!(
-            out,
-            "  claim template {} already asks for {}",
-            plan.template, plan.to
-        );
-        return Ok(());
-    }
-    let backup_obj = manifest::creatable(&live);
-    let new_obj = manifest::recreate(&live, &plan.template, &plan.to)?;
+    Ok((uid, rv))
+}
+
+/// Saves the StatefulSet as it is (to re-create it by hand if the run stops) and the
+/// manifest it is re-created from, each in a new file; returns that manifest and the
+/// backup's path.
+fn save_files(
+    plan: &ExpandPlan,
+    j: &mut Journal<'_>,
+    out: &mut dyn Write,
+    live: &Value,
+    uid: &str,
+    rv: Option<&str>,
+) -> Result<(Value, PathBuf), String> {
+    let ns = plan.statefulset.namespace.as_str();
+    let name = plan.statefulset.name.as_str();
+    let backup_obj = manifest::creatable(live);
+    let new_obj = manifest::recreate(live, &plan.template, &plan.to)?;
     let backup = PathBuf::from(&plan.backup);
     let recreate_file = PathBuf::from(&plan.recreate_manifest);
     let now = jiff::Timestamp::now();
@@ -131,7 +115,7 @@ pub(super) async fn replace_statefulset(
             &[
                 format!(
                     "StatefulSet {ns}/{name} (uid {uid}, resourceVersion {}) saved by kubectl sts pvc-expand at {now}, before replacing it.",
-                    rv.as_deref().unwrap_or("?")
+                    rv.unwrap_or("?")
                 ),
                 "Server-managed fields are removed so that it can be created again as it was:"
                     .into(),
@@ -162,23 +146,177 @@ pub(super) async fn replace_statefulset(
         recreate_file.display()
     );
 
-    // The pods it has now: after the re-create, the same pods must be adopted.
-    let members: Vec<(String, Option<String>)> = {
-        let lp = ListParams::default().labels(&plan.selector);
-        let list = send(pods.list(&lp), s.request_timeout)
-            .await
-            .map_err(|e| format!("listing the StatefulSet's pods failed: {}", e.answer()))?;
-        list.items
-            .iter()
-            .filter(|p| progress::controller_uid(p) == Some(uid.as_str()))
-            .map(|p| {
-                (
-                    crate::k8s::name(&p.metadata).to_string(),
-                    p.metadata.uid.clone(),
-                )
+    Ok((new_obj, backup))
+}
+
+/// Creates the StatefulSet from `new_obj`: a server-side dry run first, then for real. The
+/// journal's phase says what is known when it fails (a 5xx or no answer may have created
+/// it).
+async fn create(
+    client: &Client,
+    s: &Settings,
+    j: &mut Journal<'_>,
+    ns: &str,
+    new_obj: &Value,
+) -> Result<(), String> {
+    let body = serde_json::to_vec(new_obj).map_err(|e| e.to_string())?;
+    for dry_run in [true, false] {
+        let mut p = sts_path(ns, None);
+        if dry_run {
+            p.push_str("?dryRun=All");
+        }
+        let post = http::Request::post(p)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(body.clone())
+            .map_err(|e| e.to_string())?;
+        if !dry_run {
+            j.phase = Phase::CreateSent;
+        }
+        match send(client.request::<Value>(post), s.request_timeout).await {
+            Ok(created) if !dry_run => {
+                let new_uid = created
+                    .pointer("/metadata/uid")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_string();
+                j.phase = Phase::Recreated(new_uid);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                // A 4xx is a clear no; a 5xx or no answer may or may not have created it.
+                if dry_run || e.code().is_some_and(|c| c < 500) {
+                    j.phase = Phase::Deleted;
+                }
+                return Err(format!(
+                    "{} the StatefulSet failed: {}",
+                    if dry_run {
+                        "the dry run of re-creating"
+                    } else {
+                        "re-creating"
+                    },
+                    e.answer()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Waits until every pod the old StatefulSet had is still running (same uid), Ready, and
+/// owned by the new StatefulSet.
+async fn wait_adopted(
+    pods: &Api<Pod>,
+    s: &Settings,
+    out: &mut dyn Write,
+    plan: &ExpandPlan,
+    members: &[(String, Option<String>)],
+    new_uid: &str,
+) -> Result<(), String> {
+    let lp = ListParams::default().labels(&plan.selector);
+    let new_uid_ref = new_uid;
+    wait_for(s, out, "pods", s.step_timeout, || {
+        let lp = lp.clone();
+        async move {
+            let list = send(pods.list(&lp), s.request_timeout)
+                .await
+                .map_err(|e| format!("listing the pods failed: {}", e.answer()))?;
+            let mut waiting = Vec::new();
+            for (pod, uid) in members {
+                let now = list
+                    .items
+                    .iter()
+                    .find(|p| crate::k8s::name(&p.metadata) == pod);
+                match now {
+                    None => return Err(format!("pod {pod} is gone: it did not keep running")),
+                    Some(p) if p.metadata.uid != *uid => {
+                        return Err(format!(
+                            "pod {pod} was replaced (new uid): it did not keep running"
+                        ));
+                    }
+                    Some(p) if progress::controller_uid(p) != Some(new_uid_ref) => {
+                        waiting.push(format!("{pod} not adopted yet"));
+                    }
+                    Some(p) if !crate::k8s::pod::is_ready(p) => {
+                        waiting.push(format!("{pod} not Ready"));
+                    }
+                    Some(_) => {}
+                }
+            }
+            Ok(if waiting.is_empty() {
+                Poll::Done(())
+            } else {
+                Poll::Wait(waiting.join(", "))
             })
-            .collect()
+        }
+    })
+    .await?;
+    Ok(())
+}
+
+/// The pods the StatefulSet `uid` owns now, by name and uid.
+async fn members_of(
+    pods: &Api<Pod>,
+    s: &Settings,
+    plan: &ExpandPlan,
+    uid: &str,
+) -> Result<Vec<(String, Option<String>)>, String> {
+    let lp = ListParams::default().labels(&plan.selector);
+    let list = send(pods.list(&lp), s.request_timeout)
+        .await
+        .map_err(|e| format!("listing the StatefulSet's pods failed: {}", e.answer()))?;
+    Ok(list
+        .items
+        .iter()
+        .filter(|p| progress::controller_uid(p) == Some(uid))
+        .map(|p| {
+            (
+                crate::k8s::name(&p.metadata).to_string(),
+                p.metadata.uid.clone(),
+            )
+        })
+        .collect())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn replace_statefulset(
+    client: &Client,
+    sets: &Api<StatefulSet>,
+    pods: &Api<Pod>,
+    plan: &ExpandPlan,
+    s: &Settings,
+    out: &mut dyn Write,
+    j: &mut Journal<'_>,
+    closing: &mut Vec<String>,
+) -> Result<(), String> {
+    let Some(ts) = plan.template_steps else {
+        return Ok(());
     };
+    let ns = plan.statefulset.namespace.as_str();
+    let name = plan.statefulset.name.as_str();
+    j.at(Some(ts.save), "reading the StatefulSet as it is now");
+    let _ = writeln!(
+        out,
+        "\nreplace the StatefulSet {ns}/{name} to change its claim template"
+    );
+    let get = http::Request::get(sts_path(ns, Some(name)))
+        .body(Vec::new())
+        .map_err(|e| e.to_string())?;
+    let live: Value = send(client.request::<Value>(get), s.request_timeout)
+        .await
+        .map_err(|e| format!("reading the StatefulSet failed: {}", e.answer()))?;
+    let (uid, rv) = check_live(plan, &live)?;
+    if manifest::template_size(&live, &plan.template) == Some(plan.to.as_str()) {
+        let _ = writeln!(
+            out,
+            "  claim template {} already asks for {}",
+            plan.template, plan.to
+        );
+        return Ok(());
+    }
+    let (new_obj, backup) = save_files(plan, j, out, &live, &uid, rv.as_deref())?;
+
+    // The pods it has now: after the re-create, the same pods must be adopted.
+    let members = members_of(pods, s, plan, &uid).await?;
 
     j.at(
         Some(ts.delete),
@@ -246,46 +384,7 @@ pub(super) async fn replace_statefulset(
             plan.template, plan.to
         ),
     );
-    let body = serde_json::to_vec(&new_obj).map_err(|e| e.to_string())?;
-    for dry_run in [true, false] {
-        let mut p = sts_path(ns, None);
-        if dry_run {
-            p.push_str("?dryRun=All");
-        }
-        let post = http::Request::post(p)
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(body.clone())
-            .map_err(|e| e.to_string())?;
-        if !dry_run {
-            j.phase = Phase::CreateSent;
-        }
-        match send(client.request::<Value>(post), s.request_timeout).await {
-            Ok(created) if !dry_run => {
-                let new_uid = created
-                    .pointer("/metadata/uid")
-                    .and_then(Value::as_str)
-                    .unwrap_or("?")
-                    .to_string();
-                j.phase = Phase::Recreated(new_uid);
-            }
-            Ok(_) => {}
-            Err(e) => {
-                // A 4xx is a clear no; a 5xx or no answer may or may not have created it.
-                if dry_run || e.code().is_some_and(|c| c < 500) {
-                    j.phase = Phase::Deleted;
-                }
-                return Err(format!(
-                    "{} the StatefulSet failed: {}",
-                    if dry_run {
-                        "the dry run of re-creating"
-                    } else {
-                        "re-creating"
-                    },
-                    e.answer()
-                ));
-            }
-        }
-    }
+    create(client, s, j, ns, &new_obj).await?;
     let Phase::Recreated(new_uid) = j.phase.clone() else {
         return Err("re-created, without a uid in the answer".into());
     };
@@ -299,45 +398,7 @@ pub(super) async fn replace_statefulset(
         Some(ts.verify),
         "checking the pods kept running and were adopted",
     );
-    let lp = ListParams::default().labels(&plan.selector);
-    let members = &members;
-    let new_uid_ref = new_uid.as_str();
-    wait_for(s, out, "pods", s.step_timeout, || {
-        let lp = lp.clone();
-        async move {
-            let list = send(pods.list(&lp), s.request_timeout)
-                .await
-                .map_err(|e| format!("listing the pods failed: {}", e.answer()))?;
-            let mut waiting = Vec::new();
-            for (pod, uid) in members {
-                let now = list
-                    .items
-                    .iter()
-                    .find(|p| crate::k8s::name(&p.metadata) == pod);
-                match now {
-                    None => return Err(format!("pod {pod} is gone: it did not keep running")),
-                    Some(p) if p.metadata.uid != *uid => {
-                        return Err(format!(
-                            "pod {pod} was replaced (new uid): it did not keep running"
-                        ));
-                    }
-                    Some(p) if progress::controller_uid(p) != Some(new_uid_ref) => {
-                        waiting.push(format!("{pod} not adopted yet"));
-                    }
-                    Some(p) if !crate::k8s::pod::is_ready(p) => {
-                        waiting.push(format!("{pod} not Ready"));
-                    }
-                    Some(_) => {}
-                }
-            }
-            Ok(if waiting.is_empty() {
-                Poll::Done(())
-            } else {
-                Poll::Wait(waiting.join(", "))
-            })
-        }
-    })
-    .await?;
+    wait_adopted(pods, s, out, plan, &members, &new_uid).await?;
     let _ = writeln!(
         out,
         "  {} pod(s) kept running and were adopted by the new StatefulSet",
