@@ -21,7 +21,7 @@ use crate::k8s::scheduler::{Parsed, Reason, parse};
 use crate::snapshot::Source;
 use crate::sts;
 use crate::model::PodSpec;
-use k8s_openapi::api::core::v1::Node;
+use k8s_openapi::api::core::v1::{Node, Toleration};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -374,7 +374,35 @@ fn finding(
         }
     }
 
-    // Taints and cordons, from the Nodes (the message only says how many).
+    let (more_evidence, more_commands) =
+        taints_and_cordons(ctx, name, &reasons, place, tolerations, &template_note);
+    evidence.extend(more_evidence);
+    commands.extend(more_commands);
+
+    let summary = summary(name, parsed, impossible.as_deref());
+    let mut f = ctx.finding(
+        CHECK.id,
+        ObjectRef::namespaced("Pod", ns, name),
+        sts_name,
+        summary,
+    );
+    f.evidence = evidence;
+    f.commands = commands;
+    f
+}
+
+/// Taints and cordons, from the Nodes (the message only says how many): what keeps the pod
+/// off them, and the commands that lift it where that is the fix.
+fn taints_and_cordons(
+    ctx: &Ctx,
+    name: &str,
+    reasons: &BTreeSet<&Reason>,
+    place: &Placement,
+    tolerations: &[Toleration],
+    template_note: &str,
+) -> (Vec<String>, Vec<Remedy>) {
+    let mut evidence = Vec::new();
+    let mut commands = Vec::new();
     let mut by_taint: BTreeMap<String, (String, Vec<&str>)> = BTreeMap::new();
     let mut cordoned: Vec<&str> = Vec::new();
     for n in &place.matching {
@@ -444,6 +472,12 @@ fn finding(
         ));
     }
 
+    (evidence, commands)
+}
+
+/// "db-0 cannot be scheduled on any of 6 nodes: insufficient memory (3), ..." or, where
+/// no node can ever take it, why.
+fn summary(name: &str, parsed: &Parsed, impossible: Option<&str>) -> String {
     let causes: Vec<String> = parsed
         .causes
         .iter()
@@ -459,20 +493,11 @@ fn finding(
         .total
         .map(|t| format!(" on any of {t} nodes"))
         .unwrap_or_default();
-    let summary = match &impossible {
+    match impossible {
         Some(text) => format!("{name} cannot be scheduled: {text}"),
         None if causes.is_empty() => format!("{name} cannot be scheduled{on}"),
         None => format!("{name} cannot be scheduled{on}: {}", causes.join(", ")),
-    };
-    let mut f = ctx.finding(
-        CHECK.id,
-        ObjectRef::namespaced("Pod", ns, name),
-        sts_name,
-        summary,
-    );
-    f.evidence = evidence;
-    f.commands = commands;
-    f
+    }
 }
 
 /// Required anti-affinity against its own pods: with `replicas` members that may not share
