@@ -652,6 +652,12 @@ fn the_cr_patches_printed_are_accepted_by_a_server_with_the_crd() {
             "postgres",
             "/spec/instances/0/dataVolumeClaimSpec/resources/requests/storage",
         ),
+        (
+            "clickhouse",
+            "chi-events-main-0-0",
+            "analytics",
+            "/spec/templates/volumeClaimTemplates/0/spec/resources/requests/storage",
+        ),
     ];
     for (name, sts, ns, pointer) in cases {
         let (server, custom) = serve(name, true, Options::default());

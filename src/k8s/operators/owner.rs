@@ -22,6 +22,9 @@ pub struct Owner {
     /// Which entry of the CR's lists (`[]` in a field path) is this StatefulSet's: ECK's
     /// node set, Crunchy's instance set, OpenSearch's node pool, MinIO's pool.
     pub entry: Option<String>,
+    /// The entry of particular lists, by the list's key, where the StatefulSet's entries
+    /// have different names in different lists (ClickHouse's clusters and templates).
+    pub entries: Vec<(String, String)>,
     /// What was read of the custom resource itself.
     pub cr: CrState,
     /// Who owns the custom resource in turn, where a known chain goes on.
@@ -100,6 +103,7 @@ pub fn owner(meta: &ObjectMeta) -> Option<Owner> {
                 resource: resource_name(&r.kind, group),
                 name: r.name.clone(),
                 entry: entry_of(meta, group, &r.name),
+                entries: Vec::new(),
                 component,
                 evidence: format!(
                     "ownerReference (controller) {} {} ({})",
@@ -120,6 +124,7 @@ pub fn owner(meta: &ObjectMeta) -> Option<Owner> {
             component: component.clone(),
             evidence: format!("labels {marks} (the operator sets no ownerReference here)"),
             entry: None,
+            entries: Vec::new(),
             cr: CrState::NotInInput,
             upstream: None,
         })
@@ -181,8 +186,35 @@ pub fn owner_in(meta: &ObjectMeta, crs: &CustomResources) -> Option<Owner> {
     };
     if let CrState::Read(cr) = &o.cr {
         o.upstream = upstream_of(&o, cr);
+        o.entries = clickhouse_entries(&o, meta, cr);
     }
     Some(o)
+}
+
+/// A ClickHouseInstallation's StatefulSet (one per host) belongs to the cluster its label
+/// names, and uses the data-volume and pod templates that cluster (or the defaults) names.
+fn clickhouse_entries(o: &Owner, meta: &ObjectMeta, cr: &CustomResource) -> Vec<(String, String)> {
+    if o.operator.group != "clickhouse.altinity.com" {
+        return Vec::new();
+    }
+    let Some(cluster) = label(meta, "clickhouse.altinity.com/cluster") else {
+        return Vec::new();
+    };
+    let named = |key: &str| {
+        let of_cluster = cr.spec["configuration"]["clusters"]
+            .as_array()
+            .and_then(|cs| cs.iter().find(|c| c["name"] == cluster))
+            .and_then(|c| c["templates"][key].as_str());
+        of_cluster.or(cr.spec["defaults"]["templates"][key].as_str())
+    };
+    let mut out = vec![("clusters".to_string(), cluster.to_string())];
+    if let Some(t) = named("dataVolumeClaimTemplate") {
+        out.push(("volumeClaimTemplates".to_string(), t.to_string()));
+    }
+    if let Some(t) = named("podTemplate") {
+        out.push(("podTemplates".to_string(), t.to_string()));
+    }
+    out
 }
 
 /// k8ssandra-operator labels the CassandraDatacenters it writes with its K8ssandraCluster

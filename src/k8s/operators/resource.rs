@@ -61,7 +61,7 @@ impl Owner {
         let CrState::Read(cr) = &self.cr else {
             return None;
         };
-        let at = locate(&cr.spec, &path, self.entry.as_deref())?;
+        let at = locate_in(&cr.spec, &path, &|key| self.entry_for(key))?;
         let old = at.value?;
         let mut ops: Vec<Value> = at
             .tests
@@ -146,12 +146,21 @@ impl Owner {
         kubectl.argv(Some(ns), &["get", resource, name, "-o", "yaml"])
     }
 
+    /// The entry of list `key` that is this StatefulSet's.
+    fn entry_for(&self, key: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .or(self.entry.as_deref())
+    }
+
     /// A field of the CR as read.
     fn locate(&self, path: &str) -> Option<Located> {
         let CrState::Read(cr) = &self.cr else {
             return None;
         };
-        locate(&cr.spec, &self.field(path), self.entry.as_deref())
+        locate_in(&cr.spec, &self.field(path), &|key| self.entry_for(key))
     }
 
     /// A field's value in the CR as read, shown as JSON text (`"50Gi"` as `50Gi`).
@@ -358,6 +367,16 @@ impl Owner {
 /// `x`; an entry is named by `name`, `metadata.name` or, for OpenSearch, `component`) in a
 /// custom resource's spec. `None` when the path is prose, or a list or entry is not there.
 pub fn locate(spec: &Value, path: &str, entry: Option<&str>) -> Option<Located> {
+    locate_in(spec, path, &|_| entry)
+}
+
+/// [`locate`], with the entry of each list (`[]`) chosen by the list's key: ClickHouse's
+/// clusters and templates are different lists with different names for one StatefulSet.
+pub fn locate_in<'e>(
+    spec: &Value,
+    path: &str,
+    entry: &dyn Fn(&str) -> Option<&'e str>,
+) -> Option<Located> {
     let first = path.split_whitespace().next()?;
     let rest = first.strip_prefix("spec.")?;
     let mut cur = Some(spec);
@@ -365,7 +384,7 @@ pub fn locate(spec: &Value, path: &str, entry: Option<&str>) -> Option<Located> 
     let mut tests = Vec::new();
     for seg in rest.split('.') {
         if let Some((key, sel)) = seg.strip_suffix(']').and_then(|s| s.split_once('[')) {
-            let want = if sel.is_empty() { entry? } else { sel };
+            let want = if sel.is_empty() { entry(key)? } else { sel };
             let list = cur?.get(key)?.as_array()?;
             let (i, by) = list.iter().enumerate().find_map(|(i, e)| {
                 [
