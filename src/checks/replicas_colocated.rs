@@ -11,6 +11,7 @@ use crate::k8s;
 use crate::snapshot::Source;
 use crate::sts;
 use crate::sts::spread::{has_spread, has_zone_rule, schedulable_zones, spread_fix, spread_patch};
+use k8s_openapi::api::apps::v1::StatefulSet;
 use std::collections::BTreeMap;
 
 pub const CHECK: Check = Check {
@@ -27,6 +28,128 @@ fn placed(pod: &Pod) -> Option<&str> {
         return None;
     }
     k8s::pod::node_name(pod)
+}
+
+/// Moves the extra members off each crowded node, one at a time: delete, wait for Ready.
+/// A member whose volume is node-local cannot move; that is said instead.
+fn move_crowded(ctx: &Ctx, f: &mut Finding, name: &str, crowded: &[(&str, &Vec<&Pod>)]) {
+    let ns = f.object.namespace.clone().unwrap_or_default();
+    let ns = ns.as_str();
+    for (node, pods) in crowded {
+        let mut pods: Vec<&&Pod> = pods.iter().collect();
+        pods.sort_by_key(|p| {
+            std::cmp::Reverse(k8s::ordinal_suffix(k8s::name(&p.metadata), name))
+        });
+        // Keep one member on the node (the lowest ordinal); move the others.
+        for pod in pods.iter().take(pods.len().saturating_sub(1)) {
+            let pod_name = k8s::name(&pod.metadata);
+            if let Some(pin) = sts::claims::pod_pinned_to_node(ctx, pod) {
+                f.evidence.push(format!(
+                    "{pod_name} cannot move off {node}: its volume is node-local ({pin})"
+                ));
+                continue;
+            }
+            f.commands.push(Remedy::run(
+                format!(
+                    "Move {pod_name} off {node}: delete it so the scheduler places it again under the spread rules. Its claim and identity are kept. kubectl delete pod bypasses the PodDisruptionBudget, so do one member at a time"
+                ),
+                ctx.kubectl.argv(Some(ns), &["delete", "pod", pod_name]),
+            ));
+            f.commands.push(Remedy::run(
+                format!(
+                    "Wait until {pod_name} is Ready again (and check its new node with -o wide) before moving the next one"
+                ),
+                ctx.kubectl.argv(
+                    Some(ns),
+                    &[
+                        "wait",
+                        "--for=condition=Ready",
+                        &format!("pod/{pod_name}"),
+                        "--timeout=10m",
+                    ],
+                ),
+            ));
+        }
+    }
+}
+
+/// All members in one zone: check the volumes' zones, and move one member (the highest
+/// ordinal) to another zone on a new, empty volume, when no node is crowded too.
+fn leave_zone(
+    ctx: &Ctx,
+    f: &mut Finding,
+    sts: &StatefulSet,
+    zone: &str,
+    by_node: &BTreeMap<&str, Vec<&Pod>>,
+    no_crowded_node: bool,
+) {
+    let ns = k8s::namespace(&sts.metadata);
+    let name = k8s::name(&sts.metadata);
+    let claims = sts::claims::claims_of(ctx, sts);
+    let pvs: Vec<&str> = claims
+        .iter()
+        .filter_map(|c| c.pv)
+        .map(|pv| k8s::name(&pv.metadata))
+        .collect();
+    if !pvs.is_empty() {
+        let mut args = vec!["describe", "pv"];
+        args.extend(pvs.iter().copied());
+        f.commands.push(Remedy::run(
+            "A member stays in the zone of its volume when the volume is zonal, whatever the spread rules say: check the volumes' zones (Node Affinity)",
+            ctx.kubectl.argv(None, &args),
+        ));
+    }
+    // Moving a member across zones with zonal volumes means a new, empty volume:
+    // one member (the highest ordinal), to be repeated one at a time if needed. When
+    // members also share a node, that is fixed first (the steps above).
+    let mover = by_node
+        .values()
+        .flatten()
+        .max_by_key(|p| k8s::ordinal_suffix(k8s::name(&p.metadata), name));
+    if let Some(pod) = mover
+        && no_crowded_node
+        && sts::claims::pod_pinned_to_node(ctx, pod).is_none()
+    {
+        let pod_name = k8s::name(&pod.metadata);
+        let ordinal = k8s::ordinal_suffix(pod_name, name);
+        let own: Vec<&str> = claims
+            .iter()
+            .filter(|c| Some(c.ordinal) == ordinal.and_then(|o| i64::try_from(o).ok()))
+            .filter(|c| c.pvc.is_some())
+            .map(|c| c.name.as_str())
+            .collect();
+        for claim in &own {
+            f.commands.push(
+                Remedy::run(
+                    format!(
+                        "To move {pod_name} out of {zone}: delete its claim {claim} (removed once the pod has stopped; with reclaim policy Retain the old disk stays as a Released volume). The member comes back on a NEW, EMPTY volume and must re-sync from its peers: only while every other member is healthy, one member at a time. With a WaitForFirstConsumer class the new volume is created in the zone the scheduler picks"
+                    ),
+                    ctx.kubectl.argv(Some(ns), &["delete", "pvc", claim, "--wait=false"]),
+                )
+                .destructive(),
+            );
+        }
+        f.commands.push(Remedy::run(
+            format!(
+                "Then delete {pod_name} so it is re-created (with a new claim) in another zone; kubectl delete pod bypasses the PodDisruptionBudget"
+            ),
+            ctx.kubectl.argv(Some(ns), &["delete", "pod", pod_name]),
+        ));
+        f.commands.push(Remedy::run(
+            format!(
+                "Wait until {pod_name} is Ready and has re-synced before moving another member"
+            ),
+            ctx.kubectl.argv(
+                Some(ns),
+                &[
+                    "wait",
+                    "--for=condition=Ready",
+                    &format!("pod/{pod_name}"),
+                    "--timeout=30m",
+                ],
+            ),
+        ));
+    }
 }
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -131,109 +254,10 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
             f.commands.push(spread_patch(ctx, sts, multi_zone));
         } else {
             // Rules exist: move the extra members by deleting them one at a time.
-            for (node, pods) in &crowded {
-                let mut pods: Vec<&&Pod> = pods.iter().collect();
-                pods.sort_by_key(|p| {
-                    std::cmp::Reverse(k8s::ordinal_suffix(k8s::name(&p.metadata), name))
-                });
-                // Keep one member on the node (the lowest ordinal); move the others.
-                for pod in pods.iter().take(pods.len().saturating_sub(1)) {
-                    let pod_name = k8s::name(&pod.metadata);
-                    if let Some(pin) = sts::claims::pod_pinned_to_node(ctx, pod) {
-                        f.evidence.push(format!(
-                            "{pod_name} cannot move off {node}: its volume is node-local ({pin})"
-                        ));
-                        continue;
-                    }
-                    f.commands.push(Remedy::run(
-                        format!(
-                            "Move {pod_name} off {node}: delete it so the scheduler places it again under the spread rules. Its claim and identity are kept. kubectl delete pod bypasses the PodDisruptionBudget, so do one member at a time"
-                        ),
-                        ctx.kubectl.argv(Some(ns), &["delete", "pod", pod_name]),
-                    ));
-                    f.commands.push(Remedy::run(
-                        format!(
-                            "Wait until {pod_name} is Ready again (and check its new node with -o wide) before moving the next one"
-                        ),
-                        ctx.kubectl.argv(
-                            Some(ns),
-                            &[
-                                "wait",
-                                "--for=condition=Ready",
-                                &format!("pod/{pod_name}"),
-                                "--timeout=10m",
-                            ],
-                        ),
-                    ));
-                }
-            }
+            move_crowded(ctx, &mut f, name, &crowded);
         }
         if let Some(zone) = one_zone {
-            let claims = sts::claims::claims_of(ctx, sts);
-            let pvs: Vec<&str> = claims
-                .iter()
-                .filter_map(|c| c.pv)
-                .map(|pv| k8s::name(&pv.metadata))
-                .collect();
-            if !pvs.is_empty() {
-                let mut args = vec!["describe", "pv"];
-                args.extend(pvs.iter().copied());
-                f.commands.push(Remedy::run(
-                    "A member stays in the zone of its volume when the volume is zonal, whatever the spread rules say: check the volumes' zones (Node Affinity)",
-                    ctx.kubectl.argv(None, &args),
-                ));
-            }
-            // Moving a member across zones with zonal volumes means a new, empty volume:
-            // one member (the highest ordinal), to be repeated one at a time if needed. When
-            // members also share a node, that is fixed first (the steps above).
-            let mover = by_node
-                .values()
-                .flatten()
-                .max_by_key(|p| k8s::ordinal_suffix(k8s::name(&p.metadata), name));
-            if let Some(pod) = mover
-                && crowded.is_empty()
-                && sts::claims::pod_pinned_to_node(ctx, pod).is_none()
-            {
-                let pod_name = k8s::name(&pod.metadata);
-                let ordinal = k8s::ordinal_suffix(pod_name, name);
-                let own: Vec<&str> = claims
-                    .iter()
-                    .filter(|c| Some(c.ordinal) == ordinal.and_then(|o| i64::try_from(o).ok()))
-                    .filter(|c| c.pvc.is_some())
-                    .map(|c| c.name.as_str())
-                    .collect();
-                for claim in &own {
-                    f.commands.push(
-                        Remedy::run(
-                            format!(
-                                "To move {pod_name} out of {zone}: delete its claim {claim} (removed once the pod has stopped; with reclaim policy Retain the old disk stays as a Released volume). The member comes back on a NEW, EMPTY volume and must re-sync from its peers: only while every other member is healthy, one member at a time. With a WaitForFirstConsumer class the new volume is created in the zone the scheduler picks"
-                            ),
-                            ctx.kubectl.argv(Some(ns), &["delete", "pvc", claim, "--wait=false"]),
-                        )
-                        .destructive(),
-                    );
-                }
-                f.commands.push(Remedy::run(
-                    format!(
-                        "Then delete {pod_name} so it is re-created (with a new claim) in another zone; kubectl delete pod bypasses the PodDisruptionBudget"
-                    ),
-                    ctx.kubectl.argv(Some(ns), &["delete", "pod", pod_name]),
-                ));
-                f.commands.push(Remedy::run(
-                    format!(
-                        "Wait until {pod_name} is Ready and has re-synced before moving another member"
-                    ),
-                    ctx.kubectl.argv(
-                        Some(ns),
-                        &[
-                            "wait",
-                            "--for=condition=Ready",
-                            &format!("pod/{pod_name}"),
-                            "--timeout=30m",
-                        ],
-                    ),
-                ));
-            }
+            leave_zone(ctx, &mut f, sts, zone, &by_node, crowded.is_empty());
         }
         if f.commands.is_empty() {
             f.commands.push(Remedy::run(
