@@ -12,6 +12,7 @@ use crate::manifest;
 use crate::snapshot::Source;
 use crate::sts;
 use crate::sts::classes::DEFAULT_ANNOTATION;
+use k8s_openapi::api::apps::v1::StatefulSet;
 use serde_json::json;
 
 pub const CHECK: Check = Check {
@@ -19,6 +20,151 @@ pub const CHECK: Check = Check {
     needs: &[Source::StatefulSets, Source::StorageClasses],
     run,
 };
+
+/// Option A for each missing class: create it, with the provisioner that made the set's
+/// existing volumes when one is known.
+fn create_the_class(
+    ctx: &Ctx,
+    f: &mut Finding,
+    named_missing: &[(&str, &str)],
+    drivers: &[(&str, String)],
+) {
+    for (tpl, c) in named_missing {
+        // Option A: create the class. The driver is known when a bound volume of this
+        // template was provisioned by CSI before the class went away.
+        let driver = drivers
+            .iter()
+            .find(|(t, _)| t == tpl)
+            .map(|(_, d)| d.clone());
+        match driver {
+            Some(d) => {
+                let sc = json!({
+                    "apiVersion": "storage.k8s.io/v1",
+                    "kind": "StorageClass",
+                    "metadata": {"name": c},
+                    "provisioner": d,
+                    "volumeBindingMode": "WaitForFirstConsumer",
+                    "allowVolumeExpansion": true,
+                    "reclaimPolicy": "Retain",
+                });
+                f.commands.push(Remedy::with_stdin(
+                    format!(
+                        "Option A (create the class): StorageClass {c} with the provisioner {d} that made the set's existing volumes, binding WaitForFirstConsumer, expandable, reclaim policy Retain. Add the parameters your provider needs (disk type, IOPS, encryption) before applying: a class's parameters cannot be changed later"
+                    ),
+                    ctx.kubectl.argv(None, &["apply", "-f", "-"]),
+                    manifest::to_yaml(&sc),
+                ));
+            }
+            None => f.commands.push(Remedy::run(
+                format!(
+                    "Option A (create the class): create StorageClass {c} with your cluster's CSI provisioner and parameters; this lists the classes and provisioners in use to copy from"
+                ),
+                ctx.kubectl.argv(None, &["get", "storageclass", "-o", "wide"]),
+            )),
+        }
+    }
+}
+
+/// Option B: point the templates at an existing class, by re-creating the set (claim
+/// templates are immutable), then re-create the Pending claims.
+fn use_an_existing_class(
+    ctx: &Ctx,
+    f: &mut Finding,
+    sts: &StatefulSet,
+    named_missing: &[(&str, &str)],
+    pending: &[&str],
+    claims: &[sts::claims::Claim],
+) {
+    let ns = k8s::namespace(&sts.metadata);
+    let name = k8s::name(&sts.metadata);
+    // Option B: point the templates at an existing class, by re-creating the set.
+    let target =
+        sts::classes::default_class(ctx).or(match ctx.snap.storage_classes.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        });
+    match target {
+        Some(t) => {
+            let tname = k8s::name(&t.metadata);
+            let tpls: Vec<&str> = named_missing.iter().map(|(t, _)| *t).collect();
+            f.commands.push(sts::classes::orphan_delete(
+                ctx,
+                sts,
+                &format!(
+                    "Option B (use existing class {tname}): claim templates are immutable, so re-create the StatefulSet. Step 1"
+                ),
+            ));
+            let m = sts::classes::recreate_manifest(sts, |v| sts::classes::set_template_class(v, &tpls, tname));
+            f.commands.push(Remedy::with_stdin(
+                format!(
+                    "Option B step 2: re-create {name} with storageClassName {tname} in its claim templates; it adopts the running pods, and existing bound claims keep their volumes"
+                ),
+                ctx.kubectl.argv(None, &["apply", "-f", "-"]),
+                manifest::to_yaml(&m),
+            ));
+            for claim in pending {
+                let pod = claims
+                    .iter()
+                    .find(|c| c.name == *claim)
+                    .map(|c| format!("{name}-{}", c.ordinal))
+                    .unwrap_or_default();
+                f.commands.push(Remedy::run(
+                    format!(
+                        "Option B step 3: delete the Pending claim {claim} (it never got a volume, so holds no data; its class cannot be changed in place)"
+                    ),
+                    ctx.kubectl.argv(Some(ns), &["delete", "pvc", claim, "--wait=false"]),
+                ));
+                f.commands.push(Remedy::run(
+                    format!(
+                        "Then delete its pod {pod} so the controller re-creates pod and claim from the new template"
+                    ),
+                    ctx.kubectl.argv(Some(ns), &["delete", "pod", &pod]),
+                ));
+            }
+        }
+        None => f.commands.push(Remedy::run(
+            format!(
+                "Option B (use an existing class): claim templates are immutable, so orphan-delete {name} (kubectl -n {ns} delete statefulset {name} --cascade=orphan), re-apply its manifest with an existing storageClassName, then delete the Pending claims and their pods. The classes to choose from"
+            ),
+            ctx.kubectl.argv(None, &["get", "storageclass"]),
+        )),
+    }
+}
+
+/// Templates without a class and no default class: make one the default (or install a
+/// storage provider when there is no class at all).
+fn set_a_default(ctx: &Ctx) -> Remedy {
+    match ctx.snap.storage_classes.as_slice() {
+        [] => Remedy::run(
+            "No StorageClass exists: install your storage provider's CSI driver and create a class marked default. These are the CSI drivers registered now",
+            ctx.kubectl.argv(None, &["get", "csidrivers"]),
+        ),
+        [only] => {
+            let cname = k8s::name(&only.metadata);
+            Remedy::run(
+                format!(
+                    "Make {cname}, the only class, the default: claims without a class (Pending ones too, since Kubernetes 1.28) then get it"
+                ),
+                ctx.kubectl.argv(
+                    None,
+                    &[
+                        "annotate",
+                        "storageclass",
+                        cname,
+                        &format!("{DEFAULT_ANNOTATION}=true"),
+                        "--overwrite",
+                    ],
+                ),
+            )
+        }
+        _ => Remedy::run(
+            format!(
+                "Mark one class as the default (kubectl annotate storageclass CLASS {DEFAULT_ANNOTATION}=true, with the class your data should live on): claims without a class, Pending ones too since Kubernetes 1.28, then get it"
+            ),
+            ctx.kubectl.argv(None, &["get", "storageclass"]),
+        ),
+    }
+}
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     let pvcs_read = ctx.readable(Source::PersistentVolumeClaims);
@@ -110,125 +256,12 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
             );
         }
 
-        for (tpl, c) in &named_missing {
-            // Option A: create the class. The driver is known when a bound volume of this
-            // template was provisioned by CSI before the class went away.
-            let driver = drivers
-                .iter()
-                .find(|(t, _)| t == tpl)
-                .map(|(_, d)| d.clone());
-            match driver {
-                Some(d) => {
-                    let sc = json!({
-                        "apiVersion": "storage.k8s.io/v1",
-                        "kind": "StorageClass",
-                        "metadata": {"name": c},
-                        "provisioner": d,
-                        "volumeBindingMode": "WaitForFirstConsumer",
-                        "allowVolumeExpansion": true,
-                        "reclaimPolicy": "Retain",
-                    });
-                    f.commands.push(Remedy::with_stdin(
-                        format!(
-                            "Option A (create the class): StorageClass {c} with the provisioner {d} that made the set's existing volumes, binding WaitForFirstConsumer, expandable, reclaim policy Retain. Add the parameters your provider needs (disk type, IOPS, encryption) before applying: a class's parameters cannot be changed later"
-                        ),
-                        ctx.kubectl.argv(None, &["apply", "-f", "-"]),
-                        manifest::to_yaml(&sc),
-                    ));
-                }
-                None => f.commands.push(Remedy::run(
-                    format!(
-                        "Option A (create the class): create StorageClass {c} with your cluster's CSI provisioner and parameters; this lists the classes and provisioners in use to copy from"
-                    ),
-                    ctx.kubectl.argv(None, &["get", "storageclass", "-o", "wide"]),
-                )),
-            }
-        }
+        create_the_class(ctx, &mut f, &named_missing, &drivers);
         if !named_missing.is_empty() {
-            // Option B: point the templates at an existing class, by re-creating the set.
-            let target =
-                sts::classes::default_class(ctx).or(match ctx.snap.storage_classes.as_slice() {
-                    [only] => Some(only),
-                    _ => None,
-                });
-            match target {
-                Some(t) => {
-                    let tname = k8s::name(&t.metadata);
-                    let tpls: Vec<&str> = named_missing.iter().map(|(t, _)| *t).collect();
-                    f.commands.push(sts::classes::orphan_delete(
-                        ctx,
-                        sts,
-                        &format!(
-                            "Option B (use existing class {tname}): claim templates are immutable, so re-create the StatefulSet. Step 1"
-                        ),
-                    ));
-                    let m = sts::classes::recreate_manifest(sts, |v| sts::classes::set_template_class(v, &tpls, tname));
-                    f.commands.push(Remedy::with_stdin(
-                        format!(
-                            "Option B step 2: re-create {name} with storageClassName {tname} in its claim templates; it adopts the running pods, and existing bound claims keep their volumes"
-                        ),
-                        ctx.kubectl.argv(None, &["apply", "-f", "-"]),
-                        manifest::to_yaml(&m),
-                    ));
-                    for claim in &pending {
-                        let pod = claims
-                            .iter()
-                            .find(|c| c.name == *claim)
-                            .map(|c| format!("{name}-{}", c.ordinal))
-                            .unwrap_or_default();
-                        f.commands.push(Remedy::run(
-                            format!(
-                                "Option B step 3: delete the Pending claim {claim} (it never got a volume, so holds no data; its class cannot be changed in place)"
-                            ),
-                            ctx.kubectl.argv(Some(ns), &["delete", "pvc", claim, "--wait=false"]),
-                        ));
-                        f.commands.push(Remedy::run(
-                            format!(
-                                "Then delete its pod {pod} so the controller re-creates pod and claim from the new template"
-                            ),
-                            ctx.kubectl.argv(Some(ns), &["delete", "pod", &pod]),
-                        ));
-                    }
-                }
-                None => f.commands.push(Remedy::run(
-                    format!(
-                        "Option B (use an existing class): claim templates are immutable, so orphan-delete {name} (kubectl -n {ns} delete statefulset {name} --cascade=orphan), re-apply its manifest with an existing storageClassName, then delete the Pending claims and their pods. The classes to choose from"
-                    ),
-                    ctx.kubectl.argv(None, &["get", "storageclass"]),
-                )),
-            }
+            use_an_existing_class(ctx, &mut f, sts, &named_missing, &pending, claims);
         }
         if !no_default.is_empty() {
-            match ctx.snap.storage_classes.as_slice() {
-                [] => f.commands.push(Remedy::run(
-                    "No StorageClass exists: install your storage provider's CSI driver and create a class marked default. These are the CSI drivers registered now",
-                    ctx.kubectl.argv(None, &["get", "csidrivers"]),
-                )),
-                [only] => {
-                    let cname = k8s::name(&only.metadata);
-                    f.commands.push(Remedy::run(
-                        format!(
-                            "Make {cname}, the only class, the default: claims without a class (Pending ones too, since Kubernetes 1.28) then get it"
-                        ),
-                        ctx.kubectl.argv(
-                            None,
-                            &[
-                                "annotate",
-                                "storageclass",
-                                cname,
-                                &format!("{DEFAULT_ANNOTATION}=true"),
-                                "--overwrite",
-                            ],
-                        ),
-                    ));
-                }
-                _ => f.commands.push(Remedy::run(
-                    format!(
-                        "Mark one class as the default (kubectl annotate storageclass CLASS {DEFAULT_ANNOTATION}=true, with the class your data should live on): claims without a class, Pending ones too since Kubernetes 1.28, then get it"
-                    ),
-                    ctx.kubectl.argv(None, &["get", "storageclass"]),
-                )),
-            }
+            f.commands.push(set_a_default(ctx));
         }
         out.push(f);
     }
