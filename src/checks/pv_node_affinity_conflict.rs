@@ -52,75 +52,11 @@ fn available_static_pvs(ctx: &Ctx, class: &str) -> usize {
         .map_or(0, Vec::len)
 }
 
-fn finding(ctx: &Ctx, pod: &Pod, found: &[sts::affinity::Conflict]) -> Finding {
+/// Option A: give up this copy; the application rebuilds it from its peers.
+fn give_up_this_copy(ctx: &Ctx, f: &mut Finding, pod: &Pod, found: &[sts::affinity::Conflict]) {
     let ns = k8s::namespace(&pod.metadata);
     let name = k8s::name(&pod.metadata);
     let sts = k8s::pod::statefulset_of(pod);
-    let first = &found[0];
-    let pv_name = k8s::name(&first.pv.metadata);
-    let mut f = ctx.finding(
-        CHECK.id,
-        ObjectRef::namespaced("Pod", ns, name),
-        sts,
-        format!(
-            "{name} cannot be scheduled: its volume {pv_name} may only be used {}, and {}",
-            first.place(),
-            first.why()
-        ),
-    );
-    for c in found {
-        let pv = k8s::name(&c.pv.metadata);
-        f.evidence.push(format!(
-            "claim {} is bound to PersistentVolume {pv} ({}, reclaim policy {})",
-            c.claim,
-            sts::affinity::volume_source(c.pv),
-            reclaim_policy(c.pv)
-        ));
-        f.evidence.push(format!(
-            "{pv} requires node affinity {}; PV node affinity cannot be changed",
-            kn::describe_selector(c.affinity)
-        ));
-        for h in &c.missing_hosts {
-            f.evidence.push(format!(
-                "node {h} does not exist any more (deleted or replaced)"
-            ));
-        }
-        for (n, why) in &c.matching {
-            let since = kn::ready_since(n)
-                .filter(|_| !kn::is_ready(n))
-                .map(|t| {
-                    format!(
-                        " for {}",
-                        k8s::time::short(k8s::time::secs_since(t, ctx.now))
-                    )
-                })
-                .unwrap_or_default();
-            f.evidence.push(format!(
-                "node {} matches the affinity but is {why}{since}",
-                k8s::name(&n.metadata)
-            ));
-        }
-        for (z, count) in &c.zones {
-            f.evidence.push(format!(
-                "zone {z}: {count} node(s), none Ready and schedulable for this pod"
-            ));
-        }
-        if sts::affinity::is_node_local(c.pv) {
-            f.evidence.push(format!(
-                "{pv} is node-local storage: its data exists only on that node's disk"
-            ));
-        }
-    }
-    if let Some(c) = k8s::pod::condition(pod, "PodScheduled").filter(|c| c.status == "False")
-        && let Some(msg) = c.message.as_deref()
-    {
-        f.evidence.push(format!(
-            "the scheduler says: {}",
-            k8s::pod::message_line(msg, 300)
-        ));
-    }
-
-    // Option A: give up this copy; the application rebuilds it from its peers.
     let a = "Option A (data replicated elsewhere, losing this copy is acceptable)";
     for c in found {
         let policy = reclaim_policy(c.pv);
@@ -185,8 +121,10 @@ fn finding(ctx: &Ctx, pod: &Pod, found: &[sts::affinity::Conflict]) -> Finding {
         ));
     }
     f.commands.extend(repair);
+}
 
-    // Option B: keep the data.
+/// Option B: keep the data.
+fn keep_the_data(ctx: &Ctx, f: &mut Finding, found: &[sts::affinity::Conflict]) {
     let b = "Option B (the data must be kept)";
     let mut described: Vec<&str> = Vec::new();
     for c in found {
@@ -263,6 +201,78 @@ fn finding(ctx: &Ctx, pod: &Pod, found: &[sts::affinity::Conflict]) -> Finding {
             ctx.kubectl.argv(None, &["get", "pv", pv, "-o", "yaml"]),
         ));
     }
+}
+
+fn finding(ctx: &Ctx, pod: &Pod, found: &[sts::affinity::Conflict]) -> Finding {
+    let ns = k8s::namespace(&pod.metadata);
+    let name = k8s::name(&pod.metadata);
+    let sts = k8s::pod::statefulset_of(pod);
+    let first = &found[0];
+    let pv_name = k8s::name(&first.pv.metadata);
+    let mut f = ctx.finding(
+        CHECK.id,
+        ObjectRef::namespaced("Pod", ns, name),
+        sts,
+        format!(
+            "{name} cannot be scheduled: its volume {pv_name} may only be used {}, and {}",
+            first.place(),
+            first.why()
+        ),
+    );
+    for c in found {
+        let pv = k8s::name(&c.pv.metadata);
+        f.evidence.push(format!(
+            "claim {} is bound to PersistentVolume {pv} ({}, reclaim policy {})",
+            c.claim,
+            sts::affinity::volume_source(c.pv),
+            reclaim_policy(c.pv)
+        ));
+        f.evidence.push(format!(
+            "{pv} requires node affinity {}; PV node affinity cannot be changed",
+            kn::describe_selector(c.affinity)
+        ));
+        for h in &c.missing_hosts {
+            f.evidence.push(format!(
+                "node {h} does not exist any more (deleted or replaced)"
+            ));
+        }
+        for (n, why) in &c.matching {
+            let since = kn::ready_since(n)
+                .filter(|_| !kn::is_ready(n))
+                .map(|t| {
+                    format!(
+                        " for {}",
+                        k8s::time::short(k8s::time::secs_since(t, ctx.now))
+                    )
+                })
+                .unwrap_or_default();
+            f.evidence.push(format!(
+                "node {} matches the affinity but is {why}{since}",
+                k8s::name(&n.metadata)
+            ));
+        }
+        for (z, count) in &c.zones {
+            f.evidence.push(format!(
+                "zone {z}: {count} node(s), none Ready and schedulable for this pod"
+            ));
+        }
+        if sts::affinity::is_node_local(c.pv) {
+            f.evidence.push(format!(
+                "{pv} is node-local storage: its data exists only on that node's disk"
+            ));
+        }
+    }
+    if let Some(c) = k8s::pod::condition(pod, "PodScheduled").filter(|c| c.status == "False")
+        && let Some(msg) = c.message.as_deref()
+    {
+        f.evidence.push(format!(
+            "the scheduler says: {}",
+            k8s::pod::message_line(msg, 300)
+        ));
+    }
+
+    give_up_this_copy(ctx, &mut f, pod, found);
+    keep_the_data(ctx, &mut f, found);
     f
 }
 
