@@ -356,6 +356,157 @@ fn finding(w: &World, r: &StepResult, p: &Problem) -> Finding {
     }
 }
 
+/// Evictions refused because one budget has no disruption left (used up by pods evicted
+/// earlier in the step, or already at zero).
+fn budget_used_up(
+    w: &World,
+    r: &StepResult,
+    n: usize,
+    pods: &[usize],
+    budget: usize,
+    current: i32,
+    before: &[usize],
+) -> Finding {
+    let node = w.node_name(n);
+    let k = w.kubectl;
+    let first = &w.pods[pods[0]];
+    let b = &w.budgets[budget];
+    let summary = if before.is_empty() {
+        format!(
+            "PodDisruptionBudget {} allows no disruption now ({current} healthy, {} needed): the eviction of {} is refused",
+            b.name,
+            b.desired,
+            names(w, pods)
+        )
+    } else {
+        format!(
+            "PodDisruptionBudget {} allows {} disruption(s) and draining {node} evicts {} of its pods: the eviction of {} is refused",
+            b.name,
+            r.before.allowed[budget],
+            before.len() + pods.len(),
+            names(w, pods)
+        )
+    };
+    let mut f = new_finding(
+        PDB_BLOCKED,
+        Severity::Critical,
+        ObjectRef::namespaced("PodDisruptionBudget", b.ns, b.name),
+        first.sts,
+        summary,
+    );
+    f.evidence.push(budget_line(w, budget, &r.before));
+    if !before.is_empty() {
+        f.evidence.push(format!(
+            "evicted first in this step: {} (the drain evicts all pods of the node at once; which one is refused is a race)",
+            names(w, before)
+        ));
+        f.evidence.push(format!(
+            "kubectl drain retries a refused eviction every 5 s until --timeout: {} goes once {} is Ready again elsewhere, if it can be scheduled",
+            names(w, pods),
+            names(w, before)
+        ));
+    } else {
+        f.evidence.push(
+            "kubectl drain retries a refused eviction every 5 s until --timeout; it only succeeds once the budget has room again".to_string(),
+        );
+    }
+    let down: Vec<usize> = (0..w.pods.len())
+        .filter(|&p| {
+            w.pods[p].budgets.contains(&budget) && r.before.place[p] == super::step::Place::Down
+        })
+        .collect();
+    if !down.is_empty() {
+        f.evidence.push(format!(
+            "left down by earlier steps, still counted against it: {}",
+            names(w, &down)
+        ));
+    }
+    let mut sick: Vec<String> = (0..w.pods.len())
+        .filter(|&p| {
+            w.pods[p].budgets.contains(&budget)
+                && !r.before.healthy(w, p)
+                && r.before.place[p] != super::step::Place::Down
+        })
+        .map(|p| {
+            let f0 = &w.pods[p];
+            format!(
+                "{} ({})",
+                f0.name,
+                k8s::pod::main_problem(f0.pod, Some(w.nodes[f0.node]), w.now)
+            )
+        })
+        .collect();
+    if let Some(set) = first.set {
+        for (name, why) in &w.sets[set].not_ready_elsewhere {
+            sick.push(format!("{name} ({why})"));
+        }
+    }
+    for s in &sick {
+        f.evidence
+            .push(format!("not Ready, holding the budget down: {s}"));
+    }
+    if let Some(set) = first.set {
+        let s = &w.sets[set];
+        let all_gone = r
+            .evictions
+            .iter()
+            .filter(|e| e.was_ready && w.pods[e.pod].set == Some(set))
+            .count() as i32;
+        let q = k8s::quorum(s.replicas);
+        if s.replicas > 0 && r.before.ready[set] - all_gone < q {
+            f.evidence.push(format!(
+                "if they all went at once (pods deleted by hand, which no budget stops), {} would have {} of {} replicas Ready, below quorum ({q})",
+                s.name,
+                r.before.ready[set] - all_gone,
+                s.replicas
+            ));
+        }
+    }
+    if b.allows_none {
+        // Waiting never helps: the controller reports 0 allowed until it has a number.
+        f.evidence.push(format!(
+            "{} sets neither minAvailable nor maxUnavailable: the disruption controller counts 0 expected pods and allows no eviction however many are healthy, so this drain can never finish (pdb-blocks-drain)",
+            b.name
+        ));
+        f.commands.push(Remedy::run(
+            "Give the budget a number, maxUnavailable 1: evictions then go one pod at a time",
+            k.argv(
+                Some(b.ns),
+                &[
+                    "patch",
+                    "pdb",
+                    b.name,
+                    "--type=merge",
+                    "-p",
+                    &k8s::pdb::max_unavailable_patch(1),
+                ],
+            ),
+        ));
+    }
+    f.commands.push(Remedy::run(
+        "Watch the budget: the drain goes on while ALLOWED DISRUPTIONS is above 0",
+        k.argv(Some(b.ns), &["get", "pdb", b.name]),
+    ));
+    for p in (0..w.pods.len())
+        .filter(|&p| {
+            w.pods[p].budgets.contains(&budget)
+                && !r.before.healthy(w, p)
+                && r.before.place[p] == super::step::Place::Home
+        })
+        .take(3)
+    {
+        let f0 = &w.pods[p];
+        f.commands.push(Remedy::run(
+            format!(
+                "Find out why {} is not Ready: the budget has no room while it is not",
+                f0.name
+            ),
+            k.argv(Some(f0.ns), &["describe", "pod", f0.name]),
+        ));
+    }
+    f
+}
+
 fn refused_finding(
     w: &World,
     r: &StepResult,
@@ -372,144 +523,7 @@ fn refused_finding(
             allowed: _,
             current,
             before,
-        } => {
-            let b = &w.budgets[*budget];
-            let summary = if before.is_empty() {
-                format!(
-                    "PodDisruptionBudget {} allows no disruption now ({current} healthy, {} needed): the eviction of {} is refused",
-                    b.name,
-                    b.desired,
-                    names(w, pods)
-                )
-            } else {
-                format!(
-                    "PodDisruptionBudget {} allows {} disruption(s) and draining {node} evicts {} of its pods: the eviction of {} is refused",
-                    b.name,
-                    r.before.allowed[*budget],
-                    before.len() + pods.len(),
-                    names(w, pods)
-                )
-            };
-            let mut f = new_finding(
-                PDB_BLOCKED,
-                Severity::Critical,
-                ObjectRef::namespaced("PodDisruptionBudget", b.ns, b.name),
-                first.sts,
-                summary,
-            );
-            f.evidence.push(budget_line(w, *budget, &r.before));
-            if !before.is_empty() {
-                f.evidence.push(format!(
-                    "evicted first in this step: {} (the drain evicts all pods of the node at once; which one is refused is a race)",
-                    names(w, before)
-                ));
-                f.evidence.push(format!(
-                    "kubectl drain retries a refused eviction every 5 s until --timeout: {} goes once {} is Ready again elsewhere, if it can be scheduled",
-                    names(w, pods),
-                    names(w, before)
-                ));
-            } else {
-                f.evidence.push(
-                    "kubectl drain retries a refused eviction every 5 s until --timeout; it only succeeds once the budget has room again".to_string(),
-                );
-            }
-            let down: Vec<usize> = (0..w.pods.len())
-                .filter(|&p| {
-                    w.pods[p].budgets.contains(budget)
-                        && r.before.place[p] == super::step::Place::Down
-                })
-                .collect();
-            if !down.is_empty() {
-                f.evidence.push(format!(
-                    "left down by earlier steps, still counted against it: {}",
-                    names(w, &down)
-                ));
-            }
-            let mut sick: Vec<String> = (0..w.pods.len())
-                .filter(|&p| {
-                    w.pods[p].budgets.contains(budget)
-                        && !r.before.healthy(w, p)
-                        && r.before.place[p] != super::step::Place::Down
-                })
-                .map(|p| {
-                    let f0 = &w.pods[p];
-                    format!(
-                        "{} ({})",
-                        f0.name,
-                        k8s::pod::main_problem(f0.pod, Some(w.nodes[f0.node]), w.now)
-                    )
-                })
-                .collect();
-            if let Some(set) = first.set {
-                for (name, why) in &w.sets[set].not_ready_elsewhere {
-                    sick.push(format!("{name} ({why})"));
-                }
-            }
-            for s in &sick {
-                f.evidence
-                    .push(format!("not Ready, holding the budget down: {s}"));
-            }
-            if let Some(set) = first.set {
-                let s = &w.sets[set];
-                let all_gone = r
-                    .evictions
-                    .iter()
-                    .filter(|e| e.was_ready && w.pods[e.pod].set == Some(set))
-                    .count() as i32;
-                let q = k8s::quorum(s.replicas);
-                if s.replicas > 0 && r.before.ready[set] - all_gone < q {
-                    f.evidence.push(format!(
-                        "if they all went at once (pods deleted by hand, which no budget stops), {} would have {} of {} replicas Ready, below quorum ({q})",
-                        s.name,
-                        r.before.ready[set] - all_gone,
-                        s.replicas
-                    ));
-                }
-            }
-            if b.allows_none {
-                // Waiting never helps: the controller reports 0 allowed until it has a number.
-                f.evidence.push(format!(
-                    "{} sets neither minAvailable nor maxUnavailable: the disruption controller counts 0 expected pods and allows no eviction however many are healthy, so this drain can never finish (pdb-blocks-drain)",
-                    b.name
-                ));
-                f.commands.push(Remedy::run(
-                    "Give the budget a number, maxUnavailable 1: evictions then go one pod at a time",
-                    k.argv(
-                        Some(b.ns),
-                        &[
-                            "patch",
-                            "pdb",
-                            b.name,
-                            "--type=merge",
-                            "-p",
-                            &k8s::pdb::max_unavailable_patch(1),
-                        ],
-                    ),
-                ));
-            }
-            f.commands.push(Remedy::run(
-                "Watch the budget: the drain goes on while ALLOWED DISRUPTIONS is above 0",
-                k.argv(Some(b.ns), &["get", "pdb", b.name]),
-            ));
-            for p in (0..w.pods.len())
-                .filter(|&p| {
-                    w.pods[p].budgets.contains(budget)
-                        && !r.before.healthy(w, p)
-                        && r.before.place[p] == super::step::Place::Home
-                })
-                .take(3)
-            {
-                let f0 = &w.pods[p];
-                f.commands.push(Remedy::run(
-                    format!(
-                        "Find out why {} is not Ready: the budget has no room while it is not",
-                        f0.name
-                    ),
-                    k.argv(Some(f0.ns), &["describe", "pod", f0.name]),
-                ));
-            }
-            f
-        }
+        } => budget_used_up(w, r, n, pods, *budget, *current, before),
         Refusal::SeveralBudgets(bs) => {
             let list: Vec<&str> = bs.iter().map(|b| w.budgets[*b].name).collect();
             let mut f = new_finding(
