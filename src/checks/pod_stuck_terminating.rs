@@ -45,6 +45,98 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
+/// The node is gone or NotReady: confirm it is down, then mark it out of service (or
+/// force-delete the pod), and lift the taint once the node is back. `node_known`: the Node
+/// object exists (it can be tainted).
+fn node_down_fixes(
+    ctx: &Ctx,
+    pod: &Pod,
+    n: &str,
+    node_known: bool,
+    local: bool,
+    force_warning: &str,
+) -> Vec<Remedy> {
+    let ns = k8s::namespace(&pod.metadata);
+    let name = k8s::name(&pod.metadata);
+    let mut out = Vec::new();
+    if node_known {
+        out.push(Remedy::run(
+            format!("Confirm {n} is really down: its conditions here, and in the provider's console that the machine is powered off"),
+            ctx.kubectl.argv(None, &["describe", "node", n]),
+        ));
+        out.push(
+            Remedy::run(
+                format!(
+                    "Only once {n} is confirmed shut down: mark it out of service (non-graceful node shutdown, Kubernetes ≥ 1.28); its pods are then deleted and their volumes detached, and the StatefulSet re-creates {name}{}",
+                    if local {
+                        format!(", which then waits for {n} because its volume is local there")
+                    } else {
+                        " elsewhere".to_string()
+                    }
+                ),
+                ctx.kubectl.argv(
+                    None,
+                    &[
+                        "taint",
+                        "nodes",
+                        n,
+                        &format!("{}=nodeshutdown:NoExecute", kn::OUT_OF_SERVICE_TAINT),
+                    ],
+                ),
+            )
+            .destructive(),
+        );
+    }
+    out.push(
+        Remedy::run(
+            format!(
+                "Or force-delete {name}, only after confirming its old process is dead ({n} powered off or gone): {force_warning}"
+            ),
+            ctx.kubectl.argv(Some(ns), &["delete", "pod", name, "--grace-period=0", "--force"]),
+        )
+        .destructive(),
+    );
+    if node_known {
+        out.push(Remedy::run(
+            format!("After {n} is repaired or replaced, remove the out-of-service taint"),
+            ctx.kubectl.argv(
+                None,
+                &[
+                    "taint",
+                    "nodes",
+                    n,
+                    &format!("{}=nodeshutdown:NoExecute-", kn::OUT_OF_SERVICE_TAINT),
+                ],
+            ),
+        ));
+    }
+    out
+}
+
+/// The finalizers hold the deletion: remove them, only if their controller is gone.
+fn drop_finalizers(ctx: &Ctx, pod: &Pod, finalizers: &[&str]) -> Remedy {
+    let ns = k8s::namespace(&pod.metadata);
+    let name = k8s::name(&pod.metadata);
+        Remedy::run(
+            format!(
+                "Only if the controller that owns {} is gone for good: remove the finalizers so the deletion completes (its cleanup is then skipped)",
+                finalizers.join(", ")
+            ),
+            ctx.kubectl.argv(
+                Some(ns),
+                &[
+                    "patch",
+                    "pod",
+                    name,
+                    "--type=merge",
+                    "-p",
+                    &json!({"metadata": {"finalizers": null}}).to_string(),
+                ],
+            ),
+        )
+        .destructive()
+}
+
 fn finding(ctx: &Ctx, pod: &Pod, sts: Option<&str>, overdue: i64) -> Finding {
     let ns = k8s::namespace(&pod.metadata);
     let name = k8s::name(&pod.metadata);
@@ -151,78 +243,10 @@ fn finding(ctx: &Ctx, pod: &Pod, sts: Option<&str>, overdue: i64) -> Finding {
         "two pods with one identity (one still writing on the old node) corrupt data";
     if node_down {
         let n = node_name.unwrap_or("");
-        if node.is_some() {
-            f.commands.push(Remedy::run(
-                format!("Confirm {n} is really down: its conditions here, and in the provider's console that the machine is powered off"),
-                ctx.kubectl.argv(None, &["describe", "node", n]),
-            ));
-            f.commands.push(
-                Remedy::run(
-                    format!(
-                        "Only once {n} is confirmed shut down: mark it out of service (non-graceful node shutdown, Kubernetes ≥ 1.28); its pods are then deleted and their volumes detached, and the StatefulSet re-creates {name}{}",
-                        if local {
-                            format!(", which then waits for {n} because its volume is local there")
-                        } else {
-                            " elsewhere".to_string()
-                        }
-                    ),
-                    ctx.kubectl.argv(
-                        None,
-                        &[
-                            "taint",
-                            "nodes",
-                            n,
-                            &format!("{}=nodeshutdown:NoExecute", kn::OUT_OF_SERVICE_TAINT),
-                        ],
-                    ),
-                )
-                .destructive(),
-            );
-        }
-        f.commands.push(
-            Remedy::run(
-                format!(
-                    "Or force-delete {name}, only after confirming its old process is dead ({n} powered off or gone): {force_warning}"
-                ),
-                ctx.kubectl.argv(Some(ns), &["delete", "pod", name, "--grace-period=0", "--force"]),
-            )
-            .destructive(),
-        );
-        if node.is_some() {
-            f.commands.push(Remedy::run(
-                format!("After {n} is repaired or replaced, remove the out-of-service taint"),
-                ctx.kubectl.argv(
-                    None,
-                    &[
-                        "taint",
-                        "nodes",
-                        n,
-                        &format!("{}=nodeshutdown:NoExecute-", kn::OUT_OF_SERVICE_TAINT),
-                    ],
-                ),
-            ));
-        }
+        f.commands
+            .extend(node_down_fixes(ctx, pod, n, node.is_some(), local, force_warning));
     } else if !finalizers.is_empty() {
-        f.commands.push(
-            Remedy::run(
-                format!(
-                    "Only if the controller that owns {} is gone for good: remove the finalizers so the deletion completes (its cleanup is then skipped)",
-                    finalizers.join(", ")
-                ),
-                ctx.kubectl.argv(
-                    Some(ns),
-                    &[
-                        "patch",
-                        "pod",
-                        name,
-                        "--type=merge",
-                        "-p",
-                        &json!({"metadata": {"finalizers": null}}).to_string(),
-                    ],
-                ),
-            )
-            .destructive(),
-        );
+        f.commands.push(drop_finalizers(ctx, pod, &finalizers));
     } else {
         let n = node_name.unwrap_or("its node");
         f.evidence.push(format!(
