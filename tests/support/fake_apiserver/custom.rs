@@ -8,7 +8,7 @@
 //! that sets an undeclared field is refused with a 400; without it the field is silently
 //! pruned. So a patch printed with a wrong field path is caught, not "accepted".
 
-use super::{Answer, query_value};
+use super::{Answer, merge_patch, query_value};
 use axum::http::Method;
 use serde_json::{Value, json};
 use std::sync::Mutex;
@@ -188,7 +188,7 @@ impl Custom {
             return Answer::status(400, "BadRequest", "the patch is not JSON", None);
         };
         match content_type.unwrap_or_default() {
-            "application/merge-patch+json" => merge(&mut obj, &patch),
+            "application/merge-patch+json" => merge_patch(&mut obj, &patch),
             "application/json-patch+json" => {
                 if let Err(why) = json_patch(&mut obj, &patch) {
                     return Answer::status(422, "Invalid", &why, None);
@@ -269,26 +269,6 @@ fn not_found(crd: &Crd, name: &str) -> Answer {
         &format!("{}.{} \"{name}\" not found", crd.plural, crd.group),
         Some(json!({"name": name, "group": crd.group, "kind": crd.plural})),
     )
-}
-
-/// RFC 7386.
-fn merge(target: &mut Value, patch: &Value) {
-    match patch {
-        Value::Object(p) => {
-            if !target.is_object() {
-                *target = json!({});
-            }
-            let t = target.as_object_mut().expect("made an object above");
-            for (k, v) in p {
-                if v.is_null() {
-                    t.remove(k);
-                } else {
-                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
-                }
-            }
-        }
-        other => *target = other.clone(),
-    }
 }
 
 /// RFC 6902, the operations a printed patch may use: test, replace, add, remove.
