@@ -154,7 +154,12 @@ fn a_check_imports_no_other_check() {
     assert!(checks.len() > 40, "{checks:?}");
     let mut wrong = Vec::new();
     for me in &checks {
-        let code = code(&dir.join(format!("{me}.rs")));
+        // A check is `ID.rs`, or `ID/mod.rs` with its tests beside it in `ID/tests.rs`.
+        let file = match dir.join(me) {
+            d if d.is_dir() => d.join("mod.rs"),
+            _ => dir.join(format!("{me}.rs")),
+        };
+        let code = code(&file);
         for other in checks.iter().filter(|o| *o != me) {
             for path in [
                 format!("super::{other}"),
