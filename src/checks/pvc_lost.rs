@@ -45,40 +45,17 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-fn finding(ctx: &Ctx, pvc: &PersistentVolumeClaim, sts: Option<&str>, users: &[&Pod]) -> Finding {
+/// Option A: keep the data, by giving the claim its original disk back.
+fn give_back_the_disk(
+    ctx: &Ctx,
+    f: &mut Finding,
+    pvc: &PersistentVolumeClaim,
+    volume: Option<&str>,
+    existing: Option<&PersistentVolume>,
+) {
     let ns = k8s::namespace(&pvc.metadata);
     let name = k8s::name(&pvc.metadata);
     let uid = pvc.metadata.uid.as_deref().unwrap_or("");
-    let volume = pvc
-        .spec
-        .as_ref()
-        .and_then(|s| s.volume_name.as_deref())
-        .filter(|v| !v.is_empty());
-    let existing = volume.and_then(|v| ctx.idx.pv.get(v).copied());
-    let summary = match (volume, existing) {
-        (Some(v), None) => format!("claim {name} is Lost: its PersistentVolume {v} was deleted"),
-        (Some(v), Some(_)) => {
-            format!("claim {name} is Lost: its PersistentVolume {v} no longer refers to it")
-        }
-        (None, _) => format!("claim {name} is Lost: the volume it was bound to is gone"),
-    };
-    let mut f = ctx.finding(
-        CHECK.id,
-        ObjectRef::namespaced("PersistentVolumeClaim", ns, name),
-        sts,
-        summary,
-    );
-    if !users.is_empty() {
-        let names: Vec<&str> = users.iter().map(|p| k8s::name(&p.metadata)).collect();
-        f.evidence.push(format!(
-            "used by {}: it cannot start (or lost its volume)",
-            names.join(", ")
-        ));
-    }
-    f.commands.push(Remedy::run(
-        format!("Read {name}'s status and events"),
-        ctx.kubectl.argv(Some(ns), &["describe", "pvc", name]),
-    ));
     let a = "Option A (keep the data: give the claim its original disk back)";
     match (volume, existing) {
         (Some(v), Some(pv)) => {
@@ -182,6 +159,42 @@ fn finding(ctx: &Ctx, pvc: &PersistentVolumeClaim, sts: Option<&str>, users: &[&
         }
         (None, _) => {}
     }
+}
+
+fn finding(ctx: &Ctx, pvc: &PersistentVolumeClaim, sts: Option<&str>, users: &[&Pod]) -> Finding {
+    let ns = k8s::namespace(&pvc.metadata);
+    let name = k8s::name(&pvc.metadata);
+    let volume = pvc
+        .spec
+        .as_ref()
+        .and_then(|s| s.volume_name.as_deref())
+        .filter(|v| !v.is_empty());
+    let existing = volume.and_then(|v| ctx.idx.pv.get(v).copied());
+    let summary = match (volume, existing) {
+        (Some(v), None) => format!("claim {name} is Lost: its PersistentVolume {v} was deleted"),
+        (Some(v), Some(_)) => {
+            format!("claim {name} is Lost: its PersistentVolume {v} no longer refers to it")
+        }
+        (None, _) => format!("claim {name} is Lost: the volume it was bound to is gone"),
+    };
+    let mut f = ctx.finding(
+        CHECK.id,
+        ObjectRef::namespaced("PersistentVolumeClaim", ns, name),
+        sts,
+        summary,
+    );
+    if !users.is_empty() {
+        let names: Vec<&str> = users.iter().map(|p| k8s::name(&p.metadata)).collect();
+        f.evidence.push(format!(
+            "used by {}: it cannot start (or lost its volume)",
+            names.join(", ")
+        ));
+    }
+    f.commands.push(Remedy::run(
+        format!("Read {name}'s status and events"),
+        ctx.kubectl.argv(Some(ns), &["describe", "pvc", name]),
+    ));
+    give_back_the_disk(ctx, &mut f, pvc, volume, existing);
     let b = "Option B (accept the data loss: a fresh volume is provisioned)";
     f.commands.push(
         Remedy::run(
