@@ -53,60 +53,10 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     quota_refused_claims(ctx, out);
 }
 
-fn finding(
-    ctx: &Ctx,
-    pvc: &PersistentVolumeClaim,
-    sts_name: &str,
-    template: Option<String>,
-    pods: &[&Pod],
-    cause: sts::pending::Cause,
-) -> Finding {
-    let ns = k8s::namespace(&pvc.metadata);
-    let name = k8s::name(&pvc.metadata);
-    let age = pvc
-        .metadata
-        .creation_timestamp
+/// The claim's class as people read it.
+fn class_text(pvc: &PersistentVolumeClaim) -> &str {
+    pvc.spec
         .as_ref()
-        .map(|t| {
-            format!(
-                " for {}",
-                k8s::time::short(k8s::time::secs_since(t.0, ctx.now))
-            )
-        })
-        .unwrap_or_default();
-    let summary = match &cause {
-        sts::pending::Cause::ClassMissing(c) => {
-            format!("claim {name} is Pending{age}: StorageClass {c} does not exist")
-        }
-        sts::pending::Cause::NoDefaultClass => format!(
-            "claim {name} is Pending{age}: it names no StorageClass and the cluster has no default class"
-        ),
-        sts::pending::Cause::Quota(_) => {
-            format!("claim {name} is Pending{age}: a quota refuses its volume")
-        }
-        sts::pending::Cause::ProvisionerError { provisioner, .. } => {
-            format!(
-                "claim {name} is Pending{age}: provisioner {provisioner} fails to create its volume"
-            )
-        }
-        sts::pending::Cause::NoStaticPv(_) => {
-            format!("claim {name} is Pending{age}: no PersistentVolume matches it")
-        }
-        sts::pending::Cause::WaitingForPod { pod, see } => format!(
-            "claim {name} is Pending{age} only because pod {pod} cannot be scheduled (see {see} on {pod})"
-        ),
-        sts::pending::Cause::WaitingForProvisioner(p) => format!(
-            "claim {name} is Pending{age}: provisioner {p} has not created a volume and reports no error"
-        ),
-    };
-    let mut f = ctx.finding(
-        CHECK.id,
-        ObjectRef::namespaced("PersistentVolumeClaim", ns, name),
-        Some(sts_name),
-        summary,
-    );
-    let spec = pvc.spec.as_ref();
-    let class = spec
         .and_then(|s| s.storage_class_name.as_deref())
         .map(|c| {
             if c.is_empty() {
@@ -115,34 +65,44 @@ fn finding(
                 c
             }
         })
-        .unwrap_or("not set (the default class applies)");
-    let size = spec
+        .unwrap_or("not set (the default class applies)")
+}
+
+/// The size the claim requests.
+fn size_text(pvc: &PersistentVolumeClaim) -> &str {
+    pvc.spec
+        .as_ref()
         .and_then(|s| s.resources.as_ref())
         .and_then(|r| r.requests.as_ref())
         .and_then(|r| r.get("storage"))
         .map(|q| q.0.as_str())
-        .unwrap_or("?");
-    f.evidence
-        .push(format!("requests {size}, storageClassName {class}"));
-    if !pods.is_empty() {
-        let names: Vec<&str> = pods.iter().map(|p| k8s::name(&p.metadata)).collect();
-        f.evidence.push(format!("used by pod {}", names.join(", ")));
-    }
+        .unwrap_or("?")
+}
+
+/// The fixes for what keeps the claim Pending.
+fn fixes(
+    ctx: &Ctx,
+    f: &mut Finding,
+    pvc: &PersistentVolumeClaim,
+    sts_name: &str,
+    template: Option<String>,
+    pods: &[&Pod],
+    cause: &sts::pending::Cause,
+) {
+    let ns = k8s::namespace(&pvc.metadata);
+    let name = k8s::name(&pvc.metadata);
+    let spec = pvc.spec.as_ref();
     let pod_name = pods.first().map(|p| k8s::name(&p.metadata));
-    f.commands.push(Remedy::run(
-        format!("Read {name}'s status and events"),
-        ctx.kubectl.argv(Some(ns), &["describe", "pvc", name]),
-    ));
-    match &cause {
+    match cause {
         sts::pending::Cause::ClassMissing(_) | sts::pending::Cause::NoDefaultClass => {
             class_missing_steps(
                 ctx,
-                &mut f,
+                f,
                 pvc,
                 sts_name,
                 template.as_deref(),
                 pod_name,
-                &cause,
+                cause,
             )
         }
         sts::pending::Cause::Quota(m) => {
@@ -217,6 +177,72 @@ fn finding(
             ));
         }
     }
+}
+
+fn finding(
+    ctx: &Ctx,
+    pvc: &PersistentVolumeClaim,
+    sts_name: &str,
+    template: Option<String>,
+    pods: &[&Pod],
+    cause: sts::pending::Cause,
+) -> Finding {
+    let ns = k8s::namespace(&pvc.metadata);
+    let name = k8s::name(&pvc.metadata);
+    let age = pvc
+        .metadata
+        .creation_timestamp
+        .as_ref()
+        .map(|t| {
+            format!(
+                " for {}",
+                k8s::time::short(k8s::time::secs_since(t.0, ctx.now))
+            )
+        })
+        .unwrap_or_default();
+    let summary = match &cause {
+        sts::pending::Cause::ClassMissing(c) => {
+            format!("claim {name} is Pending{age}: StorageClass {c} does not exist")
+        }
+        sts::pending::Cause::NoDefaultClass => format!(
+            "claim {name} is Pending{age}: it names no StorageClass and the cluster has no default class"
+        ),
+        sts::pending::Cause::Quota(_) => {
+            format!("claim {name} is Pending{age}: a quota refuses its volume")
+        }
+        sts::pending::Cause::ProvisionerError { provisioner, .. } => {
+            format!(
+                "claim {name} is Pending{age}: provisioner {provisioner} fails to create its volume"
+            )
+        }
+        sts::pending::Cause::NoStaticPv(_) => {
+            format!("claim {name} is Pending{age}: no PersistentVolume matches it")
+        }
+        sts::pending::Cause::WaitingForPod { pod, see } => format!(
+            "claim {name} is Pending{age} only because pod {pod} cannot be scheduled (see {see} on {pod})"
+        ),
+        sts::pending::Cause::WaitingForProvisioner(p) => format!(
+            "claim {name} is Pending{age}: provisioner {p} has not created a volume and reports no error"
+        ),
+    };
+    let mut f = ctx.finding(
+        CHECK.id,
+        ObjectRef::namespaced("PersistentVolumeClaim", ns, name),
+        Some(sts_name),
+        summary,
+    );
+    let (class, size) = (class_text(pvc), size_text(pvc));
+    f.evidence
+        .push(format!("requests {size}, storageClassName {class}"));
+    if !pods.is_empty() {
+        let names: Vec<&str> = pods.iter().map(|p| k8s::name(&p.metadata)).collect();
+        f.evidence.push(format!("used by pod {}", names.join(", ")));
+    }
+    f.commands.push(Remedy::run(
+        format!("Read {name}'s status and events"),
+        ctx.kubectl.argv(Some(ns), &["describe", "pvc", name]),
+    ));
+    fixes(ctx, &mut f, pvc, sts_name, template, pods, &cause);
     f
 }
 
