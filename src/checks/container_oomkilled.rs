@@ -49,6 +49,47 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
+/// The JSON patch that raises the container's memory limit in the template to `new` (and its
+/// request with it where they were equal, to keep Guaranteed QoS), after a test that the
+/// container is still at that index; and what it raises, in words.
+fn raise_limit_patch(tc: &sts::TemplateContainer, cname: &str, new: &str) -> (String, String) {
+    let template_limit = memory(tc.container.resources.as_ref(), "limits");
+    let path = tc.json_path();
+    let resources = tc.container.resources.as_ref();
+    let template_request = memory(tc.container.resources.as_ref(), "requests");
+    // Keep Guaranteed QoS when the template had request == limit.
+    let raise_request = template_request.is_some() && template_request == template_limit;
+    let mut ops = vec![json!({"op": "test", "path": format!("{path}/name"), "value": cname})];
+    match (resources.and_then(|r| r.limits.as_ref()), resources) {
+        (Some(l), _) => {
+            let op = if l.contains_key("memory") {
+                "replace"
+            } else {
+                "add"
+            };
+            ops.push(
+                json!({"op": op, "path": format!("{path}/resources/limits/memory"), "value": new}),
+            );
+        }
+        (None, Some(_)) => {
+            ops.push(json!({"op": "add", "path": format!("{path}/resources/limits"), "value": {"memory": new}}));
+        }
+        (None, None) => {
+            ops.push(json!({"op": "add", "path": format!("{path}/resources"), "value": {"limits": {"memory": new}}}));
+        }
+    }
+    if raise_request {
+        ops.push(json!({"op": "replace", "path": format!("{path}/resources/requests/memory"), "value": new}));
+    }
+    let patch = Value::Array(ops).to_string();
+    let what = if raise_request {
+        format!("memory limit and request of {cname} to {new}")
+    } else {
+        format!("memory limit of {cname} to {new}")
+    };
+    (patch, what)
+}
+
 fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Finding {
     let ns = k8s::namespace(&sts.metadata);
     let name = k8s::name(&sts.metadata);
@@ -142,39 +183,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
         "suggested limit {new}: 1.5 × {}, rounded up",
         limit.as_deref().unwrap_or("")
     ));
-    let path = tc.json_path();
-    let resources = tc.container.resources.as_ref();
-    let template_request = memory(tc.container.resources.as_ref(), "requests");
-    // Keep Guaranteed QoS when the template had request == limit.
-    let raise_request = template_request.is_some() && template_request == template_limit;
-    let mut ops = vec![json!({"op": "test", "path": format!("{path}/name"), "value": cname})];
-    match (resources.and_then(|r| r.limits.as_ref()), resources) {
-        (Some(l), _) => {
-            let op = if l.contains_key("memory") {
-                "replace"
-            } else {
-                "add"
-            };
-            ops.push(
-                json!({"op": op, "path": format!("{path}/resources/limits/memory"), "value": new}),
-            );
-        }
-        (None, Some(_)) => {
-            ops.push(json!({"op": "add", "path": format!("{path}/resources/limits"), "value": {"memory": new}}));
-        }
-        (None, None) => {
-            ops.push(json!({"op": "add", "path": format!("{path}/resources"), "value": {"limits": {"memory": new}}}));
-        }
-    }
-    if raise_request {
-        ops.push(json!({"op": "replace", "path": format!("{path}/resources/requests/memory"), "value": new}));
-    }
-    let patch = Value::Array(ops).to_string();
-    let what = if raise_request {
-        format!("memory limit and request of {cname} to {new}")
-    } else {
-        format!("memory limit of {cname} to {new}")
-    };
+    let (patch, what) = raise_limit_patch(&tc, cname, &new);
     f.commands.push(Remedy::run(
         format!(
             "Raise the {what} in the StatefulSet template (the test op makes the patch fail if the container moved). {}",
