@@ -136,42 +136,19 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Finding {
+/// What the missing object or key is, who reads it, and how to provide it.
+fn explain(
+    ctx: &Ctx,
+    f: &mut Finding,
+    sts: &StatefulSet,
+    pod: &Pod,
+    cname: &str,
+    missing: &Missing,
+) {
     let ns = k8s::namespace(&sts.metadata);
     let name = k8s::name(&sts.metadata);
-    let pod_name = k8s::name(&pod.metadata);
-    let cname = cs.name.as_str();
-    let msg = sts::waiting_message(cs).unwrap_or("");
-    let missing = parse(msg);
-    let summary = match &missing {
-        Missing::Object { kind, name: obj } => {
-            format!("container {cname} of {pod_name} cannot start: {kind} {obj} does not exist")
-        }
-        Missing::Key {
-            kind,
-            name: obj,
-            key,
-        } => format!("container {cname} of {pod_name} cannot start: {kind} {obj} has no key {key}"),
-        Missing::RunAsNonRoot => format!(
-            "container {cname} of {pod_name} cannot start: runAsNonRoot is set but the image runs as root"
-        ),
-        Missing::Other => format!("container {cname} of {pod_name} cannot be created: {msg}"),
-    };
-    let mut f = ctx.finding(
-        CHECK.id,
-        ObjectRef::namespaced("Pod", ns, pod_name),
-        Some(name),
-        summary,
-    );
-    if !msg.is_empty() {
-        f.evidence
-            .push(format!("CreateContainerConfigError: {msg}"));
-    }
-    f.evidence.push(
-        "the kubelet retries by itself: once the reference resolves, the container starts without deleting the pod".to_string(),
-    );
     let spec = sts::pod_container(pod, cname);
-    match &missing {
+    match missing {
         Missing::Object { kind, name: obj } => {
             let (keys, whole) = referenced_keys(spec, kind, obj);
             if !keys.is_empty() {
@@ -275,6 +252,43 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Fin
         }
         Missing::Other => {}
     }
+}
+
+fn finding(ctx: &Ctx, sts: &StatefulSet, pod: &Pod, cs: &ContainerStatus) -> Finding {
+    let ns = k8s::namespace(&sts.metadata);
+    let name = k8s::name(&sts.metadata);
+    let pod_name = k8s::name(&pod.metadata);
+    let cname = cs.name.as_str();
+    let msg = sts::waiting_message(cs).unwrap_or("");
+    let missing = parse(msg);
+    let summary = match &missing {
+        Missing::Object { kind, name: obj } => {
+            format!("container {cname} of {pod_name} cannot start: {kind} {obj} does not exist")
+        }
+        Missing::Key {
+            kind,
+            name: obj,
+            key,
+        } => format!("container {cname} of {pod_name} cannot start: {kind} {obj} has no key {key}"),
+        Missing::RunAsNonRoot => format!(
+            "container {cname} of {pod_name} cannot start: runAsNonRoot is set but the image runs as root"
+        ),
+        Missing::Other => format!("container {cname} of {pod_name} cannot be created: {msg}"),
+    };
+    let mut f = ctx.finding(
+        CHECK.id,
+        ObjectRef::namespaced("Pod", ns, pod_name),
+        Some(name),
+        summary,
+    );
+    if !msg.is_empty() {
+        f.evidence
+            .push(format!("CreateContainerConfigError: {msg}"));
+    }
+    f.evidence.push(
+        "the kubelet retries by itself: once the reference resolves, the container starts without deleting the pod".to_string(),
+    );
+    explain(ctx, &mut f, sts, pod, cname, &missing);
     f.commands.push(Remedy::run(
         format!("Read {pod_name}'s events and the full error"),
         ctx.kubectl.argv(Some(ns), &["describe", "pod", pod_name]),
