@@ -160,6 +160,82 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
+/// What to do for the cause the kubelet's message names.
+fn advise(
+    ctx: &Ctx,
+    f: &mut Finding,
+    pod: &Pod,
+    sts: Option<&str>,
+    cause: &Cause,
+) {
+    let ns = k8s::namespace(&pod.metadata);
+    let node = k8s::pod::node_name(pod).unwrap_or("");
+    let template = sts
+        .map(|s| format!(" in {s}'s pod template (a template change rolls every pod)"))
+        .unwrap_or_default();
+    match cause {
+        Cause::MissingSecret(s) => {
+            f.evidence.push(format!(
+                "create Secret {s} in namespace {ns} (from wherever it is managed), or fix the secretName{template}"
+            ));
+            f.commands.push(Remedy::run(
+                format!("Confirm Secret {s} is missing from namespace {ns}"),
+                ctx.kubectl.argv(Some(ns), &["get", "secret", s]),
+            ));
+        }
+        Cause::MissingConfigMap(c) => {
+            f.evidence.push(format!(
+                "create ConfigMap {c} in namespace {ns}, or fix the configMap name{template}"
+            ));
+            f.commands.push(Remedy::run(
+                format!("Confirm ConfigMap {c} is missing from namespace {ns}"),
+                ctx.kubectl.argv(Some(ns), &["get", "configmap", c]),
+            ));
+        }
+        Cause::Permission => {
+            let fs_group = pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.security_context.as_ref())
+                .and_then(|s| s.fs_group);
+            f.evidence.push(match fs_group {
+                Some(g) => format!(
+                    "the pod sets fsGroup {g}: check the volume's ownership and the driver's fsGroup support (CSIDriver fsGroupPolicy)"
+                ),
+                None => format!(
+                    "the pod sets no fsGroup: set securityContext.fsGroup to the application's group{template}, so the kubelet makes the volume writable for it"
+                ),
+            });
+        }
+        Cause::DriverNotRunning(d) => {
+            f.evidence.push(format!(
+                "the node plugin of {d} (usually a DaemonSet) must run on {node} and register with its kubelet"
+            ));
+            f.commands.push(Remedy::run(
+                format!("See which CSI drivers are registered on {node}"),
+                ctx.kubectl.argv(None, &["get", "csinode", node, "-o", "yaml"]),
+            ));
+            f.commands.push(Remedy::run(
+                format!("Find the driver's node plugin pod on {node} and its state"),
+                ctx.kubectl.argv(
+                    None,
+                    &["get", "pods", "-A", "-o", "wide", "--field-selector", &format!("spec.nodeName={node}")],
+                ),
+            ));
+        }
+        Cause::Filesystem => f.evidence.push(
+            "the filesystem on the volume needs checking (fsck) before it can be mounted: snapshot the volume first, then repair it from a debug pod or the node"
+                .to_string(),
+        ),
+        Cause::Timeout => f.evidence.push(format!(
+            "only the kubelet's generic timeout is recorded: the cause is in the CSI driver's controller and node plugin logs, and in the VolumeAttachment of the pod's volume on {node}"
+        )),
+        Cause::Other => f.evidence.push(
+            "check the storage driver's controller and node plugin logs for this volume".to_string(),
+        ),
+    }
+}
+
 fn finding(
     ctx: &Ctx,
     pod: &Pod,
@@ -238,70 +314,7 @@ fn finding(
         format!("Read {name}'s volume events"),
         ctx.kubectl.argv(Some(ns), &["describe", "pod", name]),
     ));
-    let template = sts
-        .map(|s| format!(" in {s}'s pod template (a template change rolls every pod)"))
-        .unwrap_or_default();
-    match &cause {
-        Cause::MissingSecret(s) => {
-            f.evidence.push(format!(
-                "create Secret {s} in namespace {ns} (from wherever it is managed), or fix the secretName{template}"
-            ));
-            f.commands.push(Remedy::run(
-                format!("Confirm Secret {s} is missing from namespace {ns}"),
-                ctx.kubectl.argv(Some(ns), &["get", "secret", s]),
-            ));
-        }
-        Cause::MissingConfigMap(c) => {
-            f.evidence.push(format!(
-                "create ConfigMap {c} in namespace {ns}, or fix the configMap name{template}"
-            ));
-            f.commands.push(Remedy::run(
-                format!("Confirm ConfigMap {c} is missing from namespace {ns}"),
-                ctx.kubectl.argv(Some(ns), &["get", "configmap", c]),
-            ));
-        }
-        Cause::Permission => {
-            let fs_group = pod
-                .spec
-                .as_ref()
-                .and_then(|s| s.security_context.as_ref())
-                .and_then(|s| s.fs_group);
-            f.evidence.push(match fs_group {
-                Some(g) => format!(
-                    "the pod sets fsGroup {g}: check the volume's ownership and the driver's fsGroup support (CSIDriver fsGroupPolicy)"
-                ),
-                None => format!(
-                    "the pod sets no fsGroup: set securityContext.fsGroup to the application's group{template}, so the kubelet makes the volume writable for it"
-                ),
-            });
-        }
-        Cause::DriverNotRunning(d) => {
-            f.evidence.push(format!(
-                "the node plugin of {d} (usually a DaemonSet) must run on {node} and register with its kubelet"
-            ));
-            f.commands.push(Remedy::run(
-                format!("See which CSI drivers are registered on {node}"),
-                ctx.kubectl.argv(None, &["get", "csinode", node, "-o", "yaml"]),
-            ));
-            f.commands.push(Remedy::run(
-                format!("Find the driver's node plugin pod on {node} and its state"),
-                ctx.kubectl.argv(
-                    None,
-                    &["get", "pods", "-A", "-o", "wide", "--field-selector", &format!("spec.nodeName={node}")],
-                ),
-            ));
-        }
-        Cause::Filesystem => f.evidence.push(
-            "the filesystem on the volume needs checking (fsck) before it can be mounted: snapshot the volume first, then repair it from a debug pod or the node"
-                .to_string(),
-        ),
-        Cause::Timeout => f.evidence.push(format!(
-            "only the kubelet's generic timeout is recorded: the cause is in the CSI driver's controller and node plugin logs, and in the VolumeAttachment of the pod's volume on {node}"
-        )),
-        Cause::Other => f.evidence.push(
-            "check the storage driver's controller and node plugin logs for this volume".to_string(),
-        ),
-    }
+    advise(ctx, &mut f, pod, sts, &cause);
     f
 }
 
