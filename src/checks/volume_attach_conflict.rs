@@ -47,6 +47,48 @@ fn deployment_of<'a>(ctx: &Ctx<'a>, pod: &Pod) -> Option<&'a str> {
         .map(|d| k8s::name(&d.metadata))
 }
 
+/// The other node is fine and a running pod there holds the claim: two pods want one
+/// ReadWriteOnce volume. Never detach it from under the running pod.
+fn healthy_holder(ctx: &Ctx, f: &mut Finding, pod: &Pod, c: &sts::attach::Conflict, p: &Pod) {
+    let ns = k8s::namespace(&pod.metadata);
+    let name = k8s::name(&pod.metadata);
+        let holder = k8s::name(&p.metadata);
+        f.evidence.push(format!(
+            "{} is Ready and {holder} ({}) still runs there with claim {}: the node is fine, two pods want one ReadWriteOnce volume at the same time",
+            c.other_node,
+            k8s::pod::phase(p),
+            c.claim
+        ));
+        f.evidence.push(
+            "do NOT taint the node out-of-service or delete the VolumeAttachment: the running pod would lose its disk mid-write"
+                .to_string(),
+        );
+        match deployment_of(ctx, p) {
+            Some(d) => {
+                f.evidence.push(format!(
+                    "{holder} belongs to Deployment {d}: a RollingUpdate starts the new pod before the old one stops, so every rollout hits this; see deployment-stateful"
+                ));
+                f.commands.push(Remedy::run(
+                    format!("Make {d} stop the old pod before starting the new one (strategy Recreate); for real per-replica state, migrate it to a StatefulSet"),
+                    ctx.kubectl.argv(
+                        Some(ns),
+                        &[
+                            "patch",
+                            "deployment",
+                            d,
+                            "--type=merge",
+                            "-p",
+                            &json!({"spec": {"strategy": {"type": "Recreate", "rollingUpdate": null}}}).to_string(),
+                        ],
+                    ),
+                ));
+            }
+            None => f.evidence.push(format!(
+                "only one of {name} and {holder} can run with this claim: stop the one that should not (for workloads that share a ReadWriteOnce claim, see deployment-stateful)"
+            )),
+        }
+}
+
 fn finding(ctx: &Ctx, pod: &Pod, found: &[sts::attach::Conflict]) -> Finding {
     let ns = k8s::namespace(&pod.metadata);
     let name = k8s::name(&pod.metadata);
@@ -127,43 +169,7 @@ fn finding(ctx: &Ctx, pod: &Pod, found: &[sts::attach::Conflict]) -> Finding {
             sts::attach::Holder::NodeGone | sts::attach::Holder::NodeDown(_) => {
                 node_down_steps(ctx, &mut f, c, va_name);
             }
-            sts::attach::Holder::HealthyPod(p) => {
-                let holder = k8s::name(&p.metadata);
-                f.evidence.push(format!(
-                    "{} is Ready and {holder} ({}) still runs there with claim {}: the node is fine, two pods want one ReadWriteOnce volume at the same time",
-                    c.other_node,
-                    k8s::pod::phase(p),
-                    c.claim
-                ));
-                f.evidence.push(
-                    "do NOT taint the node out-of-service or delete the VolumeAttachment: the running pod would lose its disk mid-write"
-                        .to_string(),
-                );
-                match deployment_of(ctx, p) {
-                    Some(d) => {
-                        f.evidence.push(format!(
-                            "{holder} belongs to Deployment {d}: a RollingUpdate starts the new pod before the old one stops, so every rollout hits this; see deployment-stateful"
-                        ));
-                        f.commands.push(Remedy::run(
-                            format!("Make {d} stop the old pod before starting the new one (strategy Recreate); for real per-replica state, migrate it to a StatefulSet"),
-                            ctx.kubectl.argv(
-                                Some(ns),
-                                &[
-                                    "patch",
-                                    "deployment",
-                                    d,
-                                    "--type=merge",
-                                    "-p",
-                                    &json!({"spec": {"strategy": {"type": "Recreate", "rollingUpdate": null}}}).to_string(),
-                                ],
-                            ),
-                        ));
-                    }
-                    None => f.evidence.push(format!(
-                        "only one of {name} and {holder} can run with this claim: stop the one that should not (for workloads that share a ReadWriteOnce claim, see deployment-stateful)"
-                    )),
-                }
-            }
+            sts::attach::Holder::HealthyPod(p) => healthy_holder(ctx, &mut f, pod, c, p),
             sts::attach::Holder::TerminatingPod(p) => {
                 let holder = k8s::name(&p.metadata);
                 f.evidence.push(format!(
