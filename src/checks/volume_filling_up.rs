@@ -142,6 +142,51 @@ fn volumes<'a>(ctx: &Ctx<'a>) -> Vec<Volume<'a>> {
     by_claim.into_values().collect()
 }
 
+/// Where the usage comes from, said only when Prometheus was read too.
+fn source_text(v: &Volume) -> &'static str {
+    match (v.kubelet.is_some(), v.trend.is_some()) {
+        (true, true) => ", now, from the kubelet",
+        (false, true) => ", from Prometheus",
+        _ => "",
+    }
+}
+
+/// A class that does not allow expansion: say so, and allow it first (no patch of a claim
+/// can grow it until then).
+fn allow_expansion_first(ctx: &Ctx, f: &mut Finding, v: &Volume) {
+    let class = ctx
+        .idx
+        .pvc
+        .get(&(v.namespace, v.pvc))
+        .and_then(|p| p.spec.as_ref()?.storage_class_name.as_deref())
+        .and_then(|c| ctx.idx.storage_class.get(c).copied());
+    let expandable = class.map(|c| c.allow_volume_expansion == Some(true));
+    if let (Some(false), Some(c)) = (expandable, class) {
+        let name = k8s::name(&c.metadata);
+        f.evidence.push(format!(
+            "StorageClass {name} does not allow volume expansion: growing needs `allowVolumeExpansion: true` first"
+        ));
+        // What works first: without expansion, no patch of a claim can grow it.
+        f.commands.push(Remedy::run(
+            format!(
+                "First allow expansion on {name} (this field may be changed on an existing class; it only helps if the {} driver supports expansion; if it does not, the data has to be copied to a new, larger volume)",
+                c.provisioner
+            ),
+            ctx.kubectl.argv(
+                None,
+                &[
+                    "patch",
+                    "storageclass",
+                    name,
+                    "--type=merge",
+                    "-p",
+                    r#"{"allowVolumeExpansion":true}"#,
+                ],
+            ),
+        ));
+    }
+}
+
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     for v in volumes(ctx) {
         let bytes = ratio(v.used_bytes, v.capacity_bytes);
@@ -179,11 +224,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         } else {
             Severity::Warning
         };
-        let from = match (v.kubelet.is_some(), v.trend.is_some()) {
-            (true, true) => ", now, from the kubelet",
-            (false, true) => ", from Prometheus",
-            _ => "",
-        };
+        let from = source_text(&v);
         if let (Some(u), Some(c)) = (v.used_bytes, v.capacity_bytes) {
             let mounted = match (&pod, &node) {
                 (Some(p), Some(n)) => format!(", mounted by {p} on {n}"),
@@ -206,37 +247,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         if let Some(t) = v.trend {
             f.evidence.push(trend_evidence(t, byte_growth, inode_growth));
         }
-        let class = ctx
-            .idx
-            .pvc
-            .get(&(v.namespace, v.pvc))
-            .and_then(|p| p.spec.as_ref()?.storage_class_name.as_deref())
-            .and_then(|c| ctx.idx.storage_class.get(c).copied());
-        let expandable = class.map(|c| c.allow_volume_expansion == Some(true));
-        if let (Some(false), Some(c)) = (expandable, class) {
-            let name = k8s::name(&c.metadata);
-            f.evidence.push(format!(
-                "StorageClass {name} does not allow volume expansion: growing needs `allowVolumeExpansion: true` first"
-            ));
-            // What works first: without expansion, no patch of a claim can grow it.
-            f.commands.push(Remedy::run(
-                format!(
-                    "First allow expansion on {name} (this field may be changed on an existing class; it only helps if the {} driver supports expansion; if it does not, the data has to be copied to a new, larger volume)",
-                    c.provisioner
-                ),
-                ctx.kubectl.argv(
-                    None,
-                    &[
-                        "patch",
-                        "storageclass",
-                        name,
-                        "--type=merge",
-                        "-p",
-                        r#"{"allowVolumeExpansion":true}"#,
-                    ],
-                ),
-            ));
-        }
+        allow_expansion_first(ctx, &mut f, &v);
         let suggested = suggested_size(&v, bytes, byte_growth, inode_growth);
         let why = if byte_growth.is_some() || inode_growth.is_some() {
             "usage back to ≤ 70 %, and room for 7 days at the current rate"
