@@ -584,6 +584,84 @@ fn refused_finding(
     }
 }
 
+/// The pod's volume is pinned to this node: it cannot run anywhere else.
+fn pinned_finding(w: &World, p: &Problem, pod: usize, volume: usize) -> Finding {
+    let node = w.node_name(p.node);
+    let k = w.kubectl;
+    let f0 = &w.pods[pod];
+    let obj = ObjectRef::namespaced("Pod", f0.ns, f0.name);
+    let pv_name = |v: usize| {
+        f0.volumes[v]
+            .pv
+            .map(|pv| k8s::name(&pv.metadata).to_string())
+            .unwrap_or_default()
+    };
+    let pv = pv_name(volume);
+    let claim = f0.volumes[volume].claim;
+    let mut f = new_finding(
+        VOLUME_PINNED,
+        p.severity,
+        obj,
+        f0.sts,
+        format!(
+            "{} cannot run anywhere but {node}: its volume {pv} (claim {claim}) is pinned there, so it stays Pending until {node} is back and uncordoned",
+            f0.name
+        ),
+    );
+    if let Some(sel) = f0.volumes[volume]
+        .pv
+        .and_then(|pv| pv.spec.as_ref()?.node_affinity.as_ref()?.required.as_ref())
+    {
+        f.evidence.push(format!(
+            "PersistentVolume {pv} node affinity: {} (only {node} matches)",
+            k8s::node::describe_selector(sel)
+        ));
+    }
+    if f0.volumes[volume]
+        .pv
+        .and_then(|pv| pv.spec.as_ref())
+        .is_some_and(|s| s.local.is_some() || s.host_path.is_some())
+    {
+        f.evidence.push(format!(
+            "a local volume: the data is on {node}'s disk and nowhere else"
+        ));
+    }
+    f.commands.push(Remedy::run(
+        "The volume and its node affinity",
+        k.argv(None, &["get", "pv", &pv, "-o", "wide"]),
+    ));
+    let app = f0.sts.unwrap_or("the application");
+    // Two ways out, each offered once: keep the disk (the safe default) or give
+    // this copy up. The second is destructive and only right for replicated data.
+    f.commands.push(Remedy::run(
+        format!(
+            "Option A (keep this copy): {} is down from the drain until {node} is back; once the maintenance is over, let pods schedule on {node} again",
+            f0.name
+        ),
+        k.argv(None, &["uncordon", node]),
+    ));
+    f.commands.push(
+        Remedy::run(
+            format!(
+                "Option B, only if {app} replicates this data and this copy may be lost: delete the claim (it goes once the pod is gone), so the StatefulSet gives the replica a new volume where it lands after the drain evicts it; then resync it with {app}'s own repair"
+            ),
+            k.argv(Some(f0.ns), &["delete", "pvc", claim, "--wait=false"]),
+        )
+        .destructive(),
+    );
+    f.commands.push(
+        Remedy::run(
+            format!(
+                "Option B, then: if {} stays Pending on the old claim (it still existed when the pod was re-created), delete the pod once more; no budget protects a deleted pod",
+                f0.name
+            ),
+            k.argv(Some(f0.ns), &["delete", "pod", f0.name]),
+        )
+        .destructive(),
+    );
+    f
+}
+
 fn stranded_finding(w: &World, r: &StepResult, p: &Problem, pod: usize, why: &Stranded) -> Finding {
     let node = w.node_name(p.node);
     let k = w.kubectl;
@@ -596,72 +674,7 @@ fn stranded_finding(w: &World, r: &StepResult, p: &Problem, pod: usize, why: &St
             .unwrap_or_default()
     };
     match why {
-        Stranded::Pinned { volume } => {
-            let pv = pv_name(*volume);
-            let claim = f0.volumes[*volume].claim;
-            let mut f = new_finding(
-                VOLUME_PINNED,
-                p.severity,
-                obj,
-                f0.sts,
-                format!(
-                    "{} cannot run anywhere but {node}: its volume {pv} (claim {claim}) is pinned there, so it stays Pending until {node} is back and uncordoned",
-                    f0.name
-                ),
-            );
-            if let Some(sel) = f0.volumes[*volume]
-                .pv
-                .and_then(|pv| pv.spec.as_ref()?.node_affinity.as_ref()?.required.as_ref())
-            {
-                f.evidence.push(format!(
-                    "PersistentVolume {pv} node affinity: {} (only {node} matches)",
-                    k8s::node::describe_selector(sel)
-                ));
-            }
-            if f0.volumes[*volume]
-                .pv
-                .and_then(|pv| pv.spec.as_ref())
-                .is_some_and(|s| s.local.is_some() || s.host_path.is_some())
-            {
-                f.evidence.push(format!(
-                    "a local volume: the data is on {node}'s disk and nowhere else"
-                ));
-            }
-            f.commands.push(Remedy::run(
-                "The volume and its node affinity",
-                k.argv(None, &["get", "pv", &pv, "-o", "wide"]),
-            ));
-            let app = f0.sts.unwrap_or("the application");
-            // Two ways out, each offered once: keep the disk (the safe default) or give
-            // this copy up. The second is destructive and only right for replicated data.
-            f.commands.push(Remedy::run(
-                format!(
-                    "Option A (keep this copy): {} is down from the drain until {node} is back; once the maintenance is over, let pods schedule on {node} again",
-                    f0.name
-                ),
-                k.argv(None, &["uncordon", node]),
-            ));
-            f.commands.push(
-                Remedy::run(
-                    format!(
-                        "Option B, only if {app} replicates this data and this copy may be lost: delete the claim (it goes once the pod is gone), so the StatefulSet gives the replica a new volume where it lands after the drain evicts it; then resync it with {app}'s own repair"
-                    ),
-                    k.argv(Some(f0.ns), &["delete", "pvc", claim, "--wait=false"]),
-                )
-                .destructive(),
-            );
-            f.commands.push(
-                Remedy::run(
-                    format!(
-                        "Option B, then: if {} stays Pending on the old claim (it still existed when the pod was re-created), delete the pod once more; no budget protects a deleted pod",
-                        f0.name
-                    ),
-                    k.argv(Some(f0.ns), &["delete", "pod", f0.name]),
-                )
-                .destructive(),
-            );
-            f
-        }
+        Stranded::Pinned { volume } => pinned_finding(w, p, pod, *volume),
         Stranded::Zone { volume, zones } => {
             let pv = pv_name(*volume);
             let zone_text = zones.join(", ");
