@@ -196,70 +196,80 @@ fn budget_line(w: &World, b: usize, state: &State) -> String {
     line
 }
 
+/// Draining the step takes a set below its quorum.
+fn quorum_finding(
+    w: &World,
+    r: &StepResult,
+    p: &Problem,
+    set: usize,
+    evicted: &[usize],
+) -> Finding {
+    let node = w.node_name(p.node);
+    let k = w.kubectl;
+    let s = &w.sets[set];
+    let q = k8s::quorum(s.replicas);
+    let after = r.before.ready[set] - evicted.len() as i32;
+    let mut f = new_finding(
+        QUORUM_LOSS,
+        p.severity,
+        ObjectRef::namespaced("StatefulSet", s.ns, s.name),
+        Some(s.name),
+        format!(
+            "draining {node} leaves {} with {after} of {} replicas Ready, below quorum ({q})",
+            s.name, s.replicas
+        ),
+    );
+    f.evidence.push(format!(
+        "quorum of {} replicas is floor({}/2)+1 = {q}; Ready before this step: {}",
+        s.replicas, s.replicas, r.before.ready[set]
+    ));
+    f.evidence
+        .push(format!("evicted while Ready: {}", names(w, evicted)));
+    for m in &s.members {
+        if !r.before.healthy(w, *m) && !evicted.contains(m) {
+            f.evidence.push(format!(
+                "not Ready already: {} ({})",
+                w.pods[*m].name,
+                k8s::pod::main_problem(w.pods[*m].pod, Some(w.nodes[w.pods[*m].node]), w.now)
+            ));
+        }
+    }
+    for (name, why) in &s.not_ready_elsewhere {
+        f.evidence
+            .push(format!("not Ready already: {name} ({why})"));
+    }
+    if s.members.iter().all(|m| w.pods[*m].budgets.is_empty()) {
+        f.evidence.push(format!(
+            "no PodDisruptionBudget selects {}'s pods, so nothing stops the drain",
+            s.name
+        ));
+    }
+    if p.inherent {
+        f.evidence.push(format!(
+            "{} of its pods run on {node}: more than the {} that may be down, whatever the order",
+            s.members
+                .iter()
+                .filter(|m| w.pods[**m].node == p.node)
+                .count(),
+            s.replicas - q
+        ));
+    }
+    f.commands.push(Remedy::run(
+        format!("See where {}'s replicas run and which are Ready", s.name),
+        k.argv(
+            Some(s.ns),
+            &["get", "pods", "-l", &selector_of(s.sts), "-o", "wide"],
+        ),
+    ));
+    f
+}
+
 fn finding(w: &World, r: &StepResult, p: &Problem) -> Finding {
     let node = w.node_name(p.node);
     let k = w.kubectl;
     match &p.issue {
         Issue::Refused { refusal, pods } => refused_finding(w, r, p.node, refusal, pods),
-        Issue::QuorumLoss { set, evicted } => {
-            let s = &w.sets[*set];
-            let q = k8s::quorum(s.replicas);
-            let after = r.before.ready[*set] - evicted.len() as i32;
-            let mut f = new_finding(
-                QUORUM_LOSS,
-                p.severity,
-                ObjectRef::namespaced("StatefulSet", s.ns, s.name),
-                Some(s.name),
-                format!(
-                    "draining {node} leaves {} with {after} of {} replicas Ready, below quorum ({q})",
-                    s.name, s.replicas
-                ),
-            );
-            f.evidence.push(format!(
-                "quorum of {} replicas is floor({}/2)+1 = {q}; Ready before this step: {}",
-                s.replicas, s.replicas, r.before.ready[*set]
-            ));
-            f.evidence
-                .push(format!("evicted while Ready: {}", names(w, evicted)));
-            for m in &s.members {
-                if !r.before.healthy(w, *m) && !evicted.contains(m) {
-                    f.evidence.push(format!(
-                        "not Ready already: {} ({})",
-                        w.pods[*m].name,
-                        k8s::pod::main_problem(
-                            w.pods[*m].pod,
-                            Some(w.nodes[w.pods[*m].node]),
-                            w.now
-                        )
-                    ));
-                }
-            }
-            for (name, why) in &s.not_ready_elsewhere {
-                f.evidence
-                    .push(format!("not Ready already: {name} ({why})"));
-            }
-            if s.members.iter().all(|m| w.pods[*m].budgets.is_empty()) {
-                f.evidence.push(format!(
-                    "no PodDisruptionBudget selects {}'s pods, so nothing stops the drain",
-                    s.name
-                ));
-            }
-            if p.inherent {
-                f.evidence.push(format!(
-                    "{} of its pods run on {node}: more than the {} that may be down, whatever the order",
-                    s.members.iter().filter(|m| w.pods[**m].node == p.node).count(),
-                    s.replicas - q
-                ));
-            }
-            f.commands.push(Remedy::run(
-                format!("See where {}'s replicas run and which are Ready", s.name),
-                k.argv(
-                    Some(s.ns),
-                    &["get", "pods", "-l", &selector_of(s.sts), "-o", "wide"],
-                ),
-            ));
-            f
-        }
+        Issue::QuorumLoss { set, evicted } => quorum_finding(w, r, p, *set, evicted),
         Issue::Stranded { pod, why } => stranded_finding(w, r, p, *pod, why),
         Issue::Bare { pod } => {
             let f0 = &w.pods[*pod];
