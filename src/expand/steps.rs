@@ -19,9 +19,90 @@ pub fn patch_body(size: &str) -> serde_json::Value {
     json!({"spec": {"resources": {"requests": {"storage": size}}}})
 }
 
-pub fn build(plan: &mut ExpandPlan, k: &Kubectl, timeout: &str) {
+/// The steps that replace the StatefulSet around its running pods to change its claim
+/// template: save it, orphan-delete it, wait, re-create it, check the pods were adopted.
+fn replace_steps(plan: &mut ExpandPlan, k: &Kubectl, timeout: &str, steps: &mut Vec<Step>) {
     let ns = plan.statefulset.namespace.clone();
     let name = plan.statefulset.name.clone();
+    let to = plan.to.clone();
+    let ns = ns.as_str();
+    let save = steps.len();
+    steps.push(Step {
+        description: format!(
+            "save the StatefulSet as it is now to {} (--apply writes it without the server-managed fields, ready for kubectl create -f)",
+            plan.backup
+        ),
+        command: format!(
+            "{} > {}",
+            shell_join(&k.argv(Some(ns), &["get", "statefulset", &name, "-o", "yaml"])),
+            shell_join(std::slice::from_ref(&plan.backup))
+        ),
+    });
+    let delete = steps.len();
+    steps.push(step(Remedy::run(
+        "delete only the StatefulSet object, leaving its pods and claims running (orphan propagation): its claim template cannot be changed in place",
+        k.argv(
+            Some(ns),
+            &["delete", "statefulset", &name, "--cascade=orphan"],
+        ),
+    )));
+    let gone = steps.len();
+    steps.push(step(Remedy::run(
+        "wait until the StatefulSet object is gone",
+        k.argv(
+            Some(ns),
+            &[
+                "wait",
+                "--for=delete",
+                &format!("statefulset/{name}"),
+                &format!("--timeout={timeout}"),
+            ],
+        ),
+    )));
+    let create = steps.len();
+    steps.push(step(Remedy::with_stdin(
+        format!(
+            "re-create it with claim template {} at {to}, everything else as it was (--apply also saves this manifest to {})",
+            plan.template, plan.recreate_manifest
+        ),
+        k.argv(Some(ns), &["create", "-f", "-"]),
+        crate::manifest::to_yaml(&plan.manifest),
+    )));
+    let verify = steps.len();
+    let mut args = vec!["get".to_string(), "pods".to_string()];
+    if !plan.selector.is_empty() {
+        args.push("-l".into());
+        args.push(plan.selector.clone());
+    }
+    args.push("-o".into());
+    args.push(
+        "custom-columns=NAME:.metadata.name,UID:.metadata.uid,READY:.status.conditions[?(@.type==\"Ready\")].status,OWNER:.metadata.ownerReferences[0].uid"
+            .into(),
+    );
+    steps.push(step(Remedy::run(
+        format!(
+            "check that the pods kept running (same UIDs, Ready) and were adopted: OWNER is the new StatefulSet's uid ({})",
+            shell_join(&k.argv(
+                Some(ns),
+                &["get", "statefulset", &name, "-o", "jsonpath={.metadata.uid}"]
+            ))
+        ),
+        k.argv(Some(ns), &args),
+    )));
+    plan.template_steps = Some(TemplateSteps {
+        save,
+        delete,
+        gone,
+        create,
+        verify,
+    });
+    plan.notes.push(
+        "between the delete and the re-create (seconds) nothing manages the pods: they keep running, but one that fails is not replaced until the StatefulSet is back".to_string(),
+    );
+}
+
+pub fn build(plan: &mut ExpandPlan, k: &Kubectl, timeout: &str) {
+    let ns = plan.statefulset.namespace.clone();
     let to = plan.to.clone();
     let ns = ns.as_str();
     let mut steps: Vec<Step> = Vec::new();
@@ -105,79 +186,7 @@ pub fn build(plan: &mut ExpandPlan, k: &Kubectl, timeout: &str) {
         }
     }
     if plan.recreate {
-        let save = steps.len();
-        steps.push(Step {
-            description: format!(
-                "save the StatefulSet as it is now to {} (--apply writes it without the server-managed fields, ready for kubectl create -f)",
-                plan.backup
-            ),
-            command: format!(
-                "{} > {}",
-                shell_join(&k.argv(Some(ns), &["get", "statefulset", &name, "-o", "yaml"])),
-                shell_join(std::slice::from_ref(&plan.backup))
-            ),
-        });
-        let delete = steps.len();
-        steps.push(step(Remedy::run(
-            "delete only the StatefulSet object, leaving its pods and claims running (orphan propagation): its claim template cannot be changed in place",
-            k.argv(
-                Some(ns),
-                &["delete", "statefulset", &name, "--cascade=orphan"],
-            ),
-        )));
-        let gone = steps.len();
-        steps.push(step(Remedy::run(
-            "wait until the StatefulSet object is gone",
-            k.argv(
-                Some(ns),
-                &[
-                    "wait",
-                    "--for=delete",
-                    &format!("statefulset/{name}"),
-                    &format!("--timeout={timeout}"),
-                ],
-            ),
-        )));
-        let create = steps.len();
-        steps.push(step(Remedy::with_stdin(
-            format!(
-                "re-create it with claim template {} at {to}, everything else as it was (--apply also saves this manifest to {})",
-                plan.template, plan.recreate_manifest
-            ),
-            k.argv(Some(ns), &["create", "-f", "-"]),
-            crate::manifest::to_yaml(&plan.manifest),
-        )));
-        let verify = steps.len();
-        let mut args = vec!["get".to_string(), "pods".to_string()];
-        if !plan.selector.is_empty() {
-            args.push("-l".into());
-            args.push(plan.selector.clone());
-        }
-        args.push("-o".into());
-        args.push(
-            "custom-columns=NAME:.metadata.name,UID:.metadata.uid,READY:.status.conditions[?(@.type==\"Ready\")].status,OWNER:.metadata.ownerReferences[0].uid"
-                .into(),
-        );
-        steps.push(step(Remedy::run(
-            format!(
-                "check that the pods kept running (same UIDs, Ready) and were adopted: OWNER is the new StatefulSet's uid ({})",
-                shell_join(&k.argv(
-                    Some(ns),
-                    &["get", "statefulset", &name, "-o", "jsonpath={.metadata.uid}"]
-                ))
-            ),
-            k.argv(Some(ns), &args),
-        )));
-        plan.template_steps = Some(TemplateSteps {
-            save,
-            delete,
-            gone,
-            create,
-            verify,
-        });
-        plan.notes.push(
-            "between the delete and the re-create (seconds) nothing manages the pods: they keep running, but one that fails is not replaced until the StatefulSet is back".to_string(),
-        );
+        replace_steps(plan, k, timeout, &mut steps);
     }
     plan.steps = steps;
 }
