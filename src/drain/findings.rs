@@ -6,7 +6,7 @@
 pub(crate) use super::commands::node_commands;
 pub(crate) use super::problems::{Issue, Problem, Stranded, order_dependent, problems, verdict};
 use super::step::{Eviction, Refusal, State, StepResult};
-use super::world::{Handling, World};
+use super::world::{Handling, PodFact, World};
 use super::{NodeReport, NotEvicted, PodReport, Verdict};
 use crate::finding::{Category, Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
@@ -594,19 +594,21 @@ fn refused_finding(
     }
 }
 
+/// The name of the PersistentVolume behind the pod's volume `v` ("" when unbound).
+fn pv_name(f0: &PodFact, v: usize) -> String {
+    f0.volumes[v]
+        .pv
+        .map(|pv| k8s::name(&pv.metadata).to_string())
+        .unwrap_or_default()
+}
+
 /// The pod's volume is pinned to this node: it cannot run anywhere else.
 fn pinned_finding(w: &World, p: &Problem, pod: usize, volume: usize) -> Finding {
     let node = w.node_name(p.node);
     let k = w.kubectl;
     let f0 = &w.pods[pod];
     let obj = ObjectRef::namespaced("Pod", f0.ns, f0.name);
-    let pv_name = |v: usize| {
-        f0.volumes[v]
-            .pv
-            .map(|pv| k8s::name(&pv.metadata).to_string())
-            .unwrap_or_default()
-    };
-    let pv = pv_name(volume);
+    let pv = pv_name(f0, volume);
     let claim = f0.volumes[volume].claim;
     let mut f = new_finding(
         VOLUME_PINNED,
@@ -677,16 +679,10 @@ fn stranded_finding(w: &World, r: &StepResult, p: &Problem, pod: usize, why: &St
     let k = w.kubectl;
     let f0 = &w.pods[pod];
     let obj = ObjectRef::namespaced("Pod", f0.ns, f0.name);
-    let pv_name = |v: usize| {
-        f0.volumes[v]
-            .pv
-            .map(|pv| k8s::name(&pv.metadata).to_string())
-            .unwrap_or_default()
-    };
     match why {
         Stranded::Pinned { volume } => pinned_finding(w, p, pod, *volume),
         Stranded::Zone { volume, zones } => {
-            let pv = pv_name(*volume);
+            let pv = pv_name(f0, *volume);
             let zone_text = zones.join(", ");
             let mut f = new_finding(
                 ZONE_CAPACITY,
