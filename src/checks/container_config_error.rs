@@ -3,11 +3,11 @@
 //! environment variables, or a security setting the image cannot satisfy. The kubelet
 //! retries by itself, so once the missing object exists the pod starts without a restart.
 
-use crate::model::{ContainerStatus, Pod};
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::{ContainerStatus, Pod};
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
@@ -89,7 +89,11 @@ pub(crate) fn parse(msg: &str) -> Missing {
 
 /// The keys the container reads from that Secret/ConfigMap through `env`, and whether it
 /// also imports the whole object through `envFrom` (then its keys are not known).
-fn referenced_keys(c: Option<&crate::model::Container>, kind: &str, name: &str) -> (Vec<String>, bool) {
+fn referenced_keys(
+    c: Option<&crate::model::Container>,
+    kind: &str,
+    name: &str,
+) -> (Vec<String>, bool) {
     let Some(c) = c else {
         return (Vec::new(), true);
     };

@@ -9,15 +9,14 @@
 //! `liveness-restart-loop`, and `rollout-broken-pod-trap` (a crashing pod on a revision the
 //! StatefulSet is no longer rolling to is fixed by replacing the pod).
 
-use crate::model::{ContainerStatus, Pod};
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
+use crate::model::{ContainerStatus, Pod};
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
-
 
 pub const CHECK: Check = Check {
     id: "container-crashloop",

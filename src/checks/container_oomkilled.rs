@@ -4,11 +4,11 @@
 //! needs more memory than in steady state. The finding gives the limit and a concrete
 //! higher one, as a patch of the StatefulSet template.
 
-use crate::model::{ContainerStatus, Pod};
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
+use crate::model::{ContainerStatus, Pod};
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;

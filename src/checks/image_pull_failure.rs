@@ -4,11 +4,11 @@
 //! pull rate limit. The back-off message itself carries no cause, so the newest `Failed`
 //! event of the pod is read as well.
 
-use crate::model::{ContainerStatus, Pod};
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::{ContainerStatus, Pod};
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;

@@ -4,11 +4,11 @@
 //! that time as a hang, kills it, and the next start has even more to recover. The fix is
 //! a startupProbe, which holds the liveness probe back until the first success.
 
-use crate::model::{ContainerStatus, Pod};
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::{ContainerStatus, Pod};
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
@@ -210,10 +210,7 @@ mod tests {
         )
     }
 
-    fn killed_pod(
-        s: &k8s_openapi::api::apps::v1::StatefulSet,
-        exit: i32,
-    ) -> crate::model::Pod {
+    fn killed_pod(s: &k8s_openapi::api::apps::v1::StatefulSet, exit: i32) -> crate::model::Pod {
         merged(
             &pod("shop", "db", 2, false),
             json!({

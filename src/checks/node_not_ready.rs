@@ -5,11 +5,11 @@
 //! never starts a replacement with the same identity by itself. Pressure makes the kubelet
 //! evict pods. One finding per node and StatefulSet, on the Node.
 
-use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
+use crate::model::Pod;
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::core::v1::Node;

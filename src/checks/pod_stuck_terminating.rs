@@ -9,12 +9,12 @@
 //! The remedy confirms the node is really down, then the out-of-service taint; a force
 //! delete only once the old process is known to be dead.
 
-use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::k8s::node as kn;
+use crate::model::Pod;
 use crate::snapshot::Source;
 use crate::sts;
 use serde_json::json;
@@ -117,7 +117,7 @@ fn node_down_fixes(
 fn drop_finalizers(ctx: &Ctx, pod: &Pod, finalizers: &[&str]) -> Remedy {
     let ns = k8s::namespace(&pod.metadata);
     let name = k8s::name(&pod.metadata);
-        Remedy::run(
+    Remedy::run(
             format!(
                 "Only if the controller that owns {} is gone for good: remove the finalizers so the deletion completes (its cleanup is then skipped)",
                 finalizers.join(", ")
@@ -243,8 +243,14 @@ fn finding(ctx: &Ctx, pod: &Pod, sts: Option<&str>, overdue: i64) -> Finding {
         "two pods with one identity (one still writing on the old node) corrupt data";
     if node_down {
         let n = node_name.unwrap_or("");
-        f.commands
-            .extend(node_down_fixes(ctx, pod, n, node.is_some(), local, force_warning));
+        f.commands.extend(node_down_fixes(
+            ctx,
+            pod,
+            n,
+            node.is_some(),
+            local,
+            force_warning,
+        ));
     } else if !finalizers.is_empty() {
         f.commands.push(drop_finalizers(ctx, pod, &finalizers));
     } else {

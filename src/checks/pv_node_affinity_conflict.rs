@@ -11,14 +11,14 @@
 //! (when the application has it elsewhere) or to bring back somewhere the volume may be
 //! used.
 
-use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::k8s::node as kn;
-use crate::sts;
 use crate::model::PersistentVolume;
+use crate::model::Pod;
+use crate::sts;
 use serde_json::json;
 
 pub const CHECK: Check = Check {

@@ -5,15 +5,15 @@
 //! `claimRef`, so the claim binds again; or accept the loss: delete claim and pod so a fresh
 //! volume is provisioned, then let the application repair the replica.
 
-use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
+use crate::model::PersistentVolume;
+use crate::model::Pod;
 use crate::sts;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
-use crate::model::PersistentVolume;
 use serde_json::{Value, json};
 
 pub const CHECK: Check = Check {

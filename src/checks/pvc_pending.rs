@@ -7,12 +7,12 @@
 //! points to the one that explains the pod). A claim the StatefulSet could not even
 //! create because of a ResourceQuota is reported on the StatefulSet.
 
-use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
 use crate::manifest;
+use crate::model::Pod;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
@@ -95,15 +95,7 @@ fn fixes(
     let pod_name = pods.first().map(|p| k8s::name(&p.metadata));
     match cause {
         sts::pending::Cause::ClassMissing(_) | sts::pending::Cause::NoDefaultClass => {
-            class_missing_steps(
-                ctx,
-                f,
-                pvc,
-                sts_name,
-                template.as_deref(),
-                pod_name,
-                cause,
-            )
+            class_missing_steps(ctx, f, pvc, sts_name, template.as_deref(), pod_name, cause)
         }
         sts::pending::Cause::Quota(m) => {
             f.evidence.push(format!(

@@ -5,11 +5,11 @@
 //! disk first (reclaim policy Retain). Clearing the finalizer is only for a claim no pod
 //! uses any more.
 
-use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::Pod;
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;

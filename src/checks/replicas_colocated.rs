@@ -3,11 +3,11 @@
 //! node or zone failure then takes several members at once. Critical when one node holds
 //! more members than the set can lose (`> n - quorum`): that node alone can break quorum.
 
-use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
+use crate::model::Pod;
 use crate::snapshot::Source;
 use crate::sts;
 use crate::sts::spread::{has_spread, has_zone_rule, schedulable_zones, spread_fix, spread_patch};
@@ -37,9 +37,7 @@ fn move_crowded(ctx: &Ctx, f: &mut Finding, name: &str, crowded: &[(&str, &Vec<&
     let ns = ns.as_str();
     for (node, pods) in crowded {
         let mut pods: Vec<&&Pod> = pods.iter().collect();
-        pods.sort_by_key(|p| {
-            std::cmp::Reverse(k8s::ordinal_suffix(k8s::name(&p.metadata), name))
-        });
+        pods.sort_by_key(|p| std::cmp::Reverse(k8s::ordinal_suffix(k8s::name(&p.metadata), name)));
         // Keep one member on the node (the lowest ordinal); move the others.
         for pod in pods.iter().take(pods.len().saturating_sub(1)) {
             let pod_name = k8s::name(&pod.metadata);

@@ -9,11 +9,11 @@
 //! This is the precise form of a stuck rollout: `rollout-stuck`, `orderedready-blocked` and
 //! `container-crashloop` stay quiet for a pod this runbook reports.
 
-use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::Pod;
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;

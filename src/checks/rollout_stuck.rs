@@ -10,11 +10,11 @@
 //! down: no template change helps), and when `controller-not-progressing` says the
 //! controller has not even seen the latest spec.
 
-use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::Pod;
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;

@@ -78,11 +78,10 @@ fn use_an_existing_class(
     let ns = k8s::namespace(&sts.metadata);
     let name = k8s::name(&sts.metadata);
     // Option B: point the templates at an existing class, by re-creating the set.
-    let target =
-        sts::classes::default_class(ctx).or(match ctx.snap.storage_classes.as_slice() {
-            [only] => Some(only),
-            _ => None,
-        });
+    let target = sts::classes::default_class(ctx).or(match ctx.snap.storage_classes.as_slice() {
+        [only] => Some(only),
+        _ => None,
+    });
     match target {
         Some(t) => {
             let tname = k8s::name(&t.metadata);

@@ -10,12 +10,12 @@
 //!   ReadWriteOnce claim): never the taint, the node is fine; the fix is ordering
 //!   (StatefulSet, or `Recreate`), see `deployment-stateful`.
 
-use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::k8s::node as kn;
+use crate::model::Pod;
 use crate::sts;
 use serde_json::json;
 
@@ -52,18 +52,18 @@ fn deployment_of<'a>(ctx: &Ctx<'a>, pod: &Pod) -> Option<&'a str> {
 fn healthy_holder(ctx: &Ctx, f: &mut Finding, pod: &Pod, c: &sts::attach::Conflict, p: &Pod) {
     let ns = k8s::namespace(&pod.metadata);
     let name = k8s::name(&pod.metadata);
-        let holder = k8s::name(&p.metadata);
-        f.evidence.push(format!(
+    let holder = k8s::name(&p.metadata);
+    f.evidence.push(format!(
             "{} is Ready and {holder} ({}) still runs there with claim {}: the node is fine, two pods want one ReadWriteOnce volume at the same time",
             c.other_node,
             k8s::pod::phase(p),
             c.claim
         ));
-        f.evidence.push(
+    f.evidence.push(
             "do NOT taint the node out-of-service or delete the VolumeAttachment: the running pod would lose its disk mid-write"
                 .to_string(),
         );
-        match deployment_of(ctx, p) {
+    match deployment_of(ctx, p) {
             Some(d) => {
                 f.evidence.push(format!(
                     "{holder} belongs to Deployment {d}: a RollingUpdate starts the new pod before the old one stops, so every rollout hits this; see deployment-stateful"
@@ -286,8 +286,8 @@ fn node_down_steps(ctx: &Ctx, f: &mut Finding, c: &sts::attach::Conflict, va: Op
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::*;
     use crate::model::VolumeAttachment;
+    use crate::testutil::*;
     use serde_json::json;
 
     fn creating(ns: &str, sts: &str, ordinal: u32, node: &str) -> Pod {

@@ -6,15 +6,15 @@
 //! they quote. No edit of the PV brings the data back: it has to be restored from a
 //! snapshot into a new volume, or rebuilt by the application from its peers.
 
-use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
+use crate::model::PersistentVolume;
+use crate::model::Pod;
 use crate::sts;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
-use crate::model::PersistentVolume;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 

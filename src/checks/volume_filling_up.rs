@@ -245,7 +245,8 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
             ));
         }
         if let Some(t) = v.trend {
-            f.evidence.push(trend_evidence(t, byte_growth, inode_growth));
+            f.evidence
+                .push(trend_evidence(t, byte_growth, inode_growth));
         }
         allow_expansion_first(ctx, &mut f, &v);
         let suggested = suggested_size(&v, bytes, byte_growth, inode_growth);
@@ -311,9 +312,7 @@ fn trend_evidence(t: &VolumeTrend, bytes: Option<Growth>, inodes: Option<Growth>
         t.window, t.samples
     );
     if t.samples < MIN_SAMPLES {
-        return format!(
-            "{basis}: too few to call it a trend (at least {MIN_SAMPLES} are needed)"
-        );
+        return format!("{basis}: too few to call it a trend (at least {MIN_SAMPLES} are needed)");
     }
     let mut parts = Vec::new();
     match (bytes, t.bytes_per_second) {
@@ -551,12 +550,20 @@ mod tests {
             r[0].summary,
             "data-db-0 is 91 % full and grows 4.1 GiB/h: full in about 2 h 12 m"
         );
-        assert!(r[0].evidence.iter().any(|e| e.contains("[6h]) over 720 sample(s)")));
+        assert!(
+            r[0].evidence
+                .iter()
+                .any(|e| e.contains("[6h]) over 720 sample(s)"))
+        );
         // 50 % full but full in 10 h: a warning, though below 80 %.
         s.volume_trends = Some(vec![trend(50 * GI, 100 * GI, 5.0 * g, 720)]);
         let r = run_check(&s, super::CHECK);
         assert_eq!(r[0].severity, Severity::Warning);
-        assert!(r[0].summary.ends_with("full in about 10 h"), "{}", r[0].summary);
+        assert!(
+            r[0].summary.ends_with("full in about 10 h"),
+            "{}",
+            r[0].summary
+        );
         // 60 % and full in 40 m: critical, sooner than a resize takes.
         s.volume_trends = Some(vec![trend(60 * GI, 100 * GI, 60.0 * g, 720)]);
         assert_eq!(run_check(&s, super::CHECK)[0].severity, Severity::Critical);
@@ -580,11 +587,16 @@ mod tests {
         let r = run_check(&s, super::CHECK);
         assert_eq!(r.len(), 1);
         assert!(
-            r[0].summary.starts_with("data-db-0 is 95 % full and grows 1.0 GiB/h: full in about 5 h"),
+            r[0].summary
+                .starts_with("data-db-0 is 95 % full and grows 1.0 GiB/h: full in about 5 h"),
             "{}",
             r[0].summary
         );
-        assert!(r[0].evidence[0].ends_with("now, from the kubelet"), "{:?}", r[0].evidence);
+        assert!(
+            r[0].evidence[0].ends_with("now, from the kubelet"),
+            "{:?}",
+            r[0].evidence
+        );
     }
 
     #[test]
@@ -592,7 +604,10 @@ mod tests {
         let mut s = snapshot();
         s.skip(crate::snapshot::Source::Prometheus, "http://p: unreachable");
         let rep = crate::checks::analyze_with(&s, now(), &Default::default(), &[super::CHECK]);
-        assert_eq!(rep.not_checked[0].missing, [crate::snapshot::Source::Prometheus]);
+        assert_eq!(
+            rep.not_checked[0].missing,
+            [crate::snapshot::Source::Prometheus]
+        );
         assert!(!rep.not_checked[0].opt_in_only());
     }
 
@@ -601,7 +616,10 @@ mod tests {
         assert_eq!(super::duration(45.0 * 60.0), "45 m");
         assert_eq!(super::duration(7800.0), "2 h 10 m");
         assert_eq!(super::duration(7200.0), "2 h");
-        assert_eq!(super::duration(3.0 * 86400.0 + 4.0 * 3600.0 + 60.0), "3 d 4 h");
+        assert_eq!(
+            super::duration(3.0 * 86400.0 + 4.0 * 3600.0 + 60.0),
+            "3 d 4 h"
+        );
     }
 
     #[test]

@@ -7,12 +7,12 @@
 //! `volume-attach-conflict` or `volume-backend-missing` already explains the pod, this
 //! check stays quiet.
 
-use crate::model::Event;
-use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::Event;
+use crate::model::Pod;
 use crate::snapshot::Source;
 use crate::sts;
 
@@ -161,13 +161,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
 }
 
 /// What to do for the cause the kubelet's message names.
-fn advise(
-    ctx: &Ctx,
-    f: &mut Finding,
-    pod: &Pod,
-    sts: Option<&str>,
-    cause: &Cause,
-) {
+fn advise(ctx: &Ctx, f: &mut Finding, pod: &Pod, sts: Option<&str>, cause: &Cause) {
     let ns = k8s::namespace(&pod.metadata);
     let node = k8s::pod::node_name(pod).unwrap_or("");
     let template = sts

@@ -9,11 +9,11 @@
 //!   from Kubernetes 1.32 (RecoverVolumeExpansionFailure) the request may be lowered again,
 //!   to any size above the current capacity.
 
-use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::Pod;
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, PersistentVolumeClaimCondition};

@@ -11,16 +11,16 @@
 //! (`pvc-pending`), or its claim is Lost because its volume is gone (`pvc-lost`). Also quiet
 //! during the first minute, while autoscalers react.
 
-use crate::model::Pod;
 use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::k8s::node as kn;
 use crate::k8s::scheduler::{Parsed, Reason, parse};
+use crate::model::Pod;
+use crate::model::PodSpec;
 use crate::snapshot::Source;
 use crate::sts;
-use crate::model::PodSpec;
 use k8s_openapi::api::core::v1::{Node, Toleration};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
