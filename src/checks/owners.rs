@@ -8,6 +8,7 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, Remedy};
 use crate::k8s::operators::{Budget, Expansion, Owner, owner, owner_in};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use std::collections::HashMap;
 
 /// Verbs that change what they name.
 const MUTATING: &[&str] = &[
@@ -201,15 +202,7 @@ fn what_not_how(description: &str) -> String {
 /// The change to make, said for the custom resource (or the resource above it in a
 /// chain), and the command that shows it.
 fn cr_remedy(ctx: &Ctx, owner: &Owner, ns: &str, what: String) -> Remedy {
-    let caveat = match (&owner.upstream, owner.operator.caveat) {
-        // The chain is known: the caveat that warns of it has been acted on.
-        (Some(u), _) => format!(
-            " The {} is itself managed by {} {}/{} ({}): make the change in {}; a change to the {} is reverted.",
-            owner.kind, u.kind, u.namespace, u.name, u.operator, u.field, owner.kind
-        ),
-        (None, Some(c)) => format!(" Note: {c}."),
-        (None, None) => String::new(),
-    };
+    let caveat = owner.note().map(|n| format!(" {n}.")).unwrap_or_default();
     let (kind, _, _, name) = owner.change_target(ns);
     Remedy::run(
         format!("{what}.{caveat} The {kind} {name} as it is now"),
@@ -231,6 +224,9 @@ fn owned_by_operator(meta: &ObjectMeta, sts_owner: &Owner) -> bool {
 }
 
 pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
+    // A set has several findings: its owner (and a copy of its custom resource) is
+    // resolved once.
+    let mut owners: HashMap<(String, String), Option<Owner>> = HashMap::new();
     for f in findings.iter_mut() {
         let Some(sts_name) = f.statefulset.clone() else {
             continue;
@@ -239,7 +235,11 @@ pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
         let Some(sts) = ctx.idx.statefulset.get(&(ns.as_str(), sts_name.as_str())) else {
             continue;
         };
-        let Some(own) = owner_in(&sts.metadata, &ctx.snap.custom) else {
+        let Some(own) = owners
+            .entry((ns.clone(), sts_name.clone()))
+            .or_insert_with(|| owner_in(&sts.metadata, &ctx.snap.custom))
+            .as_ref()
+        else {
             continue;
         };
         f.evidence.push(format!(
@@ -266,7 +266,7 @@ pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
                     "{}. {sts_name} is managed by {}, so do it there, through {} ({})",
                     what_not_how(&r.description),
                     own.describe(&ns),
-                    field_for(&own, &r, &f.runbook),
+                    field_for(own, &r, &f.runbook),
                     own.drift_text()
                 )),
                 Target::OwnAction(a) => Some(format!(
@@ -277,7 +277,7 @@ pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
                             own.kind, own.operator.rollout
                         )
                     } else {
-                        field_for(&own, &r, "volume-filling-up")
+                        field_for(own, &r, "volume-filling-up")
                     }
                 )),
                 Target::Budget(name) => {
@@ -286,7 +286,7 @@ pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
                         .pdbs_in(&ns)
                         .iter()
                         .find(|p| p.metadata.name.as_deref() == Some(name.as_str()));
-                    let operator_pdb = pdb.is_some_and(|p| owned_by_operator(&p.metadata, &own));
+                    let operator_pdb = pdb.is_some_and(|p| owned_by_operator(&p.metadata, own));
                     match own.operator.budget {
                         // A budget of our own next to none of the operator's is safe.
                         Budget::Never if !operator_pdb => None,
@@ -314,7 +314,7 @@ pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
                 }
                 Target::Service(name) => {
                     let svc = ctx.idx.service.get(&(ns.as_str(), name.as_str()));
-                    svc.filter(|s| owned_by_operator(&s.metadata, &own))
+                    svc.filter(|s| owned_by_operator(&s.metadata, own))
                         .map(|_| {
                             format!(
                                 "{}: the operator keeps Service {name} itself, so change it through the {} ({})",
@@ -339,7 +339,7 @@ pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
             }
         }
         if let Some(at) = at {
-            let cr = cr_remedy(ctx, &own, &ns, whats.join(". Also: "));
+            let cr = cr_remedy(ctx, own, &ns, whats.join(". Also: "));
             f.commands.insert(at, cr);
             if let Some(g) = grow {
                 f.commands.insert(at + 1, g);

@@ -441,16 +441,13 @@ pub(super) fn check_no_operator(
                 .unwrap_or_else(|| "its storage field".into())
         ),
     };
-    let caveat = match (&o.upstream, o.operator.caveat) {
-        (Some(u), _) => format!(
-            ". The {} is itself managed by the {}: make the change in {}, or it is reverted ({})",
-            o.kind,
-            u.kind,
-            u.field,
+    let caveat = match (o.note(), &o.upstream) {
+        (Some(n), Some(_)) => format!(
+            ". {n} ({})",
             crate::finding::shell_join(&o.get_argv(kubectl, ns))
         ),
-        (None, Some(c)) => format!(". Note: {c}"),
-        (None, None) => String::new(),
+        (Some(n), None) => format!(". {n}"),
+        (None, _) => String::new(),
     };
     let read = o
         .cr_evidence(ns, None)

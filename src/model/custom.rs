@@ -52,28 +52,31 @@ pub struct CustomResources {
 
 /// What is known of one custom resource.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Seen<'a> {
-    Read(&'a CustomResource),
+pub enum CrState {
+    Read(Box<CustomResource>),
     /// Its kind was listed and it was not there.
     Missing,
     /// Its kind could not be listed, for this reason.
-    Unread(&'a str),
+    Unread(String),
     /// Nothing was read about its kind (a saved snapshot without it).
     NotInInput,
 }
 
 impl CustomResources {
-    pub fn find(&self, resource: &str, namespace: &str, name: &str) -> Seen<'_> {
+    /// The resource `name` in `namespace`, of kind `resource` (`kind.group`).
+    pub fn find(&self, resource: &str, namespace: &str, name: &str) -> CrState {
+        let (kind, group) = resource.split_once('.').unwrap_or((resource, ""));
         let found = self.items.iter().find(|c| {
             c.metadata.name.as_deref() == Some(name)
                 && c.metadata.namespace.as_deref().unwrap_or_default() == namespace
-                && c.resource() == resource
+                && c.group() == group
+                && c.kind.eq_ignore_ascii_case(kind)
         });
         match (found, self.kinds.get(resource)) {
-            (Some(c), _) => Seen::Read(c),
-            (None, Some(None)) => Seen::Missing,
-            (None, Some(Some(reason))) => Seen::Unread(reason),
-            (None, None) => Seen::NotInInput,
+            (Some(c), _) => CrState::Read(Box::new(c.clone())),
+            (None, Some(None)) => CrState::Missing,
+            (None, Some(Some(reason))) => CrState::Unread(reason.clone()),
+            (None, None) => CrState::NotInInput,
         }
     }
 }

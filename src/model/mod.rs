@@ -14,7 +14,7 @@ mod event;
 mod pod;
 mod storage;
 
-pub use custom::{CustomResource, CustomResources, Seen, resource_name};
+pub use custom::{CrState, CustomResource, CustomResources, resource_name};
 pub use event::Event;
 pub use pod::{Container, ContainerStatus, Pod, PodSpec, PodStatus, Volume};
 

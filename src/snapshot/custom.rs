@@ -12,6 +12,10 @@ use kube::core::GroupVersionKind;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+/// Why a kind the server does not serve was not read.
+const NOT_SERVED: &str =
+    "the API server does not serve it: its CustomResourceDefinition is not installed";
+
 /// An operator kind to list: its group, its version where an ownerReference gives one, and
 /// its kind.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -103,14 +107,8 @@ async fn read_kind(
         None => discover.await,
     };
     let (ar, _) = found.map_err(|e| match e {
-        kube::Error::Api(s) if s.code == 404 => {
-            "the API server does not serve it: its CustomResourceDefinition is not installed"
-                .to_string()
-        }
-        kube::Error::Discovery(_) => {
-            "the API server does not serve it: its CustomResourceDefinition is not installed"
-                .to_string()
-        }
+        kube::Error::Api(s) if s.code == 404 => NOT_SERVED.to_string(),
+        kube::Error::Discovery(_) => NOT_SERVED.to_string(),
         other => ListError::from_kube(other).reason(),
     })?;
     let api: Api<DynamicObject> = match namespace {

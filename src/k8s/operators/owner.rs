@@ -3,7 +3,8 @@
 //! in a known chain.
 
 use super::{OPERATORS, Operator};
-use crate::model::{CustomResource, CustomResources, Seen, resource_name};
+pub use crate::model::CrState;
+use crate::model::{CustomResource, CustomResources, resource_name};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 /// The operator behind a StatefulSet and the custom resource that describes it.
@@ -29,18 +30,6 @@ pub struct Owner {
     pub cr: CrState,
     /// Who owns the custom resource in turn, where a known chain goes on.
     pub upstream: Option<Upstream>,
-}
-
-/// What is known of the custom resource itself.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CrState {
-    Read(Box<CustomResource>),
-    /// Its kind was listed and it was not there.
-    Missing,
-    /// Its kind could not be listed, for this reason.
-    Unread(String),
-    /// Nothing was read about its kind (a saved snapshot without it).
-    NotInInput,
 }
 
 /// The resource that manages the operator's custom resource: a K8ssandraCluster over a
@@ -178,12 +167,7 @@ fn entry_of(meta: &ObjectMeta, group: &str, cr: &str) -> Option<String> {
 pub fn owner_in(meta: &ObjectMeta, crs: &CustomResources) -> Option<Owner> {
     let mut o = owner(meta)?;
     let ns = meta.namespace.as_deref().unwrap_or_default();
-    o.cr = match crs.find(&o.resource, ns, &o.name) {
-        Seen::Read(c) => CrState::Read(Box::new(c.clone())),
-        Seen::Missing => CrState::Missing,
-        Seen::Unread(reason) => CrState::Unread(reason.to_string()),
-        Seen::NotInInput => CrState::NotInInput,
-    };
+    o.cr = crs.find(&o.resource, ns, &o.name);
     if let CrState::Read(cr) = &o.cr {
         o.upstream = upstream_of(&o, cr);
         o.entries = clickhouse_entries(&o, meta, cr);

@@ -238,6 +238,19 @@ impl Owner {
         }
     }
 
+    /// What to know before changing the CR: the resource above it where the chain goes on
+    /// (the change belongs there), else the operator's caveat.
+    pub fn note(&self) -> Option<String> {
+        match (&self.upstream, self.operator.caveat) {
+            (Some(u), _) => Some(format!(
+                "The {} is itself managed by {} {}/{} ({}): make the change in {}; a change to the {} is reverted",
+                self.kind, u.kind, u.namespace, u.name, u.operator, u.field, self.kind
+            )),
+            (None, Some(c)) => Some(format!("Note: {c}")),
+            (None, None) => None,
+        }
+    }
+
     /// The opt-in volume growth needs, said with what the CR as read shows of it: "" where
     /// there is none.
     pub fn opt_in_text(&self) -> String {

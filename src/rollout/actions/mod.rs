@@ -148,10 +148,10 @@ pub fn plan(
     // partition or a pod replaced from here would fight it, or be undone at its next pass.
     if let Some(o) = k8s::operators::owner_in(&sts.metadata, &ctx.snap.custom) {
         let (kind, ..) = o.change_target(ns);
-        let caveat = match (&o.upstream, o.operator.caveat) {
-            (Some(_), _) => String::new(),
-            (None, Some(c)) => format!(". Note: {c}"),
-            (None, None) => String::new(),
+        // Where the chain goes on, `describe` already names the resource to change.
+        let caveat = match (o.note(), &o.upstream) {
+            (Some(n), None) => format!(". {n}"),
+            _ => String::new(),
         };
         return Err(refuse(vec![format!(
             "{name} is managed by {}: {}; roll out through the {kind} instead ({}). {}{caveat}",
