@@ -51,6 +51,16 @@ fn changes_the_statefulset(command: &str, sts: &str) -> bool {
     }) || (words.get(1) == Some(&"sts") && matches!(words.get(2), Some(&"rollout" | &"pvc-expand")))
 }
 
+/// The `no-operator-owner` check of a `pvc-expand -o json` plan.
+fn operator_check(plan: &serde_json::Value) -> &serde_json::Value {
+    plan["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "no-operator-owner")
+        .unwrap_or_else(|| panic!("no no-operator-owner check: {plan}"))
+}
+
 fn findings_of<'a>(findings: &'a [Finding], sts: &str) -> Vec<&'a Finding> {
     findings
         .iter()
@@ -241,12 +251,7 @@ fn pvc_expand_is_blocked_with_the_operators_way_to_grow_volumes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let check = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "no-operator-owner")
-        .unwrap();
+    let check = operator_check(&v);
     assert_eq!(check["ok"], false);
     let detail = check["detail"].as_str().unwrap();
     assert!(detail.contains("spec.paused: true"), "{detail}");
@@ -325,15 +330,7 @@ fn pvc_expand_prints_the_cr_patch_where_one_field_holds_the_size() {
             .output()
             .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == "no-operator-owner")
-            .unwrap()["detail"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        operator_check(&v)["detail"].as_str().unwrap().to_string()
     };
     let zalando = detail("zalando", "acid-main", "pg");
     assert!(
@@ -761,14 +758,7 @@ fn no_cr_patch_where_the_operator_does_not_grow_claims() {
     ]));
     let plan = out.json();
     assert!(plan.get("instead").is_none(), "{}", out.stdout);
-    let detail = plan["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "no-operator-owner")
-        .unwrap()["detail"]
-        .as_str()
-        .unwrap();
+    let detail = operator_check(&plan)["detail"].as_str().unwrap();
     assert!(detail.contains("spec.paused: true"), "{detail}");
     assert!(
         detail.contains("The Prometheus monitoring/k8s as read: replicas 2"),

@@ -26,12 +26,6 @@ impl CustomResource {
             .split_once('/')
             .map_or("", |(group, _)| group)
     }
-
-    /// `kind.group` in lower case, as kubectl takes it and as [`CustomResources::kinds`]
-    /// keys it.
-    pub fn resource(&self) -> String {
-        resource_name(&self.kind, self.group())
-    }
 }
 
 /// `kind.group` in lower case: `prometheus.monitoring.coreos.com`.

@@ -14,7 +14,7 @@ mod table;
 pub use owner::{
     CrState, Owner, Upstream, is_custom_kind, owner, owner_in, pod_controller_without_statefulset,
 };
-pub use resource::{CrPatch, Located, locate, locate_in, merge_patch};
+pub use resource::{CrPatch, Located, locate, merge_patch};
 pub use table::OPERATORS;
 
 /// What a direct change to the StatefulSet becomes.

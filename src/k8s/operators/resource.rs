@@ -61,7 +61,7 @@ impl Owner {
         let CrState::Read(cr) = &self.cr else {
             return None;
         };
-        let at = locate_in(&cr.spec, &path, &|key| self.entry_for(key))?;
+        let at = locate(&cr.spec, &path, &|key| self.entry_for(key))?;
         let old = at.value?;
         let mut ops: Vec<Value> = at
             .tests
@@ -160,7 +160,7 @@ impl Owner {
         let CrState::Read(cr) = &self.cr else {
             return None;
         };
-        locate_in(&cr.spec, &self.field(path), &|key| self.entry_for(key))
+        locate(&cr.spec, &self.field(path), &|key| self.entry_for(key))
     }
 
     /// A field's value in the CR as read, shown as JSON text (`"50Gi"` as `50Gi`).
@@ -376,16 +376,12 @@ impl Owner {
     }
 }
 
-/// The field at dotted `path` (`[]` takes the entry named `entry`, `[x]` the one named
-/// `x`; an entry is named by `name`, `metadata.name` or, for OpenSearch, `component`) in a
-/// custom resource's spec. `None` when the path is prose, or a list or entry is not there.
-pub fn locate(spec: &Value, path: &str, entry: Option<&str>) -> Option<Located> {
-    locate_in(spec, path, &|_| entry)
-}
-
-/// [`locate`], with the entry of each list (`[]`) chosen by the list's key: ClickHouse's
-/// clusters and templates are different lists with different names for one StatefulSet.
-pub fn locate_in<'e>(
+/// The field at dotted `path` in a custom resource's spec. `[]` takes the entry `entry`
+/// names for that list's key (ClickHouse's clusters and templates are different lists with
+/// different names for one StatefulSet), `[x]` the one named `x`; an entry is named by
+/// `name`, `metadata.name` or, for OpenSearch, `component`. `None` when the path is prose,
+/// or a list or entry is not there.
+pub fn locate<'e>(
     spec: &Value,
     path: &str,
     entry: &dyn Fn(&str) -> Option<&'e str>,
@@ -448,7 +444,7 @@ mod read_tests {
     use super::*;
     use crate::k8s::operators::{owner, owner_in};
     use crate::kubectl::Kubectl;
-    use crate::model::{CustomResource, CustomResources};
+    use crate::model::{CustomResource, CustomResources, resource_name};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 
@@ -481,7 +477,10 @@ mod read_tests {
     }
 
     fn read(items: Vec<CustomResource>) -> CustomResources {
-        let kinds = items.iter().map(|c| (c.resource(), None)).collect();
+        let kinds = items
+            .iter()
+            .map(|c| (resource_name(&c.kind, c.group()), None))
+            .collect();
         CustomResources { items, kinds }
     }
 
@@ -670,20 +669,20 @@ mod read_tests {
     #[test]
     fn locate_follows_names_components_and_reports_absent_leaves() {
         let spec = json!({"nodePools": [{"component": "masters", "diskSize": "30Gi"}]});
-        let at = locate(&spec, "spec.nodePools[].diskSize", Some("masters")).unwrap();
+        let at = locate(&spec, "spec.nodePools[].diskSize", &|_| Some("masters")).unwrap();
         assert_eq!(at.pointer, "/spec/nodePools/0/diskSize");
         assert_eq!(at.value, Some(json!("30Gi")));
         assert_eq!(
             at.tests,
             [("/spec/nodePools/0/component".to_string(), json!("masters"))]
         );
-        assert!(locate(&spec, "spec.nodePools[].diskSize", Some("data")).is_none());
-        assert!(locate(&spec, "spec.nodePools[].diskSize", None).is_none());
-        let at = locate(&spec, "spec.general.version (and image fields)", None).unwrap();
+        assert!(locate(&spec, "spec.nodePools[].diskSize", &|_| Some("data")).is_none());
+        assert!(locate(&spec, "spec.nodePools[].diskSize", &|_| None).is_none());
+        let at = locate(&spec, "spec.general.version (and image fields)", &|_| None).unwrap();
         assert_eq!(
             (at.pointer.as_str(), at.value),
             ("/spec/general/version", None)
         );
-        assert!(locate(&spec, "the operator's configuration", None).is_none());
+        assert!(locate(&spec, "the operator's configuration", &|_| None).is_none());
     }
 }
