@@ -128,50 +128,44 @@ pub struct Volume {
 }
 
 impl<'de> Deserialize<'de> for Volume {
+    /// One pass over the keys, without buffering the object (`#[serde(flatten)]` would, on
+    /// every volume of every pod).
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        /// Every source by its key; the kept ones typed, the others only noticed.
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Raw {
-            #[serde(default, deserialize_with = "nullable")]
-            name: String,
-            #[serde(default)]
-            empty_dir: Option<Box<EmptyDirVolumeSource>>,
-            #[serde(default)]
-            ephemeral: Option<Box<EphemeralVolumeSource>>,
-            #[serde(default)]
-            host_path: Option<Box<HostPathVolumeSource>>,
-            #[serde(default)]
-            persistent_volume_claim: Option<PersistentVolumeClaimVolumeSource>,
-            #[serde(default)]
-            secret: Option<serde::de::IgnoredAny>,
-            #[serde(default)]
-            config_map: Option<serde::de::IgnoredAny>,
-            #[serde(default)]
-            projected: Option<serde::de::IgnoredAny>,
-            #[serde(default, rename = "downwardAPI")]
-            downward_api: Option<serde::de::IgnoredAny>,
-            #[serde(flatten)]
-            rest: BTreeMap<String, serde::de::IgnoredAny>,
+        use serde::de::{IgnoredAny, MapAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Volume;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a pod volume")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Volume, A::Error> {
+                let mut v = Volume::default();
+                let mut others = false;
+                while let Some(key) = m.next_key::<String>()? {
+                    match key.as_str() {
+                        "name" => v.name = m.next_value::<Option<String>>()?.unwrap_or_default(),
+                        "emptyDir" => v.empty_dir = m.next_value()?,
+                        "ephemeral" => v.ephemeral = m.next_value()?,
+                        "hostPath" => v.host_path = m.next_value()?,
+                        "persistentVolumeClaim" => v.persistent_volume_claim = m.next_value()?,
+                        "secret" | "configMap" | "projected" | "downwardAPI" => {
+                            v.config |= m.next_value::<Option<IgnoredAny>>()?.is_some();
+                        }
+                        _ => {
+                            m.next_value::<IgnoredAny>()?;
+                            others = true;
+                        }
+                    }
+                }
+                let kept = v.empty_dir.is_some()
+                    || v.ephemeral.is_some()
+                    || v.host_path.is_some()
+                    || v.persistent_volume_claim.is_some();
+                v.other = !kept && !v.config && others;
+                Ok(v)
+            }
         }
-        let r = Raw::deserialize(d)?;
-        let config = r.secret.is_some()
-            || r.config_map.is_some()
-            || r.projected.is_some()
-            || r.downward_api.is_some();
-        let kept = r.empty_dir.is_some()
-            || r.ephemeral.is_some()
-            || r.host_path.is_some()
-            || r.persistent_volume_claim.is_some();
-        Ok(Volume {
-            name: r.name,
-            empty_dir: r.empty_dir,
-            ephemeral: r.ephemeral,
-            host_path: r.host_path,
-            persistent_volume_claim: r.persistent_volume_claim,
-            other: !kept && !config && !r.rest.is_empty(),
-            config,
-        })
+        d.deserialize_map(V)
     }
 }
 
