@@ -110,7 +110,7 @@ pub fn pvc_of(
     pv: &str,
     class: Option<&str>,
     created: &str,
-) -> k8s_openapi::api::core::v1::PersistentVolumeClaim {
+) -> crate::model::PersistentVolumeClaim {
     let mut spec = json!({"accessModes": ["ReadWriteOnce"], "volumeName": pv,
                           "resources": {"requests": {"storage": "10Gi"}}});
     if let Some(c) = class {
@@ -288,7 +288,7 @@ pub fn bound_claim(
     name: &str,
     pv: &str,
     class: &str,
-) -> k8s_openapi::api::core::v1::PersistentVolumeClaim {
+) -> crate::model::PersistentVolumeClaim {
     from_json(json!({
         "apiVersion": "v1", "kind": "PersistentVolumeClaim",
         "metadata": {"name": name, "namespace": ns, "uid": format!("uid-{name}"),

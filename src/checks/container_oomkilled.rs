@@ -25,14 +25,27 @@ pub const CHECK: Check = Check {
 const RECENT_SECS: i64 = 3600;
 
 /// The container's memory limit or request: `resources` of a pod's or a template's.
-fn memory(r: Option<&ResourceRequirements>, kind: &str) -> Option<String> {
-    let r = r?;
-    let map = if kind == "limits" {
-        r.limits.as_ref()
-    } else {
-        r.requests.as_ref()
-    };
-    map?.get("memory").map(|q| q.0.clone())
+fn memory(r: Option<&impl MemoryOf>, kind: &str) -> Option<String> {
+    r?.memory(kind == "limits")
+}
+
+/// A template's container keeps k8s-openapi's resources, a pod's the compact ones.
+trait MemoryOf {
+    fn memory(&self, limit: bool) -> Option<String>;
+}
+
+impl MemoryOf for ResourceRequirements {
+    fn memory(&self, limit: bool) -> Option<String> {
+        let map = if limit { &self.limits } else { &self.requests };
+        map.as_ref()?.get("memory").map(|q| q.0.clone())
+    }
+}
+
+impl MemoryOf for crate::model::ResourceRequirements {
+    fn memory(&self, limit: bool) -> Option<String> {
+        let map = if limit { &self.limits } else { &self.requests };
+        map.as_ref()?.get("memory").map(|q| q.0.clone())
+    }
 }
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {

@@ -11,9 +11,9 @@ use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::PersistentVolumeClaim;
 use crate::snapshot::Source;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use serde_json::json;
 
 pub const CHECK: Check = Check {
@@ -181,7 +181,7 @@ mod tests {
         }))
     }
 
-    fn pvc_modes(modes: serde_json::Value) -> k8s_openapi::api::core::v1::PersistentVolumeClaim {
+    fn pvc_modes(modes: serde_json::Value) -> crate::model::PersistentVolumeClaim {
         let p = pvc_of(
             "shop",
             "kafka-data",

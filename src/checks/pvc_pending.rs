@@ -12,10 +12,10 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
 use crate::manifest;
+use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use serde_json::Value;
 
 pub const CHECK: Check = Check {

@@ -9,10 +9,10 @@ use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
 use crate::snapshot::Source;
 use crate::sts;
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use serde_json::json;
 
 pub const CHECK: Check = Check {

@@ -12,9 +12,9 @@ use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
 use crate::model::PersistentVolume;
+use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
 use crate::sts;
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 

@@ -13,10 +13,11 @@ use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
 use crate::snapshot::Source;
 use crate::sts;
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, PersistentVolumeClaimCondition};
+use k8s_openapi::api::core::v1::PersistentVolumeClaimCondition;
 use serde_json::json;
 
 pub const CHECK: Check = Check {
@@ -91,8 +92,7 @@ fn cases(ctx: &Ctx, pvc: &PersistentVolumeClaim, mounted: bool) -> Vec<Case> {
     out
 }
 
-type Quantities =
-    std::collections::BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>;
+type Quantities = crate::model::SmallMap<k8s_openapi::apimachinery::pkg::api::resource::Quantity>;
 
 fn quantity(map: Option<&Quantities>) -> Option<&str> {
     map?.get("storage").map(|q| q.0.as_str())

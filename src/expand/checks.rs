@@ -6,10 +6,10 @@ use super::{
 };
 use crate::k8s::{self};
 use crate::kubectl::Kubectl;
+use crate::model::PersistentVolumeClaim;
 use crate::snapshot::Snapshot;
 use crate::snapshot::Source;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub(super) fn check(name: &str, ok: bool, detail: String) -> CheckResult {

@@ -22,7 +22,9 @@ mod steps;
 #[cfg(test)]
 mod tests;
 
+use crate::model::PersistentVolumeClaim;
 use checks::*;
+use k8s_openapi::api::core::v1::PersistentVolumeClaim as ClaimTemplate;
 pub use quota::Quotas;
 pub use size::Size;
 
@@ -32,7 +34,6 @@ use crate::kubectl::Kubectl;
 use crate::model::Pod;
 use crate::snapshot::{Snapshot, Source};
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use k8s_openapi::api::storage::v1::StorageClass;
 use serde::Serialize;
 use serde_json::Value;
@@ -223,6 +224,18 @@ fn storage_request(pvc: &PersistentVolumeClaim) -> Option<&str> {
     progress::request(pvc)
 }
 
+/// A claim template's storage request, as written (templates stay k8s-openapi's claims).
+fn template_request(tpl: &ClaimTemplate) -> Option<&str> {
+    tpl.spec
+        .as_ref()?
+        .resources
+        .as_ref()?
+        .requests
+        .as_ref()?
+        .get("storage")
+        .map(|q| q.0.as_str())
+}
+
 fn bytes(q: Option<&str>) -> Option<f64> {
     q.and_then(quantity::parse)
 }
@@ -272,7 +285,7 @@ pub fn plan(
     }
     let tpl = template(snap, sts, req, kubectl)?;
     let tpl_name = k8s::name(&tpl.metadata).to_string();
-    let from = storage_request(tpl).unwrap_or("").to_string();
+    let from = template_request(tpl).unwrap_or("").to_string();
 
     // The members' claims, with what exists of them.
     let pvcs = by_name(&snap.pvcs, ns);
@@ -488,7 +501,7 @@ fn template<'s>(
     sts: &'s StatefulSet,
     req: &Request,
     kubectl: &Kubectl,
-) -> Result<&'s PersistentVolumeClaim, String> {
+) -> Result<&'s ClaimTemplate, String> {
     let (ns, name) = (req.namespace, req.name);
     let templates = sts
         .spec
@@ -547,7 +560,7 @@ fn member_claims(
     ordinals: std::ops::Range<i64>,
     pvcs: &HashMap<&str, &PersistentVolumeClaim>,
     pods: &HashMap<&str, &Pod>,
-    tpl: &PersistentVolumeClaim,
+    tpl: &ClaimTemplate,
     to: &Size,
 ) -> Vec<ClaimPlan> {
     let mut claims = Vec::new();

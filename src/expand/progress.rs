@@ -2,8 +2,8 @@
 //! Pure, so the waits in `apply` only fetch and sleep.
 
 use crate::k8s::{self, quantity};
+use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 
 /// A claim's expansion, as its status tells.
 #[derive(Debug, Clone, PartialEq, Eq)]

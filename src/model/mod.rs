@@ -9,14 +9,21 @@
 //! Serialising writes `apiVersion` and `kind` as the full types do, so `kubectl sts
 //! snapshot` output is read back as the same objects.
 
+mod claim;
 mod custom;
 mod event;
+mod map;
 mod pod;
 mod storage;
 
+pub use claim::{
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimStatus,
+    VolumeResourceRequirements,
+};
 pub use custom::{CrState, CustomResource, CustomResources, resource_name};
 pub use event::Event;
-pub use pod::{Container, ContainerStatus, Pod, PodSpec, PodStatus, Volume};
+pub use map::SmallMap;
+pub use pod::{Container, ContainerStatus, Pod, PodSpec, PodStatus, ResourceRequirements, Volume};
 
 pub use storage::{
     PersistentVolume, PersistentVolumeSpec, VolumeAttachment, VolumeAttachmentSource,

@@ -4,18 +4,18 @@
 //! renderers read, under the same names and nesting; rarely set, large parts are boxed.
 //! StatefulSet templates keep k8s-openapi's `PodSpec`: plans print manifests from them.
 
+use super::map::SmallMap;
 use super::{nullable, object};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::{
     Affinity, ContainerPort, ContainerState, EmptyDirVolumeSource, EnvFromSource, EnvVar,
     EphemeralVolumeSource, HostPathVolumeSource, LocalObjectReference,
-    PersistentVolumeClaimVolumeSource, PodCondition, PodSecurityContext, Probe,
-    ResourceRequirements, Toleration, TopologySpreadConstraint, VolumeMount,
+    PersistentVolumeClaimVolumeSource, PodCondition, PodSecurityContext, Probe, ResourceClaim,
+    Toleration, TopologySpreadConstraint, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct Pod {
@@ -48,9 +48,9 @@ pub struct PodSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node_selector: Option<BTreeMap<String, String>>,
+    pub node_selector: Option<SmallMap<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub overhead: Option<BTreeMap<String, Quantity>>,
+    pub overhead: Option<SmallMap<Quantity>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority_class_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -100,6 +100,18 @@ pub struct Container {
     pub startup_probe: Option<Box<Probe>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume_mounts: Option<Vec<VolumeMount>>,
+}
+
+/// A container's resources, with [`SmallMap`]s for the quantities: a `BTreeMap` node each
+/// for `limits` and `requests` would be most of a small pod's container.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResourceRequirements {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Vec<ResourceClaim>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<SmallMap<Quantity>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<SmallMap<Quantity>>,
 }
 
 /// A pod volume: the sources the checks tell apart (a claim, scratch space, a host

@@ -1,5 +1,6 @@
 //! PersistentVolumes and VolumeAttachments.
 
+use super::map::SmallMap;
 use super::{nullable, object};
 use k8s_openapi::ClusterResourceScope;
 use k8s_openapi::api::core::v1::{
@@ -11,7 +12,6 @@ use k8s_openapi::api::storage::v1::VolumeError;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct PersistentVolume {
@@ -41,7 +41,7 @@ pub struct PersistentVolumeSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub azure_disk: Option<Box<AzureDiskVolumeSource>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub capacity: Option<BTreeMap<String, Quantity>>,
+    pub capacity: Option<SmallMap<Quantity>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claim_ref: Option<Box<ObjectReference>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

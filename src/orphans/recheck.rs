@@ -5,11 +5,11 @@
 use super::find::{self, Reason};
 use crate::analysis::index::Index;
 use crate::k8s;
+use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
 use crate::snapshot::{Scope, Snapshot};
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use std::collections::BTreeMap;
 
 /// What the fresh look says about one listed claim.

@@ -4,6 +4,7 @@
 
 use super::{Scope, Snapshot, Source};
 use crate::error::{Failure, Unread};
+use crate::model::PersistentVolumeClaim;
 use crate::model::{Event, Pod};
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -210,7 +211,7 @@ pub async fn collect(
     use crate::model::PersistentVolume;
     use crate::model::VolumeAttachment;
     use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, StatefulSet};
-    use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaim, Service};
+    use k8s_openapi::api::core::v1::{Node, Service};
     use k8s_openapi::api::discovery::v1::EndpointSlice;
     use k8s_openapi::api::policy::v1::PodDisruptionBudget;
     use k8s_openapi::api::storage::v1::StorageClass;

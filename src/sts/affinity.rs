@@ -6,9 +6,10 @@ use crate::finding::Remedy;
 use crate::k8s;
 use crate::k8s::node as kn;
 use crate::model::PersistentVolume;
+use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
 use crate::snapshot::Source;
-use k8s_openapi::api::core::v1::{Node, NodeSelector, PersistentVolumeClaim};
+use k8s_openapi::api::core::v1::{Node, NodeSelector};
 
 /// What `pv-node-affinity-conflict` needs to read: without it, nothing here explains a pod.
 pub(crate) const NEEDS: &[Source] = &[

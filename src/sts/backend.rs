@@ -3,9 +3,9 @@
 use crate::analysis::Ctx;
 use crate::k8s;
 use crate::model::PersistentVolume;
+use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
 use crate::snapshot::Source;
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 
 /// What `volume-backend-missing` needs to read: without it, nothing here explains a pod.
 pub(crate) const NEEDS: &[Source] = &[

@@ -5,10 +5,10 @@ use crate::analysis::Ctx;
 pub(crate) use crate::analysis::index::MemberClaim as Claim;
 use crate::k8s;
 use crate::model::PersistentVolume;
+use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
 use crate::snapshot::Source;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 
 /// What `pvc-lost` needs to read: without it, nothing here explains a pod.
 pub(crate) const LOST_NEEDS: &[Source] = &[

@@ -5,10 +5,10 @@ use crate::analysis::Ctx;
 use crate::k8s::node as kn;
 use crate::model::Event;
 use crate::model::PersistentVolume;
+use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
 use crate::snapshot::Source;
 use crate::{k8s, sts};
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use k8s_openapi::api::storage::v1::StorageClass;
 use std::collections::HashMap;
 

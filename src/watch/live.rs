@@ -4,6 +4,7 @@
 //! channel; the state is read from the stores when the analysis runs.
 
 use crate::model::Event;
+use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
 use crate::model::{PersistentVolume, VolumeAttachment};
 use crate::snapshot::collect::{ListError, slim};
@@ -11,7 +12,7 @@ use crate::snapshot::{Scope, Snapshot, Source, slim_pod};
 use futures::StreamExt;
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaim, Service};
+use k8s_openapi::api::core::v1::{Node, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::storage::v1::StorageClass;

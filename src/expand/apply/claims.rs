@@ -4,8 +4,8 @@
 use super::super::progress::{self, Resize};
 use super::super::{ClaimPlan, ExpandPlan, steps::patch_body};
 use crate::act::{self, send};
+use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use kube::api::Api;
 use serde_json::Value;
 use std::io::Write;

@@ -1,0 +1,84 @@
+//! PersistentVolumeClaims, as many as pods. k8s-openapi's claim keeps each quantity map
+//! in a `BTreeMap` (a ~540-byte node for the one `storage` entry) and every optional part
+//! inline; here the maps are [`SmallMap`]s and the rarely set parts boxed. Every field of
+//! the API's claim is kept: `kubectl sts snapshot` writes claims back whole.
+//! Claim templates inside StatefulSets stay k8s-openapi's: plans print them as written.
+
+use super::map::SmallMap;
+use super::{nullable, object};
+use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::api::core::v1::{
+    ModifyVolumeStatus, PersistentVolumeClaimCondition, TypedLocalObjectReference,
+    TypedObjectReference,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct PersistentVolumeClaim {
+    #[serde(default, deserialize_with = "nullable")]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: Option<PersistentVolumeClaimSpec>,
+    #[serde(default)]
+    pub status: Option<PersistentVolumeClaimStatus>,
+}
+
+object!(PersistentVolumeClaim, "", "v1", "v1", "persistentvolumeclaims",
+    NamespaceResourceScope, {
+    spec => "spec",
+    status => "status",
+});
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersistentVolumeClaimSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_modes: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_source: Option<Box<TypedLocalObjectReference>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_source_ref: Option<Box<TypedObjectReference>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<VolumeResourceRequirements>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selector: Option<Box<LabelSelector>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_attributes_class_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VolumeResourceRequirements {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<SmallMap<Quantity>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<SmallMap<Quantity>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersistentVolumeClaimStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_modes: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocated_resource_statuses: Option<SmallMap<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocated_resources: Option<SmallMap<Quantity>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<SmallMap<Quantity>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Vec<PersistentVolumeClaimCondition>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_volume_attributes_class_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modify_volume_status: Option<Box<ModifyVolumeStatus>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+}
