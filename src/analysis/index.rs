@@ -2,15 +2,16 @@
 //! namespace/name, by owner, by node, by involved object. Nothing here is quadratic.
 
 use crate::k8s;
+use crate::model::ControllerRevision;
+use crate::model::EndpointSlice;
 use crate::model::Event;
 use crate::model::PersistentVolume;
 use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
 use crate::model::VolumeAttachment;
 use crate::snapshot::Snapshot;
-use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, StatefulSet};
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{Node, Service};
-use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::storage::v1::StorageClass;
 // FxHash: the keys are names from one snapshot, not attacker-chosen at scale; SipHash

@@ -12,9 +12,9 @@ use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::Endpoint;
 use crate::snapshot::Source;
 use crate::sts;
-use k8s_openapi::api::discovery::v1::Endpoint;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -149,7 +149,7 @@ mod tests {
     use crate::testutil::*;
     use serde_json::json;
 
-    fn slice(ready: Option<bool>) -> k8s_openapi::api::discovery::v1::EndpointSlice {
+    fn slice(ready: Option<bool>) -> crate::model::EndpointSlice {
         let mut ep = json!({"addresses": ["10.0.0.5"], "targetRef": {"kind": "Pod", "name": "db-0", "namespace": "shop"}});
         if let Some(r) = ready {
             ep["conditions"] = json!({"ready": r});

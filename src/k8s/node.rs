@@ -295,7 +295,7 @@ pub fn pinned_zones(sel: &NodeSelector) -> Vec<&str> {
 /// The pod's tolerations.
 pub fn tolerations(spec: Option<&PodSpec>) -> &[Toleration] {
     spec.and_then(|s| s.tolerations.as_deref())
-        .unwrap_or_default()
+        .map_or(&[], Vec::as_slice)
 }
 
 /// Whether the pod's own node placement rules (`nodeSelector` and required node

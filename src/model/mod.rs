@@ -11,9 +11,12 @@
 
 mod claim;
 mod custom;
+mod endpoints;
 mod event;
 mod map;
 mod pod;
+mod revision;
+mod shared;
 mod storage;
 
 pub use claim::{
@@ -21,9 +24,12 @@ pub use claim::{
     VolumeResourceRequirements,
 };
 pub use custom::{CrState, CustomResource, CustomResources, resource_name};
+pub use endpoints::{Endpoint, EndpointSlice, TargetRef};
 pub use event::Event;
 pub use map::SmallMap;
 pub use pod::{Container, ContainerStatus, Pod, PodSpec, PodStatus, ResourceRequirements, Volume};
+pub use revision::ControllerRevision;
+pub use shared::Shared;
 
 pub use storage::{
     PersistentVolume, PersistentVolumeSpec, VolumeAttachment, VolumeAttachmentSource,
@@ -97,6 +103,12 @@ pub(crate) trait Unset {
 impl<T> Unset for Option<T> {
     fn unset(&self) -> bool {
         self.is_none()
+    }
+}
+
+impl Unset for i64 {
+    fn unset(&self) -> bool {
+        false
     }
 }
 

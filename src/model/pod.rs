@@ -5,6 +5,7 @@
 //! StatefulSet templates keep k8s-openapi's `PodSpec`: plans print manifests from them.
 
 use super::map::SmallMap;
+use super::shared::Shared;
 use super::{nullable, object};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::{
@@ -36,15 +37,15 @@ object!(Pod, "", "v1", "v1", "pods", NamespaceResourceScope, {
 #[serde(rename_all = "camelCase")]
 pub struct PodSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub affinity: Option<Box<Affinity>>,
+    pub affinity: Option<Shared<Affinity>>,
     #[serde(default, deserialize_with = "nullable")]
-    pub containers: Vec<Container>,
+    pub containers: Shared<Vec<Container>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_pull_secrets: Option<Vec<LocalObjectReference>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub init_containers: Option<Vec<Container>>,
+    pub init_containers: Option<Shared<Vec<Container>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,7 +57,7 @@ pub struct PodSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduler_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub security_context: Option<Box<PodSecurityContext>>,
+    pub security_context: Option<Shared<PodSecurityContext>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_account_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,9 +65,9 @@ pub struct PodSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub termination_grace_period_seconds: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tolerations: Option<Vec<Toleration>>,
+    pub tolerations: Option<Shared<Vec<Toleration>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub topology_spread_constraints: Option<Vec<TopologySpreadConstraint>>,
+    pub topology_spread_constraints: Option<Shared<Vec<TopologySpreadConstraint>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Vec<Volume>>,
 }
@@ -218,7 +219,8 @@ pub struct ContainerStatus {
     #[serde(default, rename = "imageID", deserialize_with = "nullable")]
     pub image_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_state: Option<Box<ContainerState>>,
+    /// Shared: `{}` (never restarted) on most containers.
+    pub last_state: Option<Shared<ContainerState>>,
     #[serde(default, deserialize_with = "nullable")]
     pub name: String,
     #[serde(default, deserialize_with = "nullable")]

@@ -1,6 +1,7 @@
 //! PersistentVolumes and VolumeAttachments.
 
 use super::map::SmallMap;
+use super::shared::Shared;
 use super::{nullable, object};
 use k8s_openapi::ClusterResourceScope;
 use k8s_openapi::api::core::v1::{
@@ -57,7 +58,7 @@ pub struct PersistentVolumeSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nfs: Option<Box<NFSVolumeSource>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node_affinity: Option<Box<VolumeNodeAffinity>>,
+    pub node_affinity: Option<Shared<VolumeNodeAffinity>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persistent_volume_reclaim_policy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -14,9 +14,10 @@ use crate::act::{Plan, Step};
 use crate::analysis::Ctx;
 use crate::finding::shell_join;
 use crate::k8s;
+use crate::model::ControllerRevision;
 use crate::model::Pod;
 use crate::sts as rv;
-use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
+use k8s_openapi::api::apps::v1::StatefulSet;
 use serde_json::{Map, Value, json};
 
 /// The ControllerRevisions of `sts`, oldest revision number first.
@@ -41,7 +42,8 @@ pub fn revisions<'a>(ctx: &Ctx<'a>, sts: &StatefulSet) -> Vec<&'a ControllerRevi
 
 /// The pod template a revision records, without the `$patch` directive.
 pub fn template_of(rev: &ControllerRevision) -> Option<Value> {
-    let mut t = rev.data.as_ref()?.0.pointer("/spec/template")?.clone();
+    let data: Value = serde_json::from_str(rev.data.as_ref()?.get()).ok()?;
+    let mut t = data.pointer("/spec/template")?.clone();
     t.as_object_mut()?.remove("$patch");
     Some(t)
 }

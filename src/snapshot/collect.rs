@@ -208,11 +208,12 @@ pub async fn collect(
     scope: Scope,
     timeout: Option<Duration>,
 ) -> anyhow::Result<Snapshot> {
+    use crate::model::ControllerRevision;
+    use crate::model::EndpointSlice;
     use crate::model::PersistentVolume;
     use crate::model::VolumeAttachment;
-    use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, StatefulSet};
+    use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
     use k8s_openapi::api::core::v1::{Node, Service};
-    use k8s_openapi::api::discovery::v1::EndpointSlice;
     use k8s_openapi::api::policy::v1::PodDisruptionBudget;
     use k8s_openapi::api::storage::v1::StorageClass;
 

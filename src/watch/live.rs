@@ -3,6 +3,8 @@
 //! re-list) feeding a reflector store per kind. Each kind reports what happens to it on a
 //! channel; the state is read from the stores when the analysis runs.
 
+use crate::model::ControllerRevision;
+use crate::model::EndpointSlice;
 use crate::model::Event;
 use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
@@ -11,9 +13,8 @@ use crate::snapshot::collect::{ListError, slim};
 use crate::snapshot::{Scope, Snapshot, Source, slim_pod};
 use futures::StreamExt;
 use k8s_openapi::NamespaceResourceScope;
-use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, StatefulSet};
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{Node, Service};
-use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::Api;

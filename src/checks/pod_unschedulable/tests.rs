@@ -201,7 +201,7 @@ fn spread_with_an_unusable_zone_has_limited_room() {
         serde_json::json!({
             "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule",
             "labelSelector": {"matchLabels": {"app": "db"}}}),
-    )]);
+    )].into());
     s.pods.push(p);
     s.nodes.push(zoned_node("n1", "z1", true));
     s.nodes.push(zoned_node("n2", "z2", true));
