@@ -63,7 +63,7 @@ fn parallel_manifest(sts: &StatefulSet) -> Value {
             meta.remove(k);
         }
         if let Some(a) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
-            a.remove("kubectl.kubernetes.io/last-applied-configuration");
+            a.remove(crate::model::LAST_APPLIED);
         }
     }
     if let Some(vcts) = v

@@ -354,7 +354,7 @@ fn fixed_statefulset(
         .annotations
         .iter()
         .flatten()
-        .filter(|(k, _)| k.as_str() != "kubectl.kubernetes.io/last-applied-configuration")
+        .filter(|(k, _)| k.as_str() != crate::model::LAST_APPLIED)
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
     if !annotations.is_empty() {

@@ -34,7 +34,7 @@ fn headless_copy(svc: &Service, ns: &str, name: &str) -> Value {
         .annotations
         .iter()
         .flatten()
-        .filter(|(k, _)| k.as_str() != "kubectl.kubernetes.io/last-applied-configuration")
+        .filter(|(k, _)| k.as_str() != crate::model::LAST_APPLIED)
         .map(|(k, v)| (k.clone(), json!(v)))
         .collect();
     if !annotations.is_empty() {

@@ -5,7 +5,8 @@
 //! Claim templates inside StatefulSets stay k8s-openapi's: plans print them as written.
 
 use super::map::SmallMap;
-use super::{nullable, object};
+use super::meta::slim_meta;
+use super::object;
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::{
     ModifyVolumeStatus, PersistentVolumeClaimCondition, TypedLocalObjectReference,
@@ -17,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct PersistentVolumeClaim {
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "slim_meta")]
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: Option<PersistentVolumeClaimSpec>,

@@ -2,6 +2,7 @@
 //! addresses, conditions, host and the pod it points to. Dropped: ports, topology hints
 //! and the deprecated topology map, which nothing reads.
 
+use super::meta::slim_meta;
 use super::{nullable, object};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::discovery::v1::EndpointConditions;
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointSlice {
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "slim_meta")]
     pub metadata: ObjectMeta,
     #[serde(default, deserialize_with = "nullable")]
     pub address_type: String,

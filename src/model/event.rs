@@ -1,6 +1,7 @@
 //! Events: several per pod on a busy cluster. k8s-openapi's `Event` is 1 KB inline; the
 //! checks read who it is about, why, what it says, how often and when.
 
+use super::meta::slim_meta;
 use super::{nullable, object};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::{EventSeries, EventSource, ObjectReference};
@@ -9,7 +10,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Time
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "slim_meta")]
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub count: Option<i32>,

@@ -5,6 +5,7 @@
 //! StatefulSet templates keep k8s-openapi's `PodSpec`: plans print manifests from them.
 
 use super::map::SmallMap;
+use super::meta::slim_meta;
 use super::shared::Shared;
 use super::{nullable, object};
 use k8s_openapi::NamespaceResourceScope;
@@ -20,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct Pod {
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "slim_meta")]
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: Option<PodSpec>,

@@ -3,6 +3,7 @@
 //! `serde_json::Value` tree (several times the size); `rollout undo` parses the one it
 //! restores.
 
+use super::meta::slim_meta;
 use super::{nullable, object};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -11,7 +12,7 @@ use serde_json::value::RawValue;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ControllerRevision {
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "slim_meta")]
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub data: Option<Box<RawValue>>,

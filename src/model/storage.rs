@@ -1,6 +1,7 @@
 //! PersistentVolumes and VolumeAttachments.
 
 use super::map::SmallMap;
+use super::meta::slim_meta;
 use super::shared::Shared;
 use super::{nullable, object};
 use k8s_openapi::ClusterResourceScope;
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct PersistentVolume {
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "slim_meta")]
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: Option<PersistentVolumeSpec>,
@@ -69,7 +70,7 @@ pub struct PersistentVolumeSpec {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct VolumeAttachment {
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "slim_meta")]
     pub metadata: ObjectMeta,
     #[serde(default, deserialize_with = "nullable")]
     pub spec: VolumeAttachmentSpec,

@@ -174,7 +174,7 @@ pub(crate) fn slim(meta: &mut ObjectMeta, keep_managed_fields: bool) {
         meta.managed_fields = None;
     }
     if let Some(a) = meta.annotations.as_mut() {
-        a.remove("kubectl.kubernetes.io/last-applied-configuration");
+        a.remove(crate::model::LAST_APPLIED);
     }
 }
 

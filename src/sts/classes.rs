@@ -96,8 +96,7 @@ pub(crate) fn recreate_manifest(sts: &StatefulSet, edit: impl FnOnce(&mut Value)
         .iter()
         .flatten()
         .filter(|(k, _)| {
-            k.as_str() != "kubectl.kubernetes.io/last-applied-configuration"
-                && !k.starts_with("deployment.kubernetes.io/")
+            k.as_str() != crate::model::LAST_APPLIED && !k.starts_with("deployment.kubernetes.io/")
         })
         .map(|(k, v)| (k.clone(), json!(v)))
         .collect();

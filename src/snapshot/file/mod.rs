@@ -1,6 +1,8 @@
 //! Snapshots from files: what people actually have (`kubectl get a,b,c -A -o yaml|json`,
 //! multi-document YAML, several files) and what `kubectl sts snapshot` writes.
 
+mod stream;
+
 use super::{Scope, Skipped, Snapshot, Source, versions};
 use crate::model::CustomResource;
 use anyhow::{Context, Result, anyhow, bail};
@@ -9,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 /// Why a cluster-state kind is missing from a run on manifests.
@@ -67,20 +70,56 @@ pub fn read_files_into(
     };
     for path in paths {
         let path = path.as_ref();
-        let text = if path == Path::new("-") {
-            std::io::read_to_string(std::io::stdin())
-                .context("reading the snapshot from standard input")?
+        let shown = path.display().to_string();
+        let input: Box<dyn Read> = if path == Path::new("-") {
+            Box::new(std::io::stdin().lock())
         } else {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            String::from_utf8(bytes)
-                .map_err(|e| anyhow!("{}: not UTF-8 text ({e})", path.display()))?
+            Box::new(std::fs::File::open(path).with_context(|| format!("cannot read {shown}"))?)
         };
-        loader
-            .load_text(&text, &path.display().to_string())
-            .with_context(|| format!("{}", path.display()))?;
+        match open(input, &shown)? {
+            Input::Json(r) => loader.load_json(serde_json::Deserializer::from_reader(r), &shown),
+            Input::Text(text) => loader.load_text(&text, &shown),
+        }
+        .with_context(|| shown.clone())?;
     }
     Ok(loader.finish(namespace))
+}
+
+enum Input {
+    /// Parsed as it is read: never held whole.
+    Json(BufReader<Box<dyn Read>>),
+    /// YAML, read whole first (its parser takes text).
+    Text(String),
+}
+
+/// A file or standard input, told apart by its first character as [`Loader::load_text`]
+/// does.
+fn open(input: Box<dyn Read>, name: &str) -> Result<Input> {
+    let mut r = BufReader::with_capacity(1 << 20, input);
+    let json = loop {
+        let buf = r
+            .fill_buf()
+            .with_context(|| format!("cannot read {name}"))?;
+        let Some(&first) = buf.first() else {
+            break false;
+        };
+        let skip = if buf.starts_with("\u{feff}".as_bytes()) {
+            3
+        } else if first.is_ascii_whitespace() {
+            buf.iter().take_while(|b| b.is_ascii_whitespace()).count()
+        } else {
+            break first == b'{' || first == b'[';
+        };
+        r.consume(skip);
+    };
+    if json {
+        return Ok(Input::Json(r));
+    }
+    let mut bytes = Vec::new();
+    r.read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {name}"))?;
+    let text = String::from_utf8(bytes).map_err(|e| anyhow!("{name}: not UTF-8 text ({e})"))?;
+    Ok(Input::Text(text))
 }
 
 /// Parses one document stream (YAML or JSON) into a snapshot; used by tests and benches.
@@ -118,27 +157,7 @@ impl Loader {
     fn load_text(&mut self, text: &str, name: &str) -> Result<()> {
         let trimmed = text.trim_start_matches('\u{feff}').trim_start();
         if trimmed.starts_with('{') || trimmed.starts_with('[') {
-            // JSON is read without building a value tree: each object is deserialised
-            // straight from its text, which is several times faster on big dumps.
-            let mut any = false;
-            for (i, doc) in serde_json::Deserializer::from_str(trimmed)
-                .into_iter::<&RawValue>()
-                .enumerate()
-            {
-                let doc = doc.map_err(|e| {
-                    anyhow!(
-                        "invalid JSON at line {}, column {}: {e}",
-                        e.line(),
-                        e.column()
-                    )
-                })?;
-                any |= doc.get() != "null";
-                self.load_raw(doc, &format!("document {}", i + 1), true)?;
-            }
-            if !any {
-                bail!("no Kubernetes objects in {name}");
-            }
-            return Ok(());
+            return self.load_json(serde_json::Deserializer::from_str(trimmed), name);
         }
         let docs = parse_yaml(trimmed)?;
         if docs.iter().all(|d| d.is_null()) {
