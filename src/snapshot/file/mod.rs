@@ -10,7 +10,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -138,8 +139,6 @@ pub fn read_str(text: &str, name: &str) -> Result<Snapshot> {
 struct Loader {
     snap: Snapshot,
     headers: Vec<Header>,
-    seen: HashMap<(Source, Option<String>, String), usize>,
-    duplicates: usize,
     ignored: BTreeMap<String, usize>,
     /// How deep `load_raw` is in Lists and arrays.
     nesting: usize,
@@ -164,7 +163,7 @@ impl Loader {
             bail!("no Kubernetes objects in {name}");
         }
         for (i, doc) in docs.into_iter().enumerate() {
-            self.load_value(doc, &format!("document {}", i + 1), true)?;
+            self.load_value(doc, &At::document(i + 1), true)?;
         }
         Ok(())
     }
@@ -172,7 +171,7 @@ impl Loader {
     /// [`Self::load_raw_at`] with nesting bounded: Lists in Lists and arrays in arrays are
     /// followed a few levels deep, never as deep as a hostile file goes (the recursion
     /// would overflow the stack).
-    fn load_raw(&mut self, raw: &RawValue, position: &str, top: bool) -> Result<()> {
+    fn load_raw(&mut self, raw: &RawValue, position: &At, top: bool) -> Result<()> {
         const MAX_NESTING: usize = 16;
         if self.nesting >= MAX_NESTING {
             bail!(
@@ -185,7 +184,7 @@ impl Loader {
         r
     }
 
-    fn load_raw_at(&mut self, raw: &RawValue, position: &str, top: bool) -> Result<()> {
+    fn load_raw_at(&mut self, raw: &RawValue, position: &At, top: bool) -> Result<()> {
         let text = raw.get();
         if text == "null" {
             return Ok(());
@@ -194,7 +193,7 @@ impl Loader {
             let items: Vec<&RawValue> =
                 serde_json::from_str(text).map_err(|e| anyhow!("{position}: {e}"))?;
             for (j, item) in items.into_iter().enumerate() {
-                self.load_raw(item, &format!("{position}, item {}", j + 1), false)?;
+                self.load_raw(item, &position.item(j + 1), false)?;
             }
             return Ok(());
         }
@@ -208,7 +207,7 @@ impl Loader {
         let kind = head.kind.as_deref().unwrap_or("");
         if kind.ends_with("List") || (kind.is_empty() && head.items.is_some()) {
             for (j, item) in head.items.unwrap_or_default().into_iter().enumerate() {
-                self.load_raw(item, &format!("{position}, item {}", j + 1), false)?;
+                self.load_raw(item, &position.item(j + 1), false)?;
             }
             return Ok(());
         }
@@ -232,7 +231,7 @@ impl Loader {
         )
     }
 
-    fn load_value(&mut self, mut doc: Value, position: &str, top: bool) -> Result<()> {
+    fn load_value(&mut self, mut doc: Value, position: &At, top: bool) -> Result<()> {
         if doc.is_null() {
             return Ok(());
         }
@@ -264,7 +263,7 @@ impl Loader {
                 Some(other) => bail!("{position}: `items` is {}, not a list", type_name(&other)),
             };
             for (j, item) in items.into_iter().enumerate() {
-                self.load_value(item, &format!("{position}, item {}", j + 1), false)?;
+                self.load_value(item, &position.item(j + 1), false)?;
             }
             return Ok(());
         }
@@ -275,11 +274,11 @@ impl Loader {
         let name = meta
             .and_then(|m| m.get("name"))
             .and_then(Value::as_str)
-            .map(str::to_string);
+            .map(|s| Cow::Owned(s.to_string()));
         let namespace = meta
             .and_then(|m| m.get("namespace"))
             .and_then(Value::as_str)
-            .map(str::to_string);
+            .map(|s| Cow::Owned(s.to_string()));
         let live = doc
             .get("status")
             .is_some_and(|s| s.as_object().is_some_and(|o| !o.is_empty()));
@@ -298,9 +297,9 @@ impl Loader {
         doc: Doc,
         api_version: &str,
         kind: &str,
-        (name, namespace): (Option<String>, Option<String>),
+        (name, namespace): (Option<Cow<str>>, Option<Cow<str>>),
         live: bool,
-        position: &str,
+        position: &At,
     ) -> Result<()> {
         let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
         let source = match (group, kind) {
@@ -334,30 +333,28 @@ impl Loader {
         };
         let namespace = namespace.filter(|ns| !ns.is_empty());
         let name = name.unwrap_or_default();
-        // Named as written, so the user finds it in the file.
-        let label = match &namespace {
+        // Named as written, so the user finds it in the file; built only for a message.
+        let label = || match &namespace {
             Some(ns) => format!("{kind} {ns}/{name}"),
             None => format!("{kind} {name}"),
-        };
-        let namespace = match namespace {
-            None if source.namespaced() => Some(self.default_namespace.clone()),
-            ns => ns,
         };
         let doc = match versions::served(group, version, kind) {
             versions::Served::Current => doc,
             versions::Served::Removed { since } => {
                 self.old_versions.push(format!(
-                    "{position} ({label}) is {api_version}, which Kubernetes {since} no longer \
+                    "{position} ({}) is {api_version}, which Kubernetes {since} no longer \
                      serves: analysed as {}, but the API server will refuse it as written \
                      (change its apiVersion)",
+                    label(),
                     versions::current(kind)
                 ));
                 Doc::Value(versions::upgrade(doc.into_value()?, group, version, kind))
             }
             versions::Served::Unknown => {
                 self.old_versions.push(format!(
-                    "{position} ({label}) is {api_version}, a version of {kind} this tool does \
-                     not know: skipped"
+                    "{position} ({}) is {api_version}, a version of {kind} this tool does \
+                     not know: skipped",
+                    label()
                 ));
                 return Ok(());
             }
@@ -379,12 +376,15 @@ impl Loader {
             _ => self.unobserved += 1,
         }
         let fill = Fill {
-            namespace: namespace.as_deref(),
+            namespace: match namespace.as_deref() {
+                None if source.namespaced() => Some(self.default_namespace.as_str()),
+                ns => ns,
+            },
             live,
         };
-        let ctx = || format!("{position} ({label})");
+        let ctx = || format!("{position} ({})", label());
         let s = &mut self.snap;
-        let slot = match source {
+        match source {
             Source::StatefulSets => push(&mut s.statefulsets, doc, fill).with_context(ctx)?,
             Source::Pods => push(&mut s.pods, doc, fill).with_context(ctx)?,
             Source::PersistentVolumeClaims => push(&mut s.pvcs, doc, fill).with_context(ctx)?,
@@ -403,23 +403,13 @@ impl Loader {
             }
             Source::Deployments => push(&mut s.deployments, doc, fill).with_context(ctx)?,
             Source::VolumeStats | Source::Prometheus => return Ok(()),
-        };
-        // The same object in two files (or twice in one): the later copy wins, as if the
-        // files were applied in order.
-        if !name.is_empty() {
-            let key = (source, namespace, name);
-            if let Some(&earlier) = self.seen.get(&key) {
-                replace_with_last(&mut self.snap, source, earlier);
-                self.duplicates += 1;
-            } else {
-                self.seen.insert(key, slot);
-            }
         }
         Ok(())
     }
 
     fn finish(mut self, namespace: Option<&str>) -> Snapshot {
         let mut snap = std::mem::take(&mut self.snap);
+        let duplicates = dedupe_all(&mut snap);
         let mut recorded: BTreeSet<Source> = BTreeSet::new();
         let mut have_header = false;
         for h in &self.headers {
@@ -488,10 +478,9 @@ impl Loader {
             snap.scope = Scope::namespace(ns);
         }
         snap.notes.append(&mut self.old_versions);
-        if self.duplicates > 0 {
+        if duplicates > 0 {
             snap.notes.push(format!(
-                "{} object(s) appeared more than once in the input; the last copy was used",
-                self.duplicates
+                "{duplicates} object(s) appeared more than once in the input; the last copy was used"
             ));
         }
         if let Some(n) = self.ignored.get("Secret") {
@@ -536,25 +525,56 @@ impl Doc<'_> {
 #[derive(Deserialize)]
 struct Head<'a> {
     #[serde(default, borrow)]
-    kind: Option<std::borrow::Cow<'a, str>>,
+    kind: Option<Cow<'a, str>>,
     #[serde(default, rename = "apiVersion", borrow)]
-    api_version: Option<std::borrow::Cow<'a, str>>,
+    api_version: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     items: Option<Vec<&'a RawValue>>,
     #[serde(default, rename = "kubectlSts", borrow)]
     header: Option<&'a RawValue>,
     #[serde(default)]
-    metadata: Option<MetaHead>,
+    #[serde(borrow)]
+    metadata: Option<MetaHead<'a>>,
     #[serde(default, borrow)]
     status: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize, Default)]
-struct MetaHead {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    namespace: Option<String>,
+struct MetaHead<'a> {
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    namespace: Option<Cow<'a, str>>,
+}
+
+/// Where an object is in the input ("document 2, item 14"), for messages: written out
+/// only when one is printed, not for each of a big dump's objects.
+#[derive(Clone, Copy)]
+pub(super) struct At<'a> {
+    within: Option<&'a At<'a>>,
+    n: usize,
+}
+
+impl<'a> At<'a> {
+    fn document(n: usize) -> At<'static> {
+        At { within: None, n }
+    }
+
+    fn item(&'a self, n: usize) -> At<'a> {
+        At {
+            within: Some(self),
+            n,
+        }
+    }
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.within {
+            None => write!(f, "document {}", self.n),
+            Some(w) => write!(f, "{w}, item {}", self.n),
+        }
+    }
 }
 
 /// What loading fills in on an object: the namespace `kubectl apply` would give it, and
@@ -566,18 +586,18 @@ struct Fill<'a> {
     live: bool,
 }
 
-fn push<T>(list: &mut Vec<T>, doc: Doc, fill: Fill) -> Result<usize>
+fn push<T>(list: &mut Vec<T>, doc: Doc, fill: Fill) -> Result<()>
 where
-    T: serde::de::DeserializeOwned
-        + 'static
-        + k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
+    T: serde::de::DeserializeOwned + 'static + k8s_openapi::Metadata<Ty = Meta>,
 {
     let mut obj: T = match doc {
         Doc::Value(v) => serde_json::from_value(v),
         Doc::Raw(r) => serde_json::from_str(r.get()),
     }
     .map_err(|e| anyhow!("invalid object: {e}"))?;
-    if let Some(ns) = fill.namespace {
+    if let Some(ns) = fill.namespace
+        && obj.metadata().namespace.as_deref() != Some(ns)
+    {
         obj.metadata_mut().namespace = Some(ns.to_string());
     }
     // `kubectl get -o yaml` dumps carry managedFields and the last-applied annotation,
@@ -593,7 +613,7 @@ where
         super::slim_pod(pod);
     }
     list.push(obj);
-    Ok(list.len() - 1)
+    Ok(())
 }
 
 /// Drops a `status` that holds no live state, for the kinds whose checks read one.
@@ -619,41 +639,65 @@ fn clear_status(obj: &mut dyn std::any::Any) {
     );
 }
 
-/// Moves the newest element of `source`'s list into slot `earlier`, so a duplicate keeps
-/// its first position but the last content.
-fn replace_with_last(s: &mut Snapshot, source: Source, earlier: usize) {
-    fn mv<T>(v: &mut Vec<T>, i: usize) {
-        if let Some(last) = v.pop()
-            && i < v.len()
-        {
-            v[i] = last;
+type Meta = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+/// The same object in two files (or twice in one): the last copy wins, in the first
+/// one's place, as if the files were applied in order. Done once the input is read, over
+/// borrowed names, so loading holds no index of its own.
+fn dedupe_all(s: &mut Snapshot) -> usize {
+    dedupe(&mut s.statefulsets)
+        + dedupe(&mut s.pods)
+        + dedupe(&mut s.pvcs)
+        + dedupe(&mut s.pvs)
+        + dedupe(&mut s.nodes)
+        + dedupe(&mut s.pdbs)
+        + dedupe(&mut s.services)
+        + dedupe(&mut s.endpoint_slices)
+        + dedupe(&mut s.events)
+        + dedupe(&mut s.storage_classes)
+        + dedupe(&mut s.volume_attachments)
+        + dedupe(&mut s.controller_revisions)
+        + dedupe(&mut s.deployments)
+}
+
+fn dedupe<T: k8s_openapi::Metadata<Ty = Meta>>(v: &mut Vec<T>) -> usize {
+    // (first copy, later copy), in input order.
+    let mut later = Vec::new();
+    {
+        let mut first: rustc_hash::FxHashMap<(&str, &str), usize> = Default::default();
+        for (j, o) in v.iter().enumerate() {
+            let m = o.metadata();
+            let name = m.name.as_deref().unwrap_or("");
+            if name.is_empty() {
+                continue;
+            }
+            let key = (m.namespace.as_deref().unwrap_or(""), name);
+            match first.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => later.push((*e.get(), j)),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(j);
+                }
+            }
         }
     }
-    match source {
-        Source::StatefulSets => mv(&mut s.statefulsets, earlier),
-        Source::Pods => mv(&mut s.pods, earlier),
-        Source::PersistentVolumeClaims => mv(&mut s.pvcs, earlier),
-        Source::PersistentVolumes => mv(&mut s.pvs, earlier),
-        Source::Nodes => mv(&mut s.nodes, earlier),
-        Source::PodDisruptionBudgets => mv(&mut s.pdbs, earlier),
-        Source::Services => mv(&mut s.services, earlier),
-        Source::EndpointSlices => mv(&mut s.endpoint_slices, earlier),
-        Source::Events => mv(&mut s.events, earlier),
-        Source::StorageClasses => mv(&mut s.storage_classes, earlier),
-        Source::VolumeAttachments => mv(&mut s.volume_attachments, earlier),
-        Source::ControllerRevisions => mv(&mut s.controller_revisions, earlier),
-        Source::Deployments => mv(&mut s.deployments, earlier),
-        Source::VolumeStats | Source::Prometheus => {}
+    if later.is_empty() {
+        return 0;
     }
+    let mut gone = vec![false; v.len()];
+    for &(i, j) in &later {
+        v.swap(i, j);
+        gone[j] = true;
+    }
+    let mut k = 0;
+    v.retain(|_| {
+        k += 1;
+        !gone[k - 1]
+    });
+    later.len()
 }
 
 fn filter_namespace(s: &mut Snapshot, ns: &str) {
-    fn keep<
-        T: k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
-    >(
-        v: &mut Vec<T>,
-        ns: &str,
-    ) {
+    fn keep<T: k8s_openapi::Metadata<Ty = Meta>>(v: &mut Vec<T>, ns: &str) {
         v.retain(|o| o.metadata().namespace.as_deref() == Some(ns));
     }
     keep(&mut s.statefulsets, ns);

@@ -2,7 +2,7 @@
 //! file's text is never held whole beside the model it becomes (issue 15: 35 MB at 10k
 //! pods, 350 MB at 100k). The same path reads files, standard input and strings.
 
-use super::{HEADER_KEY, Header, Loader};
+use super::{At, HEADER_KEY, Header, Loader};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -20,7 +20,7 @@ impl Loader {
         for i in 1.. {
             let mut doc = Document {
                 loader: self,
-                position: format!("document {i}"),
+                position: At::document(i),
                 failed: None,
                 any: false,
             };
@@ -51,7 +51,7 @@ impl Loader {
 /// and parsing is stopped.
 struct Document<'l> {
     loader: &'l mut Loader,
-    position: String,
+    position: At<'static>,
     failed: Option<anyhow::Error>,
     any: bool,
 }
@@ -102,7 +102,7 @@ impl<'de> Visitor<'de> for &mut Document<'_> {
                 Err(e) => break Err(e),
             };
             j += 1;
-            let at = format!("{}, item {j}", self.position);
+            let at = self.position.item(j);
             if let Err(e) = self.loader.load_raw(&item, &at, false) {
                 break Err(self.stop(e));
             }
@@ -142,7 +142,7 @@ impl<'de> Visitor<'de> for &mut Document<'_> {
         }
         text.push('}');
         let raw = RawValue::from_string(text).map_err(A::Error::custom)?;
-        let position = self.position.clone();
+        let position = self.position;
         self.loader
             .load_raw(&raw, &position, true)
             .map_err(|e| self.stop(e))
@@ -201,7 +201,7 @@ impl<'de> Visitor<'de> for Items<'_, '_> {
         let mut j = 0;
         while let Some(item) = seq.next_element::<Box<RawValue>>()? {
             j += 1;
-            let at = format!("{}, item {j}", doc.position);
+            let at = doc.position.item(j);
             doc.loader
                 .load_raw(&item, &at, false)
                 .map_err(|e| doc.stop::<A::Error>(e))?;
