@@ -6,6 +6,10 @@ use kubectl_sts::kubectl::Kubectl;
 use kubectl_sts::synth::{Shape, cluster};
 use std::time::Instant;
 
+/// The binary's allocator (src/main.rs), so the figure is what `diagnose` spends.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let pods: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(10_000);
