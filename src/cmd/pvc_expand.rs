@@ -50,21 +50,7 @@ pub async fn run(g: &GlobalArgs, args: &PvcExpandArgs) -> Result<i32> {
         )
         .into());
     }
-    let target = match (&args.size, args.to_usage, &args.grow_for) {
-        (Some(s), _, _) => Target::Size(expand::size::parse(s).map_err(Failure::usage)?),
-        (None, Some(p), Some((secs, text))) => Target::ToUsageFor {
-            percent: p,
-            secs: *secs as f64,
-            text: text.clone(),
-        },
-        (None, Some(p), None) => Target::ToUsage(p),
-        (None, None, _) => {
-            return Err(Failure::usage(
-                "give the new size with --size SIZE (e.g. --size 20Gi) or --to-usage PERCENT",
-            )
-            .into());
-        }
-    };
+    let target = target_of(args)?;
     let Some(step_timeout) = duration("step-timeout", &args.step_timeout)? else {
         return Err(Failure::usage(
             "--step-timeout 0: every step of --apply needs a time limit (e.g. 10m)",
@@ -119,35 +105,82 @@ pub async fn run(g: &GlobalArgs, args: &PvcExpandArgs) -> Result<i32> {
     let plan = expand::plan(&input.snap, &quotas, &req, input.now, &input.kubectl)
         .map_err(Failure::usage)?;
 
-    let text = match g.output {
-        Output::Table => render::expand::table(
-            &plan,
-            &render::expand::Header {
-                source: &input.source,
-                now: input.now,
-                applying: args.apply && !plan.blocked,
-            },
-            &Style::detect(g.no_color),
-        ),
-        other => render::machine(
-            &Doc {
-                plan: &plan,
-                evaluated_at: input.now,
-                captured_at: input.snap.captured_at,
-            },
-            other,
-        )?,
-    };
+    let text = render_plan(g, &input, &plan, args.apply)?;
     out!("{text}");
     let blocked_code = if plan.blocked && g.fail_on != FailOn::Never {
         1
     } else {
         0
     };
+
+    apply_plan(
+        g,
+        args,
+        &input,
+        &plan,
+        consent,
+        blocked_code,
+        (step_timeout, online_resize_wait),
+    )
+    .await
+}
+
+/// The size asked for: `--size`, or `--to-usage` (with `--for` and a growth rate).
+fn target_of(args: &PvcExpandArgs) -> Result<Target> {
+    Ok(match (&args.size, args.to_usage, &args.grow_for) {
+        (Some(s), _, _) => Target::Size(expand::size::parse(s).map_err(Failure::usage)?),
+        (None, Some(p), Some((secs, text))) => Target::ToUsageFor {
+            percent: p,
+            secs: *secs as f64,
+            text: text.clone(),
+        },
+        (None, Some(p), None) => Target::ToUsage(p),
+        (None, None, _) => {
+            return Err(Failure::usage(
+                "give the new size with --size SIZE (e.g. --size 20Gi) or --to-usage PERCENT",
+            )
+            .into());
+        }
+    })
+}
+
+/// The plan, as a table or a machine document.
+fn render_plan(g: &GlobalArgs, input: &Input, plan: &ExpandPlan, apply: bool) -> Result<String> {
+    Ok(match g.output {
+        Output::Table => render::expand::table(
+            plan,
+            &render::expand::Header {
+                source: &input.source,
+                now: input.now,
+                applying: apply && !plan.blocked,
+            },
+            &Style::detect(g.no_color),
+        ),
+        other => render::machine(
+            &Doc {
+                plan,
+                evaluated_at: input.now,
+                captured_at: input.snap.captured_at,
+            },
+            other,
+        )?,
+    })
+}
+
+/// `--apply` after the plan was printed: refused when blocked, confirmed on a terminal,
+/// then carried out step by step.
+async fn apply_plan(
+    g: &GlobalArgs,
+    args: &PvcExpandArgs,
+    input: &Input,
+    plan: &ExpandPlan,
+    consent: Option<Consent>,
+    blocked_code: i32,
+    (step_timeout, online_resize_wait): (Duration, Duration),
+) -> Result<i32> {
     let Some(consent) = consent else {
         return Ok(blocked_code);
     };
-
     // With machine output, stdout holds the document only; the run talks on stderr.
     let table = g.output == Output::Table;
     let (mut out, terminal): (Box<dyn Write>, bool) = if table {
@@ -196,10 +229,10 @@ pub async fn run(g: &GlobalArgs, args: &PvcExpandArgs) -> Result<i32> {
         online_resize_wait,
         poll: Duration::from_secs(2),
         terminal,
-        resume: resume_command(&input, &plan, args),
+        resume: resume_command(input, plan, args),
         kubectl: input.kubectl.clone(),
     };
-    match apply::run(&client, &plan, &settings, &mut out).await {
+    match apply::run(&client, plan, &settings, &mut out).await {
         Ok(closing) => {
             writeln!(
                 out,
