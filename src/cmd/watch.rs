@@ -167,45 +167,11 @@ impl Drop for Screen {
 }
 
 pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
-    if !g.from_file.is_empty() {
-        return Err(Failure::usage(
-            "--watch follows the live cluster; a file does not change: drop --from-file",
-        )
-        .into());
-    }
-    if g.output == Output::Yaml {
-        return Err(
-            Failure::usage("--watch prints JSON lines (-o json) or lines for people").into(),
-        );
-    }
-    if args.prometheus.prometheus.is_some() {
-        return Err(Failure::usage(
-            "--prometheus (or KUBECTL_STS_PROMETHEUS) is read once per run; with --watch it would go stale: drop one of them",
-        )
-        .into());
-    }
-    let limit = match args.timeout.as_deref() {
-        Some(t) => crate::cluster::parse_timeout(t)
-            .map_err(Failure::usage)?
-            .filter(|d| !d.is_zero()),
-        None => None,
-    };
+    let limit = limit_of(g, args)?;
     let request_timeout =
         crate::cluster::parse_timeout(&g.request_timeout).map_err(Failure::usage)?;
     let live = input::connect(g, request_timeout, true).await?;
-    // A full screen needs a terminal on both ends, of a size that holds it.
-    let terminal = std::io::stdout().is_terminal()
-        && std::io::stdin().is_terminal()
-        && crossterm::terminal::size().is_ok_and(|(w, h)| w >= 60 && h >= 12);
-    let mut sink = match g.output {
-        Output::Json => Sink::Json,
-        _ if !std::io::stdout().is_terminal() => Sink::Json,
-        _ if !terminal || g.no_interactive => Sink::Lines,
-        _ => Sink::Screen(Box::new(View::new(match &live.conn.context {
-            Some(c) => format!("context {c} · {}", live.scope),
-            None => live.scope.to_string(),
-        }))),
-    };
+    let mut sink = sink_for(g, &live);
     let mut screen = matches!(sink, Sink::Screen(_)).then(Screen::open);
     let mut keys = screen.as_ref().map(|_| EventStream::new());
     if screen.is_none() && std::io::stderr().is_terminal() {
@@ -217,23 +183,10 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let stores = Stores::start(&live.conn.client, &live.scope, &tx);
     drop(tx);
-    let mut health: BTreeMap<Source, Health> = Source::ALL
-        .into_iter()
-        .map(|s| (s, Health::Starting))
-        .collect();
     let deadline = limit.map(|d| Instant::now() + d);
     let mut pending: Option<Instant> = None;
     let mut last_run: Option<Instant> = None;
-    let mut last: Option<Report> = None;
-    // The state analysed, and the kinds changed since (each copied out of its store again
-    // only when it changed).
-    let mut snap = crate::snapshot::Snapshot {
-        scope: live.scope.clone(),
-        ..Default::default()
-    };
-    let mut changed: std::collections::BTreeSet<Source> = Source::ALL.into_iter().collect();
-    // `diagnose NAME --watch`: the set, found in the first state listed.
-    let mut target: Option<(String, String)> = None;
+    let mut st = State::new(&live.scope);
     // The screen's "2m ago" ages: redrawn every few seconds while it is up (nothing else
     // runs on a timer).
     let mut tick = tokio::time::interval(Duration::from_secs(5));
@@ -241,35 +194,11 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
         if let (Some(scr), Sink::Screen(view)) = (screen.as_mut(), &sink) {
             scr.draw(view);
         }
-        let ready = health.values().all(|h| *h != Health::Starting);
+        let ready = st.health.values().all(|h| *h != Health::Starting);
         tokio::select! {
             signal = rx.recv() => {
                 let Some(signal) = signal else { break };
-                let now = Timestamp::now();
-                match signal {
-                    Signal::Listed(s) => {
-                        changed.insert(s);
-                        if matches!(health[&s], Health::Stale(_) | Health::Unread(_)) && last.is_some() {
-                            sink.health("watching", s, None, now)?;
-                        }
-                        health.insert(s, Health::Watching);
-                    }
-                    Signal::Changed(s) => {
-                        changed.insert(s);
-                    }
-                    Signal::Failed(s, why) => match &health[&s] {
-                        Health::Starting => {
-                            health.insert(s, Health::Unread(why));
-                        }
-                        Health::Watching => {
-                            if last.is_some() {
-                                sink.health("stale", s, Some(&why), now)?;
-                            }
-                            health.insert(s, Health::Stale(why));
-                        }
-                        Health::Unread(_) | Health::Stale(_) => {}
-                    },
-                }
+                st.on_signal(signal, &mut sink)?;
                 pending.get_or_insert_with(|| {
                     Instant::now().max(last_run.map_or(Instant::now(), |t| t + SETTLE))
                 });
@@ -277,35 +206,7 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
             _ = sleep_until(pending), if ready && pending.is_some() => {
                 pending = None;
                 last_run = Some(Instant::now());
-                let now = Timestamp::now();
-                if last.is_none() {
-                    first_read(&health, &mut sink, now)?;
-                }
-                stores.refresh(&mut snap, &std::mem::take(&mut changed), now);
-                if last.is_none() {
-                    // Operators' custom resources are read once, for the StatefulSets of
-                    // the first listing; they are not watched.
-                    let client = &live.conn.client;
-                    crate::snapshot::custom::read_custom(client, &mut snap, request_timeout).await;
-                }
-                for (s, h) in &health {
-                    if let Health::Unread(why) = h {
-                        snap.skip(*s, why.clone());
-                    }
-                }
-                let mut report = analyze(&snap, now, &live.kubectl);
-                if let (Some(name), None) = (&args.statefulset, &target) {
-                    let only = (!g.all_namespaces).then_some(live.namespace.as_str());
-                    target = Some(resolve(&snap, name, only)?);
-                }
-                if target.is_some() || !args.symptom.is_empty() {
-                    report.retain(
-                        target.as_ref().map(|(ns, n)| (ns.as_str(), n.as_str())),
-                        &args.symptom,
-                    );
-                }
-                sink.changes(&watch::diff(last.as_ref(), &report), now)?;
-                last = Some(report);
+                st.analyse(g, args, &live, &stores, &mut sink, request_timeout).await?;
             }
             key = next_key(&mut keys) => {
                 let Sink::Screen(view) = &mut sink else { continue };
@@ -318,7 +219,7 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
                         drop(screen.take());
                         let one = Report {
                             findings: vec![*finding],
-                            ..report_like(last.as_ref())
+                            ..report_like(st.last.as_ref())
                         };
                         let ran = super::interactive::offer_commands(&one, args.yes);
                         screen = Some(Screen::open());
@@ -336,10 +237,160 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
         }
     }
     drop(screen);
-    let Some(report) = last else {
+    let Some(report) = st.last else {
         return Err(Failure::usage("the watch ended before every kind was listed").into());
     };
     Ok(super::diagnose::exit_code(&report, g.fail_on.threshold()))
+}
+
+/// The flags --watch cannot run with, and the time limit it was given (`--timeout`).
+fn limit_of(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<Option<Duration>> {
+    if !g.from_file.is_empty() {
+        return Err(Failure::usage(
+            "--watch follows the live cluster; a file does not change: drop --from-file",
+        )
+        .into());
+    }
+    if g.output == Output::Yaml {
+        return Err(
+            Failure::usage("--watch prints JSON lines (-o json) or lines for people").into(),
+        );
+    }
+    if args.prometheus.prometheus.is_some() {
+        return Err(Failure::usage(
+            "--prometheus (or KUBECTL_STS_PROMETHEUS) is read once per run; with --watch it would go stale: drop one of them",
+        )
+        .into());
+    }
+    Ok(match args.timeout.as_deref() {
+        Some(t) => crate::cluster::parse_timeout(t)
+            .map_err(Failure::usage)?
+            .filter(|d| !d.is_zero()),
+        None => None,
+    })
+}
+
+/// Where changes go: JSON lines to a pipe or with `-o json`, lines to a small or
+/// non-interactive terminal, else the full screen.
+fn sink_for(g: &GlobalArgs, live: &input::Live) -> Sink {
+    // A full screen needs a terminal on both ends, of a size that holds it.
+    let terminal = std::io::stdout().is_terminal()
+        && std::io::stdin().is_terminal()
+        && crossterm::terminal::size().is_ok_and(|(w, h)| w >= 60 && h >= 12);
+    match g.output {
+        Output::Json => Sink::Json,
+        _ if !std::io::stdout().is_terminal() => Sink::Json,
+        _ if !terminal || g.no_interactive => Sink::Lines,
+        _ => Sink::Screen(Box::new(View::new(match &live.conn.context {
+            Some(c) => format!("context {c} · {}", live.scope),
+            None => live.scope.to_string(),
+        }))),
+    }
+}
+
+/// What the watch has seen: each kind's health, the state analysed and the kinds changed
+/// since (each copied out of its store again only when it changed), the set followed and
+/// the last report.
+struct State {
+    health: BTreeMap<Source, Health>,
+    snap: crate::snapshot::Snapshot,
+    changed: std::collections::BTreeSet<Source>,
+    /// `diagnose NAME --watch`: the set, found in the first state listed.
+    target: Option<(String, String)>,
+    last: Option<Report>,
+}
+
+impl State {
+    fn new(scope: &crate::snapshot::Scope) -> State {
+        State {
+            health: Source::ALL
+                .into_iter()
+                .map(|s| (s, Health::Starting))
+                .collect(),
+            snap: crate::snapshot::Snapshot {
+                scope: scope.clone(),
+                ..Default::default()
+            },
+            changed: Source::ALL.into_iter().collect(),
+            target: None,
+            last: None,
+        }
+    }
+
+    /// A store listed, changed or failed: its health, said once the first report is out.
+    fn on_signal(&mut self, signal: Signal, sink: &mut Sink) -> Result<()> {
+        let (health, changed, last) = (&mut self.health, &mut self.changed, &self.last);
+        let now = Timestamp::now();
+        match signal {
+            Signal::Listed(s) => {
+                changed.insert(s);
+                if matches!(health[&s], Health::Stale(_) | Health::Unread(_)) && last.is_some() {
+                    sink.health("watching", s, None, now)?;
+                }
+                health.insert(s, Health::Watching);
+            }
+            Signal::Changed(s) => {
+                changed.insert(s);
+            }
+            Signal::Failed(s, why) => match &health[&s] {
+                Health::Starting => {
+                    health.insert(s, Health::Unread(why));
+                }
+                Health::Watching => {
+                    if last.is_some() {
+                        sink.health("stale", s, Some(&why), now)?;
+                    }
+                    health.insert(s, Health::Stale(why));
+                }
+                Health::Unread(_) | Health::Stale(_) => {}
+            },
+        }
+        Ok(())
+    }
+
+    /// Analyses the state as it is now and reports what changed since the last run.
+    async fn analyse(
+        &mut self,
+        g: &GlobalArgs,
+        args: &DiagnoseArgs,
+        live: &input::Live,
+        stores: &Stores,
+        sink: &mut Sink,
+        request_timeout: Option<Duration>,
+    ) -> Result<()> {
+        let now = Timestamp::now();
+        if self.last.is_none() {
+            first_read(&self.health, sink, now)?;
+        }
+        stores.refresh(&mut self.snap, &std::mem::take(&mut self.changed), now);
+        if self.last.is_none() {
+            // Operators' custom resources are read once, for the StatefulSets of the first
+            // listing; they are not watched.
+            let client = &live.conn.client;
+            crate::snapshot::custom::read_custom(client, &mut self.snap, request_timeout).await;
+        }
+        for (s, h) in &self.health {
+            if let Health::Unread(why) = h {
+                self.snap.skip(*s, why.clone());
+            }
+        }
+        let mut report = analyze(&self.snap, now, &live.kubectl);
+        if let (Some(name), None) = (&args.statefulset, &self.target) {
+            let only = (!g.all_namespaces).then_some(live.namespace.as_str());
+            self.target = Some(resolve(&self.snap, name, only)?);
+        }
+        if self.target.is_some() || !args.symptom.is_empty() {
+            report.retain(
+                self.target
+                    .as_ref()
+                    .map(|(ns, n)| (ns.as_str(), n.as_str())),
+                &args.symptom,
+            );
+        }
+        sink.changes(&watch::diff(self.last.as_ref(), &report), now)?;
+        self.last = Some(report);
+        Ok(())
+    }
 }
 
 /// The namespace and name of the StatefulSet `name` (in `only`, or in any namespace).
