@@ -254,78 +254,15 @@ fn finding(
     for reason in &reasons {
         match reason {
             Reason::Insufficient(r) if r == "cpu" || r == "memory" => {
-                let Some(req) = spec.and_then(|s| request(s, r)) else {
-                    evidence.push(format!("nodes lack {r}, but {name} requests none: other pods' requests fill them"));
-                    continue;
-                };
-                let largest = place
-                    .eligible
-                    .iter()
-                    .filter_map(|n| allocatable(n, r))
-                    .fold(0.0, f64::max);
-                if place.eligible.is_empty() {
-                    evidence.push(format!("{name} requests {} {r}, and no eligible node is left", amount(r, req)));
-                } else if req > largest {
-                    evidence.push(format!(
-                        "{name} requests {} {r}, more than any eligible node has allocatable (largest {}): lower the request{template_note} or add bigger nodes",
-                        amount(r, req),
-                        amount(r, largest)
-                    ));
-                    impossible.get_or_insert(format!(
-                        "it requests {} {r}, more than any node can allocate (largest {})",
-                        amount(r, req),
-                        amount(r, largest)
-                    ));
-                } else {
-                    evidence.push(format!(
-                        "{name} requests {} {r}; nodes that could fit it are full: free capacity, add nodes, or lower the request{template_note}",
-                        amount(r, req)
-                    ));
+                if let Some(text) = short_of(name, r, spec, place, &template_note, &mut evidence) {
+                    impossible.get_or_insert(text);
                 }
             }
             Reason::Insufficient(r) => evidence.push(format!(
                 "no node has enough free {r} for {name}: add capacity or free some"
             )),
             Reason::NodeAffinity => {
-                let mut rules = Vec::new();
-                if let Some(sel) = spec.and_then(|s| s.node_selector.as_ref()) {
-                    let kv: Vec<String> = sel.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                    rules.push(format!("nodeSelector {}", kv.join(",")));
-                }
-                if let Some(sel) = spec
-                    .and_then(|s| s.affinity.as_ref())
-                    .and_then(|a| a.node_affinity.as_ref())
-                    .and_then(|a| a.required_during_scheduling_ignored_during_execution.as_ref())
-                {
-                    rules.push(format!("required node affinity {}", kn::describe_selector(sel)));
-                }
-                evidence.push(format!(
-                    "{} of {} nodes match {}: label the nodes meant for it, or correct the rule{template_note}",
-                    place.matching.len(),
-                    place.nodes,
-                    if rules.is_empty() { "its node rules".to_string() } else { rules.join(" and ") }
-                ));
-                let keys: BTreeSet<String> = spec
-                    .and_then(|s| s.node_selector.as_ref())
-                    .into_iter()
-                    .flat_map(|m| m.keys().cloned())
-                    .chain(
-                        spec.and_then(|s| s.affinity.as_ref())
-                            .and_then(|a| a.node_affinity.as_ref())
-                            .and_then(|a| a.required_during_scheduling_ignored_during_execution.as_ref())
-                            .into_iter()
-                            .flat_map(|s| s.node_selector_terms.iter())
-                            .flat_map(|t| t.match_expressions.iter().flatten())
-                            .map(|r| r.key.clone()),
-                    )
-                    .collect();
-                if !keys.is_empty() {
-                    let cols = keys.into_iter().collect::<Vec<_>>().join(",");
-                    commands.push(Remedy::run(
-                        "See the nodes with the labels the pod selects on",
-                        ctx.kubectl.argv(None, &["get", "nodes", "-L", &cols]),
-                    ));
-                }
+                node_rules(ctx, spec, place, &template_note, &mut evidence, &mut commands)
             }
             Reason::PodAntiAffinity => {
                 if let Some(text) = anti_affinity(ctx, pod, sts_name, replicas, place, &mut evidence, &mut commands) {
@@ -389,6 +326,116 @@ fn finding(
     f.evidence = evidence;
     f.commands = commands;
     f
+}
+
+/// Not enough CPU or memory: what the pod requests against what the eligible nodes can
+/// allocate; the reason it can never fit, when it cannot.
+fn short_of(
+    name: &str,
+    r: &str,
+    spec: Option<&PodSpec>,
+    place: &Placement,
+    template_note: &str,
+    evidence: &mut Vec<String>,
+) -> Option<String> {
+    let Some(req) = spec.and_then(|s| request(s, r)) else {
+        evidence.push(format!(
+            "nodes lack {r}, but {name} requests none: other pods' requests fill them"
+        ));
+        return None;
+    };
+    let largest = place
+        .eligible
+        .iter()
+        .filter_map(|n| allocatable(n, r))
+        .fold(0.0, f64::max);
+    if place.eligible.is_empty() {
+        evidence.push(format!(
+            "{name} requests {} {r}, and no eligible node is left",
+            amount(r, req)
+        ));
+    } else if req > largest {
+        evidence.push(format!(
+            "{name} requests {} {r}, more than any eligible node has allocatable (largest {}): lower the request{template_note} or add bigger nodes",
+            amount(r, req),
+            amount(r, largest)
+        ));
+        return Some(format!(
+            "it requests {} {r}, more than any node can allocate (largest {})",
+            amount(r, req),
+            amount(r, largest)
+        ));
+    } else {
+        evidence.push(format!(
+            "{name} requests {} {r}; nodes that could fit it are full: free capacity, add nodes, or lower the request{template_note}",
+            amount(r, req)
+        ));
+    }
+    None
+}
+
+/// No node matches the pod's node selector or required node affinity: the rules, and the
+/// nodes' values of the labels they select on.
+fn node_rules(
+    ctx: &Ctx,
+    spec: Option<&PodSpec>,
+    place: &Placement,
+    template_note: &str,
+    evidence: &mut Vec<String>,
+    commands: &mut Vec<Remedy>,
+) {
+    let mut rules = Vec::new();
+    if let Some(sel) = spec.and_then(|s| s.node_selector.as_ref()) {
+        let kv: Vec<String> = sel.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        rules.push(format!("nodeSelector {}", kv.join(",")));
+    }
+    if let Some(sel) = spec
+        .and_then(|s| s.affinity.as_ref())
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|a| {
+            a.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        })
+    {
+        rules.push(format!(
+            "required node affinity {}",
+            kn::describe_selector(sel)
+        ));
+    }
+    evidence.push(format!(
+        "{} of {} nodes match {}: label the nodes meant for it, or correct the rule{template_note}",
+        place.matching.len(),
+        place.nodes,
+        if rules.is_empty() {
+            "its node rules".to_string()
+        } else {
+            rules.join(" and ")
+        }
+    ));
+    let keys: BTreeSet<String> = spec
+        .and_then(|s| s.node_selector.as_ref())
+        .into_iter()
+        .flat_map(|m| m.keys().cloned())
+        .chain(
+            spec.and_then(|s| s.affinity.as_ref())
+                .and_then(|a| a.node_affinity.as_ref())
+                .and_then(|a| {
+                    a.required_during_scheduling_ignored_during_execution
+                        .as_ref()
+                })
+                .into_iter()
+                .flat_map(|s| s.node_selector_terms.iter())
+                .flat_map(|t| t.match_expressions.iter().flatten())
+                .map(|r| r.key.clone()),
+        )
+        .collect();
+    if !keys.is_empty() {
+        let cols = keys.into_iter().collect::<Vec<_>>().join(",");
+        commands.push(Remedy::run(
+            "See the nodes with the labels the pod selects on",
+            ctx.kubectl.argv(None, &["get", "nodes", "-L", &cols]),
+        ));
+    }
 }
 
 /// Taints and cordons, from the Nodes (the message only says how many): what keeps the pod
