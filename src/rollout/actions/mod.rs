@@ -545,7 +545,6 @@ fn canary(
         sts,
         "a canary needs the RollingUpdate strategy; under OnDelete, change the template and use step to replace one pod at a time",
     )?;
-    let ns = k8s::namespace(&sts.metadata);
     let name = k8s::name(&sts.metadata);
     let total = k8s::replicas(sts);
     if replicas < 1 || replicas >= total {
@@ -562,82 +561,12 @@ fn canary(
     if p != to {
         steps.push(partition_step(ctx, sts, p, to));
     }
-    // Named one by one up to a few: `--replicas` may be close to 2^31 on a set that large.
-    let canaries: Vec<String> = if replicas <= 10 {
-        (to..i64::from(total))
-            .map(|i| format!("{name}-{}", start + i))
-            .collect()
-    } else {
-        vec![format!(
-            "the {replicas} members {name}-{} to {name}-{}",
-            start + to,
-            start + i64::from(total) - 1
-        )]
-    };
+    let canaries = canary_names(name, replicas, to, total, start);
     let mut notes = Vec::new();
     let title;
     match image {
         Some((container, img)) => {
-            let Some(tc) = rv::template_container(sts, container) else {
-                let known: Vec<&str> = sts
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.template.spec.as_ref())
-                    .map(|s| {
-                        s.containers
-                            .iter()
-                            .chain(s.init_containers.iter().flatten())
-                            .map(|c| c.name.as_str())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                return Err(vec![format!(
-                    "the pod template of {name} has no container {container} (it has: {})",
-                    known.join(", ")
-                )]);
-            };
-            if tc.container.image.as_deref() == Some(img.as_str()) {
-                return Err(vec![format!(
-                    "container {container} already runs {img}: the template would not change"
-                )]);
-            }
-            let pod_spec = sts.spec.as_ref().and_then(|s| s.template.spec.as_ref());
-            let (key, list) = if tc.init {
-                (
-                    "initContainers",
-                    pod_spec.and_then(|s| s.init_containers.clone()),
-                )
-            } else {
-                ("containers", pod_spec.map(|s| s.containers.clone()))
-            };
-            // A merge patch replaces a list whole: the list as read, with one image changed,
-            // under the same resourceVersion precondition, so nothing else can slip in.
-            let mut list = raw
-                .and_then(|r| r.pointer(&format!("/spec/template/spec/{key}")))
-                .filter(|l| l.is_array())
-                .cloned()
-                .unwrap_or_else(|| {
-                    serde_json::to_value(list.unwrap_or_default()).unwrap_or(json!([]))
-                });
-            if let Some(c) = list.as_array_mut().and_then(|l| {
-                l.iter_mut()
-                    .find(|c| c.get("name").and_then(Value::as_str) == Some(container))
-            }) {
-                c["image"] = json!(img);
-            }
-            body["spec"]["template"] = json!({"spec": {key: list}});
-            let target = format!("statefulset/{name}");
-            let set = format!("{container}={img}");
-            steps.push(Step {
-                description: format!(
-                    "change the image of {container} from {} to {img} (a new template revision)",
-                    tc.container.image.as_deref().unwrap_or("(none)")
-                ),
-                command: shell_join(
-                    &ctx.kubectl
-                        .argv(Some(ns), &["set", "image", target.as_str(), set.as_str()]),
-                ),
-            });
+            steps.push(image_step(ctx, sts, container, img, raw, &mut body)?);
             title = format!(
                 "canary {name}: partition {p} → {to}, {container} → {img}; only {} take(s) it",
                 canaries.join(", ")
@@ -697,6 +626,94 @@ fn canary(
         change: Change::Patch { body },
         target_revision: None,
     })
+}
+
+/// The step that sets `container`'s image to `img`, and its part of the patch: the
+/// container list as read with the one image changed.
+fn image_step(
+    ctx: &Ctx,
+    sts: &StatefulSet,
+    container: &str,
+    img: &str,
+    raw: Option<&Value>,
+    body: &mut Value,
+) -> Result<Step, Vec<String>> {
+    let ns = k8s::namespace(&sts.metadata);
+    let name = k8s::name(&sts.metadata);
+    let Some(tc) = rv::template_container(sts, container) else {
+        let known: Vec<&str> = sts
+            .spec
+            .as_ref()
+            .and_then(|s| s.template.spec.as_ref())
+            .map(|s| {
+                s.containers
+                    .iter()
+                    .chain(s.init_containers.iter().flatten())
+                    .map(|c| c.name.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        return Err(vec![format!(
+            "the pod template of {name} has no container {container} (it has: {})",
+            known.join(", ")
+        )]);
+    };
+    if tc.container.image.as_deref() == Some(img) {
+        return Err(vec![format!(
+            "container {container} already runs {img}: the template would not change"
+        )]);
+    }
+    let pod_spec = sts.spec.as_ref().and_then(|s| s.template.spec.as_ref());
+    let (key, list) = if tc.init {
+        (
+            "initContainers",
+            pod_spec.and_then(|s| s.init_containers.clone()),
+        )
+    } else {
+        ("containers", pod_spec.map(|s| s.containers.clone()))
+    };
+    // A merge patch replaces a list whole: the list as read, with one image changed,
+    // under the same resourceVersion precondition, so nothing else can slip in.
+    let mut list = raw
+        .and_then(|r| r.pointer(&format!("/spec/template/spec/{key}")))
+        .filter(|l| l.is_array())
+        .cloned()
+        .unwrap_or_else(|| serde_json::to_value(list.unwrap_or_default()).unwrap_or(json!([])));
+    if let Some(c) = list.as_array_mut().and_then(|l| {
+        l.iter_mut()
+            .find(|c| c.get("name").and_then(Value::as_str) == Some(container))
+    }) {
+        c["image"] = json!(img);
+    }
+    body["spec"]["template"] = json!({"spec": {key: list}});
+    let target = format!("statefulset/{name}");
+    let set = format!("{container}={img}");
+    Ok(Step {
+        description: format!(
+            "change the image of {container} from {} to {img} (a new template revision)",
+            tc.container.image.as_deref().unwrap_or("(none)")
+        ),
+        command: shell_join(
+            &ctx.kubectl
+                .argv(Some(ns), &["set", "image", target.as_str(), set.as_str()]),
+        ),
+    })
+}
+
+/// The members a canary of `replicas` puts on the new template: the highest ordinals.
+fn canary_names(name: &str, replicas: i32, to: i64, total: i32, start: i64) -> Vec<String> {
+    // Named one by one up to a few: `--replicas` may be close to 2^31 on a set that large.
+    if replicas <= 10 {
+        (to..i64::from(total))
+            .map(|i| format!("{name}-{}", start + i))
+            .collect()
+    } else {
+        vec![format!(
+            "the {replicas} members {name}-{} to {name}-{}",
+            start + to,
+            start + i64::from(total) - 1
+        )]
+    }
 }
 
 #[cfg(test)]
