@@ -211,115 +211,15 @@ pub(crate) fn classify(ctx: &Ctx, pvc: &PersistentVolumeClaim) -> Option<Cause> 
     let class_name = class.map(|c| k8s::name(&c.metadata)).unwrap_or("");
     // A claim pre-bound to one PV by name waits for exactly that PV.
     if let Some(vn) = spec.volume_name.as_deref().filter(|v| !v.is_empty()) {
-        return match ctx.idx.pv.get(vn) {
-            None => Some(Cause::NoStaticPv(format!(
-                "the claim asks for PersistentVolume {vn} (spec.volumeName), which does not exist"
-            ))),
-            Some(pv) => {
-                let other = pv
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.claim_ref.as_ref())
-                    .filter(|c| {
-                        c.name.as_deref() != pvc.metadata.name.as_deref()
-                            || c.namespace.as_deref() != pvc.metadata.namespace.as_deref()
-                    });
-                match other {
-                    Some(c) => Some(Cause::NoStaticPv(format!(
-                        "the claim asks for PersistentVolume {vn}, which is reserved for claim {}/{}",
-                        c.namespace.as_deref().unwrap_or(""),
-                        c.name.as_deref().unwrap_or("")
-                    ))),
-                    None => Some(Cause::NoStaticPv(format!(
-                        "the claim asks for PersistentVolume {vn}, which does not bind to it (phase {}, class {}): compare class, size and access modes",
-                        pv.status
-                            .as_ref()
-                            .and_then(|s| s.phase.as_deref())
-                            .unwrap_or("unknown"),
-                        pv.spec
-                            .as_ref()
-                            .and_then(|s| s.storage_class_name.as_deref())
-                            .unwrap_or("none")
-                    ))),
-                }
-            }
-        };
+        return Some(pre_bound(ctx, pvc, vn));
     }
     let is_static = class.is_none_or(|c| c.provisioner == NO_PROVISIONER);
     let wffc = class.and_then(|c| c.volume_binding_mode.as_deref()) == Some("WaitForFirstConsumer");
     let waiting_pod = users(ctx, pvc)
         .into_iter()
         .find(|p| sts::affinity::is_unscheduled(p));
-    let waiting_for_pod = |pod: &Pod| Cause::WaitingForPod {
-        pod: k8s::name(&pod.metadata).to_string(),
-        see: if sts::affinity::pv_conflicts_with_node(ctx, pod) {
-            "pv-node-affinity-conflict"
-        } else {
-            "pod-unschedulable"
-        },
-    };
     if is_static {
-        let fits: Vec<&PersistentVolume> = available(ctx, class_name)
-            .iter()
-            .copied()
-            .filter(|pv| pv_fits(pv, pvc, class_name))
-            .collect();
-        let size = spec
-            .resources
-            .as_ref()
-            .and_then(|r| r.requests.as_ref())
-            .and_then(|r| r.get("storage"))
-            .map(|q| q.0.as_str())
-            .unwrap_or("?");
-        let what = if class_name.is_empty() {
-            "without a storage class".to_string()
-        } else {
-            format!("of class {class_name} (no provisioner)")
-        };
-        if fits.is_empty() {
-            return Some(Cause::NoStaticPv(format!(
-                "no Available PersistentVolume {what} offers {size} with the access modes asked for"
-            )));
-        }
-        if wffc && ctx.readable(Source::Nodes) {
-            let tolerations = waiting_pod
-                .map(|p| kn::tolerations(p.spec.as_ref()))
-                .unwrap_or_default();
-            let usable = fits.iter().any(|pv| {
-                match pv
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.node_affinity.as_ref())
-                    .and_then(|a| a.required.as_ref())
-                {
-                    None => true,
-                    Some(sel) => ctx
-                        .idx
-                        .nodes_matching(sel)
-                        .iter()
-                        .any(|n| kn::usable_for(n, tolerations)),
-                }
-            });
-            if !usable {
-                let names: Vec<&str> = fits
-                    .iter()
-                    .take(5)
-                    .map(|pv| k8s::name(&pv.metadata))
-                    .collect();
-                return Some(Cause::NoStaticPv(format!(
-                    "{} Available PersistentVolume(s) {what} would fit ({}), but none is on a Ready, schedulable node",
-                    fits.len(),
-                    names.join(", ")
-                )));
-            }
-        }
-        return match waiting_pod {
-            Some(pod) if wffc => Some(waiting_for_pod(pod)),
-            _ => Some(Cause::NoStaticPv(format!(
-                "{} Available PersistentVolume(s) {what} look like a fit, yet the claim is not bound: compare their labels with the claim's selector, size and access modes",
-                fits.len()
-            ))),
-        };
+        return static_cause(ctx, pvc, class_name, wffc, waiting_pod);
     }
     let provisioner = class.map(|c| c.provisioner.clone()).unwrap_or_default();
     if let Some(m) = failed {
@@ -330,9 +230,132 @@ pub(crate) fn classify(ctx: &Ctx, pvc: &PersistentVolumeClaim) -> Option<Cause> 
     }
     if wffc && annotation(pvc, "volume.kubernetes.io/selected-node").is_none() {
         // The provisioner has not been asked yet: the claim waits for its pod's node.
-        return waiting_pod.map(waiting_for_pod);
+        return waiting_pod.map(|p| waiting_for(ctx, p));
     }
     Some(Cause::WaitingForProvisioner(provisioner))
+}
+
+/// A claim pre-bound to PersistentVolume `vn` by name (`spec.volumeName`): why that
+/// volume does not take it.
+fn pre_bound(ctx: &Ctx, pvc: &PersistentVolumeClaim, vn: &str) -> Cause {
+    match ctx.idx.pv.get(vn) {
+        None => Cause::NoStaticPv(format!(
+            "the claim asks for PersistentVolume {vn} (spec.volumeName), which does not exist"
+        )),
+        Some(pv) => {
+            let other = pv
+                .spec
+                .as_ref()
+                .and_then(|s| s.claim_ref.as_ref())
+                .filter(|c| {
+                    c.name.as_deref() != pvc.metadata.name.as_deref()
+                        || c.namespace.as_deref() != pvc.metadata.namespace.as_deref()
+                });
+            match other {
+                Some(c) => Cause::NoStaticPv(format!(
+                    "the claim asks for PersistentVolume {vn}, which is reserved for claim {}/{}",
+                    c.namespace.as_deref().unwrap_or(""),
+                    c.name.as_deref().unwrap_or("")
+                )),
+                None => Cause::NoStaticPv(format!(
+                    "the claim asks for PersistentVolume {vn}, which does not bind to it (phase {}, class {}): compare class, size and access modes",
+                    pv.status
+                        .as_ref()
+                        .and_then(|s| s.phase.as_deref())
+                        .unwrap_or("unknown"),
+                    pv.spec
+                        .as_ref()
+                        .and_then(|s| s.storage_class_name.as_deref())
+                        .unwrap_or("none")
+                )),
+            }
+        }
+    }
+}
+
+/// A claim of a class with no provisioner (or of none): whether an Available volume fits
+/// it, and whether one is on a node its pod may use.
+fn static_cause(
+    ctx: &Ctx,
+    pvc: &PersistentVolumeClaim,
+    class_name: &str,
+    wffc: bool,
+    waiting_pod: Option<&Pod>,
+) -> Option<Cause> {
+    let spec = pvc.spec.as_ref()?;
+    let fits: Vec<&PersistentVolume> = available(ctx, class_name)
+        .iter()
+        .copied()
+        .filter(|pv| pv_fits(pv, pvc, class_name))
+        .collect();
+    let size = spec
+        .resources
+        .as_ref()
+        .and_then(|r| r.requests.as_ref())
+        .and_then(|r| r.get("storage"))
+        .map(|q| q.0.as_str())
+        .unwrap_or("?");
+    let what = if class_name.is_empty() {
+        "without a storage class".to_string()
+    } else {
+        format!("of class {class_name} (no provisioner)")
+    };
+    if fits.is_empty() {
+        return Some(Cause::NoStaticPv(format!(
+            "no Available PersistentVolume {what} offers {size} with the access modes asked for"
+        )));
+    }
+    if wffc && ctx.readable(Source::Nodes) {
+        let tolerations = waiting_pod
+            .map(|p| kn::tolerations(p.spec.as_ref()))
+            .unwrap_or_default();
+        let usable = fits.iter().any(|pv| {
+            match pv
+                .spec
+                .as_ref()
+                .and_then(|s| s.node_affinity.as_ref())
+                .and_then(|a| a.required.as_ref())
+            {
+                None => true,
+                Some(sel) => ctx
+                    .idx
+                    .nodes_matching(sel)
+                    .iter()
+                    .any(|n| kn::usable_for(n, tolerations)),
+            }
+        });
+        if !usable {
+            let names: Vec<&str> = fits
+                .iter()
+                .take(5)
+                .map(|pv| k8s::name(&pv.metadata))
+                .collect();
+            return Some(Cause::NoStaticPv(format!(
+                "{} Available PersistentVolume(s) {what} would fit ({}), but none is on a Ready, schedulable node",
+                fits.len(),
+                names.join(", ")
+            )));
+        }
+    }
+    match waiting_pod {
+        Some(pod) if wffc => Some(waiting_for(ctx, pod)),
+        _ => Some(Cause::NoStaticPv(format!(
+            "{} Available PersistentVolume(s) {what} look like a fit, yet the claim is not bound: compare their labels with the claim's selector, size and access modes",
+            fits.len()
+        ))),
+    }
+}
+
+/// The claim waits for `pod` to be scheduled, and why that pod is not.
+fn waiting_for(ctx: &Ctx, pod: &Pod) -> Cause {
+    Cause::WaitingForPod {
+        pod: k8s::name(&pod.metadata).to_string(),
+        see: if sts::affinity::pv_conflicts_with_node(ctx, pod) {
+            "pv-node-affinity-conflict"
+        } else {
+            "pod-unschedulable"
+        },
+    }
 }
 
 /// Whether a claim of `pod` is Pending for a reason of its own, which then explains why the
