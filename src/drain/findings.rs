@@ -420,58 +420,7 @@ fn budget_used_up(
             "kubectl drain retries a refused eviction every 5 s until --timeout; it only succeeds once the budget has room again".to_string(),
         );
     }
-    let down: Vec<usize> = (0..w.pods.len())
-        .filter(|&p| {
-            w.pods[p].budgets.contains(&budget) && r.before.place[p] == super::step::Place::Down
-        })
-        .collect();
-    if !down.is_empty() {
-        f.evidence.push(format!(
-            "left down by earlier steps, still counted against it: {}",
-            names(w, &down)
-        ));
-    }
-    let mut sick: Vec<String> = (0..w.pods.len())
-        .filter(|&p| {
-            w.pods[p].budgets.contains(&budget)
-                && !r.before.healthy(w, p)
-                && r.before.place[p] != super::step::Place::Down
-        })
-        .map(|p| {
-            let f0 = &w.pods[p];
-            format!(
-                "{} ({})",
-                f0.name,
-                k8s::pod::main_problem(f0.pod, Some(w.nodes[f0.node]), w.now)
-            )
-        })
-        .collect();
-    if let Some(set) = first.set {
-        for (name, why) in &w.sets[set].not_ready_elsewhere {
-            sick.push(format!("{name} ({why})"));
-        }
-    }
-    for s in &sick {
-        f.evidence
-            .push(format!("not Ready, holding the budget down: {s}"));
-    }
-    if let Some(set) = first.set {
-        let s = &w.sets[set];
-        let all_gone = r
-            .evictions
-            .iter()
-            .filter(|e| e.was_ready && w.pods[e.pod].set == Some(set))
-            .count() as i32;
-        let q = k8s::quorum(s.replicas);
-        if s.replicas > 0 && r.before.ready[set] - all_gone < q {
-            f.evidence.push(format!(
-                "if they all went at once (pods deleted by hand, which no budget stops), {} would have {} of {} replicas Ready, below quorum ({q})",
-                s.name,
-                r.before.ready[set] - all_gone,
-                s.replicas
-            ));
-        }
-    }
+    f.evidence.extend(holding_down(w, r, budget, first.set));
     if b.allows_none {
         // Waiting never helps: the controller reports 0 allowed until it has a number.
         f.evidence.push(format!(
@@ -515,6 +464,64 @@ fn budget_used_up(
         ));
     }
     f
+}
+
+/// What holds budget `budget` down before the step: members left down by earlier steps,
+/// members not Ready, and (for `set`) what losing them all at once would do to quorum.
+fn holding_down(w: &World, r: &StepResult, budget: usize, set: Option<usize>) -> Vec<String> {
+    let mut out = Vec::new();
+    let down: Vec<usize> = (0..w.pods.len())
+        .filter(|&p| {
+            w.pods[p].budgets.contains(&budget) && r.before.place[p] == super::step::Place::Down
+        })
+        .collect();
+    if !down.is_empty() {
+        out.push(format!(
+            "left down by earlier steps, still counted against it: {}",
+            names(w, &down)
+        ));
+    }
+    let mut sick: Vec<String> = (0..w.pods.len())
+        .filter(|&p| {
+            w.pods[p].budgets.contains(&budget)
+                && !r.before.healthy(w, p)
+                && r.before.place[p] != super::step::Place::Down
+        })
+        .map(|p| {
+            let f0 = &w.pods[p];
+            format!(
+                "{} ({})",
+                f0.name,
+                k8s::pod::main_problem(f0.pod, Some(w.nodes[f0.node]), w.now)
+            )
+        })
+        .collect();
+    if let Some(set) = set {
+        for (name, why) in &w.sets[set].not_ready_elsewhere {
+            sick.push(format!("{name} ({why})"));
+        }
+    }
+    for s in &sick {
+        out.push(format!("not Ready, holding the budget down: {s}"));
+    }
+    if let Some(set) = set {
+        let s = &w.sets[set];
+        let all_gone = r
+            .evictions
+            .iter()
+            .filter(|e| e.was_ready && w.pods[e.pod].set == Some(set))
+            .count() as i32;
+        let q = k8s::quorum(s.replicas);
+        if s.replicas > 0 && r.before.ready[set] - all_gone < q {
+            out.push(format!(
+                "if they all went at once (pods deleted by hand, which no budget stops), {} would have {} of {} replicas Ready, below quorum ({q})",
+                s.name,
+                r.before.ready[set] - all_gone,
+                s.replicas
+            ));
+        }
+    }
+    out
 }
 
 fn refused_finding(
