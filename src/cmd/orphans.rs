@@ -214,29 +214,7 @@ async fn delete(
         writeln!(out, "Nothing to delete.")?;
         return Ok(0);
     }
-    let chosen: Vec<&Orphan> = match consent {
-        Consent::Proceed => report.orphans.iter().collect(),
-        Consent::Prompt => {
-            let width = report
-                .orphans
-                .iter()
-                .map(|o| o.label().chars().count())
-                .max()
-                .unwrap_or(0);
-            let labels: Vec<String> = report
-                .orphans
-                .iter()
-                .map(|o| pick_label(o, width))
-                .collect();
-            act::consent::choose(
-                "Which to delete? (space ticks, enter goes on; nothing is deleted yet)",
-                &labels,
-            )?
-            .into_iter()
-            .filter_map(|i| report.orphans.get(i))
-            .collect()
-        }
-    };
+    let chosen = choose(report, consent)?;
     if chosen.is_empty() {
         writeln!(out, "Nothing chosen; nothing deleted.")?;
         return Ok(0);
@@ -305,9 +283,55 @@ async fn delete(
     let results =
         act::delete::delete_each(&client, &go_targets, input.timeout, &mut check, out).await;
 
-    let done: Vec<&Orphan> = go_orphans
+    let s = summarise(
+        &go_orphans,
+        &results,
+        dry.len() - go.len(),
+        chosen.len(),
+        out,
+    )?;
+    Ok(if s.failed > 0 { 1 } else { 0 })
+}
+
+/// The orphans to delete: all of them with --yes, else those ticked on the terminal.
+fn choose(report: &OrphanReport, consent: Consent) -> Result<Vec<&Orphan>> {
+    Ok(match consent {
+        Consent::Proceed => report.orphans.iter().collect(),
+        Consent::Prompt => {
+            let width = report
+                .orphans
+                .iter()
+                .map(|o| o.label().chars().count())
+                .max()
+                .unwrap_or(0);
+            let labels: Vec<String> = report
+                .orphans
+                .iter()
+                .map(|o| pick_label(o, width))
+                .collect();
+            act::consent::choose(
+                "Which to delete? (space ticks, enter goes on; nothing is deleted yet)",
+                &labels,
+            )?
+            .into_iter()
+            .filter_map(|i| report.orphans.get(i))
+            .collect()
+        }
+    })
+}
+
+/// What is still there after the deletions, and the totals: deleted, skipped (changed
+/// since listed, `skipped_before` of them at the dry run) and failed.
+fn summarise(
+    go: &[&Orphan],
+    results: &[ItemResult],
+    skipped_before: usize,
+    chosen: usize,
+    out: &mut dyn Write,
+) -> Result<act::Summary> {
+    let done: Vec<&Orphan> = go
         .iter()
-        .zip(&results)
+        .zip(results)
         .filter(|(_, r)| matches!(r.outcome, Outcome::Done { .. }))
         .map(|(o, _)| *o)
         .collect();
@@ -319,13 +343,12 @@ async fn delete(
         }
     }
     let (done_bytes, done_monthly) = totals(&done);
-    let skipped_before = dry.len() - go.len();
-    let s = act::Summary::of(&results, go_targets.len());
+    let s = act::Summary::of(results, go.len());
     writeln!(
         out,
         "\nDeleted {} of {} chosen ({}, about {} per month); {} skipped as changed since listed or in use; {} failed{}.",
         s.done,
-        chosen.len(),
+        chosen,
         cost::gib(done_bytes),
         cost::money(done_monthly),
         s.skipped + skipped_before,
@@ -339,7 +362,7 @@ async fn delete(
             String::new()
         }
     )?;
-    Ok(if s.failed > 0 { 1 } else { 0 })
+    Ok(s)
 }
 
 /// Reads the pods and StatefulSets of a namespace right before its first claim is
