@@ -372,6 +372,56 @@ fn eviction_failed(pod: &str, f: act::ApiError, dry_run: bool) -> Result<Ended> 
     }
 }
 
+/// Waits until the controller has processed the undo (`generation`) and checks it took
+/// the template as revision `target`; says why not when it did not, or in time.
+async fn taken(
+    client: &kube::Client,
+    input: &Input,
+    (ns, name): (&str, &str),
+    generation: i64,
+    target: &str,
+    limit: Duration,
+) -> Option<Ended> {
+    let sts_api: Api<StatefulSet> = Api::namespaced(client.clone(), ns);
+    let start = Instant::now();
+    let mut progress = Progress::new();
+    loop {
+        let live = get_opt(&sts_api, name, input.timeout).await;
+        if let Ok(Some(s)) = &live {
+            let st = s.status.as_ref();
+            let observed = st.and_then(|s| s.observed_generation).unwrap_or(0);
+            if observed >= generation {
+                let upd = st.and_then(|s| s.update_revision.as_deref()).unwrap_or("");
+                progress.clear();
+                if upd != target {
+                    return Some(Ended::not_done(
+                        "not-ready",
+                        format!(
+                            "the controller took the restored template as revision {upd}, not {target}: no pod was deleted; see kubectl sts rollout status {name} -n {ns}"
+                        ),
+                    ));
+                }
+                return None;
+            }
+        }
+        let elapsed = start.elapsed();
+        if elapsed >= limit {
+            progress.clear();
+            return Some(Ended::not_done(
+                "not-ready",
+                format!(
+                    "the StatefulSet controller has not processed the undo (generation {generation}) within {}: no pod was deleted",
+                    k8s::time::short(limit.as_secs() as i64)
+                ),
+            ));
+        }
+        progress.show(&format!(
+            "  waiting for the controller to take revision {target} …"
+        ));
+        tokio::time::sleep(POLL.min(limit - elapsed)).await;
+    }
+}
+
 /// After an undo: wait until the controller has taken the restored template as its update
 /// revision (a pod deleted earlier would be re-created from the bad one), then offer each
 /// pod left not Ready on another revision for deletion, lowest ordinal first, one at a time.
@@ -389,43 +439,8 @@ async fn after_undo(
     out: &mut dyn Write,
 ) -> Result<Ended> {
     let generation = patched.metadata.generation.unwrap_or(0);
-    let sts_api: Api<StatefulSet> = Api::namespaced(client.clone(), ns);
-    let start = Instant::now();
-    let mut progress = Progress::new();
-    loop {
-        let live = get_opt(&sts_api, name, input.timeout).await;
-        if let Ok(Some(s)) = &live {
-            let st = s.status.as_ref();
-            let observed = st.and_then(|s| s.observed_generation).unwrap_or(0);
-            if observed >= generation {
-                let upd = st.and_then(|s| s.update_revision.as_deref()).unwrap_or("");
-                progress.clear();
-                if upd != target {
-                    return Ok(Ended::not_done(
-                        "not-ready",
-                        format!(
-                            "the controller took the restored template as revision {upd}, not {target}: no pod was deleted; see kubectl sts rollout status {name} -n {ns}"
-                        ),
-                    ));
-                }
-                break;
-            }
-        }
-        let elapsed = start.elapsed();
-        if elapsed >= limit {
-            progress.clear();
-            return Ok(Ended::not_done(
-                "not-ready",
-                format!(
-                    "the StatefulSet controller has not processed the undo (generation {generation}) within {}: no pod was deleted",
-                    k8s::time::short(limit.as_secs() as i64)
-                ),
-            ));
-        }
-        progress.show(&format!(
-            "  waiting for the controller to take revision {target} …"
-        ));
-        tokio::time::sleep(POLL.min(limit - elapsed)).await;
+    if let Some(ended) = taken(client, input, (ns, name), generation, target, limit).await {
+        return Ok(ended);
     }
     let fresh = reread(client, snap, ns, name, input.timeout)
         .await
