@@ -175,65 +175,9 @@ fn finding(
         format!("Read {name}'s conditions and resize events"),
         ctx.kubectl.argv(Some(ns), &["describe", "pvc", name]),
     ));
-    let mut restart = false;
-    let mut lower = false;
-    for c in found {
-        match c {
-            Case::RestartNeeded(m) => {
-                f.evidence.push(format!(
-                    "condition FileSystemResizePending{}",
-                    if m.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {m}")
-                    }
-                ));
-                restart = true;
-            }
-            Case::Slow(m) => {
-                f.evidence.push(format!("condition {m}"));
-                f.evidence.push(
-                    "check the CSI driver's resizer (external-resizer sidecar) logs".to_string(),
-                );
-            }
-            Case::Error(t, m) => {
-                f.evidence
-                    .push(format!("condition {t}: {}", k8s::pod::message_line(m, 300)));
-                if t == "NodeResizeError" {
-                    restart = true;
-                }
-                lower = true;
-            }
-            Case::Infeasible(s) => {
-                f.evidence.push(format!(
-                    "allocatedResourceStatuses.storage is {s}: retrying the same size will not succeed"
-                ));
-                lower = true;
-            }
-        }
-    }
+    let (restart, lower) = case_evidence(found, &mut f.evidence);
     if restart {
-        for p in users {
-            let pname = k8s::name(&p.metadata);
-            f.commands.push(Remedy::run(
-                format!(
-                    "Restart {pname} so the kubelet grows the filesystem when it mounts the volume again; one pod at a time, waiting for Ready before the next (`kubectl delete pod` bypasses the PodDisruptionBudget)"
-                ),
-                ctx.kubectl.argv(Some(ns), &["delete", "pod", pname]),
-            ));
-            f.commands.push(Remedy::run(
-                format!("Wait until {pname} is Ready again"),
-                ctx.kubectl.argv(
-                    Some(ns),
-                    &[
-                        "wait",
-                        "--for=condition=Ready",
-                        &format!("pod/{pname}"),
-                        "--timeout=15m",
-                    ],
-                ),
-            ));
-        }
+        f.commands.extend(restarts(ctx, ns, users));
     }
     if lower {
         f.evidence.push(
@@ -261,6 +205,75 @@ fn finding(
         ));
     }
     f
+}
+
+/// Each condition's evidence; whether a restart grows the filesystem, and whether the
+/// request must come down (the expansion failed for good).
+fn case_evidence(found: &[Case], evidence: &mut Vec<String>) -> (bool, bool) {
+    let mut restart = false;
+    let mut lower = false;
+    for c in found {
+        match c {
+            Case::RestartNeeded(m) => {
+                evidence.push(format!(
+                    "condition FileSystemResizePending{}",
+                    if m.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {m}")
+                    }
+                ));
+                restart = true;
+            }
+            Case::Slow(m) => {
+                evidence.push(format!("condition {m}"));
+                evidence.push(
+                    "check the CSI driver's resizer (external-resizer sidecar) logs".to_string(),
+                );
+            }
+            Case::Error(t, m) => {
+                evidence.push(format!("condition {t}: {}", k8s::pod::message_line(m, 300)));
+                if t == "NodeResizeError" {
+                    restart = true;
+                }
+                lower = true;
+            }
+            Case::Infeasible(s) => {
+                evidence.push(format!(
+                    "allocatedResourceStatuses.storage is {s}: retrying the same size will not succeed"
+                ));
+                lower = true;
+            }
+        }
+    }
+    (restart, lower)
+}
+
+/// Restart each pod using the claim, one at a time, waiting for Ready in between.
+fn restarts(ctx: &Ctx, ns: &str, users: &[&Pod]) -> Vec<Remedy> {
+    let mut out = Vec::new();
+    for p in users {
+        let pname = k8s::name(&p.metadata);
+        out.push(Remedy::run(
+            format!(
+                "Restart {pname} so the kubelet grows the filesystem when it mounts the volume again; one pod at a time, waiting for Ready before the next (`kubectl delete pod` bypasses the PodDisruptionBudget)"
+            ),
+            ctx.kubectl.argv(Some(ns), &["delete", "pod", pname]),
+        ));
+        out.push(Remedy::run(
+            format!("Wait until {pname} is Ready again"),
+            ctx.kubectl.argv(
+                Some(ns),
+                &[
+                    "wait",
+                    "--for=condition=Ready",
+                    &format!("pod/{pname}"),
+                    "--timeout=15m",
+                ],
+            ),
+        ));
+    }
+    out
 }
 
 /// The smallest request the API server accepts when lowering a failed expansion: strictly
