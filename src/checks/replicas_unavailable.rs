@@ -7,6 +7,7 @@ use crate::analysis::index::MAX_MEMBERS;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
 use crate::snapshot::Source;
+use k8s_openapi::api::apps::v1::StatefulSet;
 
 /// Members named one by one in the evidence; the rest are counted.
 const MAX_LISTED: usize = 50;
@@ -41,23 +42,8 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         if ready >= n {
             continue;
         }
-        let q = k8s::quorum(n);
-        let quorum_lost = ready < q;
         let severity = k8s::availability(ready, n).unwrap_or(Severity::Warning);
-        let quorum_text = if n >= 3 {
-            if quorum_lost {
-                format!("quorum ({q} of {n}) is LOST")
-            } else {
-                match ready - q {
-                    0 => format!("quorum ({q} of {n}) still holds, but one more loss breaks it"),
-                    spare => format!("quorum ({q} of {n}) still holds; {spare} more can fail"),
-                }
-            }
-        } else if ready == 0 {
-            "no replica is serving".to_string()
-        } else {
-            format!("{} of {n} serving, no redundancy left", ready)
-        };
+        let quorum_text = quorum_text(ready, n);
         let mut f = ctx.finding(
             CHECK.id,
             ObjectRef::namespaced("StatefulSet", ns, name),
@@ -69,54 +55,14 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
             f.evidence
                 .push("severity raised to critical: no replica is Ready".to_string());
         }
-        let mut not_ready: Vec<String> = Vec::new();
-        let mut missing = 0;
-        if pods_read {
-            // Bounded: `replicas` can be 2^31-1, and a line per member past a few dozen
-            // helps nobody.
-            let start = k8s::ordinal_start(sts);
-            let examined = i64::from(n).min(MAX_MEMBERS);
-            let mut unlisted = 0;
-            for ordinal in start..start + examined {
-                let pod_name = format!("{name}-{ordinal}");
-                let line = match ctx.idx.pod.get(&(ns, pod_name.as_str())) {
-                    None => {
-                        missing += 1;
-                        format!(
-                            "{pod_name}: does not exist (not created yet, or waiting on a lower ordinal)"
-                        )
-                    }
-                    Some(pod) if !k8s::pod::is_ready(pod) => {
-                        let node =
-                            k8s::pod::node_name(pod).and_then(|nn| ctx.idx.node.get(nn).copied());
-                        let line =
-                            format!("{pod_name}: {}", k8s::pod::main_problem(pod, node, ctx.now));
-                        not_ready.push(pod_name);
-                        line
-                    }
-                    Some(_) => continue,
-                };
-                if missing + not_ready.len() <= MAX_LISTED {
-                    f.evidence.push(line);
-                } else {
-                    unlisted += 1;
-                }
-            }
-            if unlisted > 0 {
-                f.evidence.push(format!(
-                    "… and {unlisted} more member(s) missing or not Ready"
-                ));
-            }
-            if i64::from(n) > examined {
-                f.evidence.push(format!(
-                    "members beyond the first {examined} of {n} were not examined"
-                ));
-            }
+        let (not_ready, missing) = if pods_read {
+            members(ctx, sts, &mut f.evidence)
         } else {
             f.evidence.push(format!(
                 "status.readyReplicas is {status_ready}; pods could not be read, so the not-Ready members are unknown"
             ));
-        }
+            (Vec::new(), 0)
+        };
         if status_ready != ready && pods_read {
             f.evidence.push(format!(
                 "the controller's status says {status_ready} Ready (it lags the pods)"
@@ -153,6 +99,75 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         ));
         out.push(f);
     }
+}
+
+/// How close the set is to losing (or how far past) its quorum.
+fn quorum_text(ready: i32, n: i32) -> String {
+    let q = k8s::quorum(n);
+    let quorum_lost = ready < q;
+    if n >= 3 {
+        if quorum_lost {
+            format!("quorum ({q} of {n}) is LOST")
+        } else {
+            match ready - q {
+                0 => format!("quorum ({q} of {n}) still holds, but one more loss breaks it"),
+                spare => format!("quorum ({q} of {n}) still holds; {spare} more can fail"),
+            }
+        }
+    } else if ready == 0 {
+        "no replica is serving".to_string()
+    } else {
+        format!("{} of {n} serving, no redundancy left", ready)
+    }
+}
+
+/// Each member missing or not Ready, with its main problem (a bounded number of them);
+/// returns the not-Ready members' names and how many are missing.
+fn members(ctx: &Ctx, sts: &StatefulSet, evidence: &mut Vec<String>) -> (Vec<String>, usize) {
+    let ns = k8s::namespace(&sts.metadata);
+    let name = k8s::name(&sts.metadata);
+    let n = k8s::replicas(sts);
+    let mut not_ready: Vec<String> = Vec::new();
+    let mut missing = 0;
+    // Bounded: `replicas` can be 2^31-1, and a line per member past a few dozen
+    // helps nobody.
+    let start = k8s::ordinal_start(sts);
+    let examined = i64::from(n).min(MAX_MEMBERS);
+    let mut unlisted = 0;
+    for ordinal in start..start + examined {
+        let pod_name = format!("{name}-{ordinal}");
+        let line = match ctx.idx.pod.get(&(ns, pod_name.as_str())) {
+            None => {
+                missing += 1;
+                format!(
+                    "{pod_name}: does not exist (not created yet, or waiting on a lower ordinal)"
+                )
+            }
+            Some(pod) if !k8s::pod::is_ready(pod) => {
+                let node = k8s::pod::node_name(pod).and_then(|nn| ctx.idx.node.get(nn).copied());
+                let line = format!("{pod_name}: {}", k8s::pod::main_problem(pod, node, ctx.now));
+                not_ready.push(pod_name);
+                line
+            }
+            Some(_) => continue,
+        };
+        if missing + not_ready.len() <= MAX_LISTED {
+            evidence.push(line);
+        } else {
+            unlisted += 1;
+        }
+    }
+    if unlisted > 0 {
+        evidence.push(format!(
+            "… and {unlisted} more member(s) missing or not Ready"
+        ));
+    }
+    if i64::from(n) > examined {
+        evidence.push(format!(
+            "members beyond the first {examined} of {n} were not examined"
+        ));
+    }
+    (not_ready, missing)
 }
 
 #[cfg(test)]
