@@ -330,6 +330,41 @@ fn cause(ctx: &Ctx, pod: &Pod) -> String {
     format!("{} (revision {rev}) is not Ready: {why}", pod_name(pod))
 }
 
+/// The rollout is stuck: the controller has not processed the latest spec, or it waits
+/// on a pod that does not become Ready.
+fn stuck(ctx: &Ctx, sts: &StatefulSet, observed: i64) -> Option<(State, String, Option<Blocking>)> {
+    if rv::controller_lags(ctx, sts) {
+        let generation = sts.metadata.generation.unwrap_or(0);
+        return Some((
+            State::Stuck,
+            format!(
+                "the StatefulSet controller has not processed generation {generation} (observed {observed}): nothing the latest spec asks for happens"
+            ),
+            Some(Blocking {
+                pod: None,
+                cause: format!(
+                    "the StatefulSet controller has not processed the latest spec (generation {generation}, observed {observed}): check kube-controller-manager"
+                ),
+            }),
+        ));
+    }
+    if let Some(pod) = blocking_pod(ctx, sts) {
+        let c = cause(ctx, pod);
+        return Some((
+            State::Stuck,
+            format!(
+                "the controller waits on {} and does not go on until it is Ready",
+                pod_name(pod)
+            ),
+            Some(Blocking {
+                pod: Some(pod_name(pod)),
+                cause: c,
+            }),
+        ));
+    }
+    None
+}
+
 /// The state, its sentence, and what blocks it.
 fn judge(ctx: &Ctx, sts: &StatefulSet) -> (State, String, Option<Blocking>) {
     let upd = rv::update_revision(sts);
@@ -418,34 +453,8 @@ fn judge(ctx: &Ctx, sts: &StatefulSet) -> (State, String, Option<Blocking>) {
         return (State::Partitioned, detail, None);
     }
 
-    if rv::controller_lags(ctx, sts) {
-        let generation = sts.metadata.generation.unwrap_or(0);
-        return (
-            State::Stuck,
-            format!(
-                "the StatefulSet controller has not processed generation {generation} (observed {observed}): nothing the latest spec asks for happens"
-            ),
-            Some(Blocking {
-                pod: None,
-                cause: format!(
-                    "the StatefulSet controller has not processed the latest spec (generation {generation}, observed {observed}): check kube-controller-manager"
-                ),
-            }),
-        );
-    }
-    if let Some(pod) = blocking_pod(ctx, sts) {
-        let c = cause(ctx, pod);
-        return (
-            State::Stuck,
-            format!(
-                "the controller waits on {} and does not go on until it is Ready",
-                pod_name(pod)
-            ),
-            Some(Blocking {
-                pod: Some(pod_name(pod)),
-                cause: c,
-            }),
-        );
+    if let Some(judged) = stuck(ctx, sts, observed) {
+        return judged;
     }
     let updated = members.iter().filter(|m| m.pod.is_some_and(on_upd)).count();
     let ready = members
