@@ -17,6 +17,7 @@ use crate::k8s::node as kn;
 use crate::model::Pod;
 use crate::snapshot::Source;
 use crate::sts;
+use k8s_openapi::api::core::v1::Node;
 use serde_json::json;
 
 pub const CHECK: Check = Check {
@@ -158,22 +159,7 @@ fn finding(ctx: &Ctx, pod: &Pod, sts: Option<&str>, overdue: i64) -> Finding {
         .flatten()
         .map(String::as_str)
         .collect();
-    let node_down = match (node_name, node) {
-        (Some(_), None) => true,
-        (Some(_), Some(n)) => !kn::is_ready(n),
-        (None, _) => false,
-    };
-    let why = match (node_name, node) {
-        (Some(n), None) => format!("its node {n} no longer exists"),
-        (Some(n), Some(nd)) if !kn::is_ready(nd) => {
-            format!("its node {n} is NotReady (Ready={})", kn::ready_status(nd))
-        }
-        _ if !finalizers.is_empty() => {
-            format!("finalizers {} are not removed", finalizers.join(", "))
-        }
-        (Some(n), _) => format!("the kubelet on {n} has not confirmed its containers stopped"),
-        (None, _) => "it was never scheduled and is not removed".to_string(),
-    };
+    let (node_down, why) = why_stuck(node_name, node, &finalizers);
     let mut f = ctx.finding(
         CHECK.id,
         ObjectRef::namespaced("Pod", ns, name),
@@ -216,25 +202,7 @@ fn finding(ctx: &Ctx, pod: &Pod, sts: Option<&str>, overdue: i64) -> Finding {
         ));
     }
     // A node-local volume cannot follow the pod: the replacement will wait for this node.
-    let mut local = false;
-    for (_, c) in k8s::pod::claims(pod) {
-        if let Some(pv) = ctx
-            .idx
-            .pvc
-            .get(&(ns, c.as_ref()))
-            .and_then(|p| p.spec.as_ref()?.volume_name.as_deref())
-            .and_then(|v| ctx.idx.pv.get(v))
-            && sts::affinity::is_node_local(pv)
-        {
-            local = true;
-            f.evidence.push(format!(
-                "claim {c} is on node-local {} ({}): a replacement pod can only run on {}; with that node gone, see pv-node-affinity-conflict",
-                k8s::name(&pv.metadata),
-                sts::affinity::volume_source(pv),
-                node_name.unwrap_or("its node")
-            ));
-        }
-    }
+    let local = local_claims(ctx, pod, node_name, &mut f.evidence);
     f.commands.push(Remedy::run(
         format!("Read {name}'s status and events"),
         ctx.kubectl.argv(Some(ns), &["describe", "pod", name]),
@@ -269,6 +237,52 @@ fn finding(ctx: &Ctx, pod: &Pod, sts: Option<&str>, overdue: i64) -> Finding {
         );
     }
     f
+}
+
+/// Claims of `pod` on node-local volumes, named in `evidence`: whether there is one.
+fn local_claims(ctx: &Ctx, pod: &Pod, node_name: Option<&str>, evidence: &mut Vec<String>) -> bool {
+    let ns = k8s::namespace(&pod.metadata);
+    let mut local = false;
+    for (_, c) in k8s::pod::claims(pod) {
+        if let Some(pv) = ctx
+            .idx
+            .pvc
+            .get(&(ns, c.as_ref()))
+            .and_then(|p| p.spec.as_ref()?.volume_name.as_deref())
+            .and_then(|v| ctx.idx.pv.get(v))
+            && sts::affinity::is_node_local(pv)
+        {
+            local = true;
+            evidence.push(format!(
+                "claim {c} is on node-local {} ({}): a replacement pod can only run on {}; with that node gone, see pv-node-affinity-conflict",
+                k8s::name(&pv.metadata),
+                sts::affinity::volume_source(pv),
+                node_name.unwrap_or("its node")
+            ));
+        }
+    }
+    local
+}
+
+/// Whether the pod's node is down (gone or NotReady), and why the pod is not removed.
+fn why_stuck(node_name: Option<&str>, node: Option<&Node>, finalizers: &[&str]) -> (bool, String) {
+    let node_down = match (node_name, node) {
+        (Some(_), None) => true,
+        (Some(_), Some(n)) => !kn::is_ready(n),
+        (None, _) => false,
+    };
+    let why = match (node_name, node) {
+        (Some(n), None) => format!("its node {n} no longer exists"),
+        (Some(n), Some(nd)) if !kn::is_ready(nd) => {
+            format!("its node {n} is NotReady (Ready={})", kn::ready_status(nd))
+        }
+        _ if !finalizers.is_empty() => {
+            format!("finalizers {} are not removed", finalizers.join(", "))
+        }
+        (Some(n), _) => format!("the kubelet on {n} has not confirmed its containers stopped"),
+        (None, _) => "it was never scheduled and is not removed".to_string(),
+    };
+    (node_down, why)
 }
 
 #[cfg(test)]
