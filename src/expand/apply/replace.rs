@@ -277,6 +277,72 @@ async fn members_of(
         .collect())
 }
 
+/// Deletes the StatefulSet object with its pods orphaned, dry run first, with its uid
+/// and resourceVersion as preconditions; the journal says whether the delete was sent.
+async fn delete_orphaning(
+    sets: &Api<StatefulSet>,
+    name: &str,
+    (uid, rv): (&str, Option<&str>),
+    s: &Settings,
+    j: &mut Journal<'_>,
+) -> Result<(), String> {
+    send(
+        sets.delete(name, &sts_delete_params(true, uid, rv)),
+        s.request_timeout,
+    )
+    .await
+    .map_err(|e| format!("the dry run of the delete was refused: {}", e.answer()))?;
+    j.phase = Phase::DeleteSent;
+    match send(
+        sets.delete(name, &sts_delete_params(false, uid, rv)),
+        s.request_timeout,
+    )
+    .await
+    {
+        Ok(_) => {}
+        Err(e) if e.code().is_some() => {
+            // The server answered no: nothing was deleted.
+            j.phase = Phase::BackedUp;
+            return Err(match e.code() {
+                Some(409) => format!(
+                    "the StatefulSet changed between reading and deleting it (409 Conflict); it was not deleted: {}",
+                    e.answer()
+                ),
+                _ => format!("deleting the StatefulSet failed: {}", e.answer()),
+            });
+        }
+        Err(e) => return Err(format!("deleting the StatefulSet: {}", e.answer())),
+    }
+    Ok(())
+}
+
+/// Waits until the StatefulSet object `old_uid` is gone; refuses to go on if another of
+/// the same name appeared meanwhile.
+async fn wait_gone(
+    client: &Client,
+    s: &Settings,
+    out: &mut dyn Write,
+    (ns, name): (&str, &str),
+    old_uid: &str,
+) -> Result<(), String> {
+    let path = sts_path(ns, Some(name));
+    wait_for(s, out, &format!("statefulset {name}"), s.step_timeout, || {
+        let path = path.clone();
+        async move {
+            let get = http::Request::get(path).body(Vec::new()).map_err(|e| e.to_string())?;
+            match send(client.request::<Value>(get), s.request_timeout).await {
+                Err(e) if e.code() == Some(404) => Ok(Poll::Done(())),
+                Ok(v) if v.pointer("/metadata/uid").and_then(Value::as_str) != Some(old_uid) => {
+                    Err("another StatefulSet of that name appeared (someone or something re-created it): compare it with the backup before going on".to_string())
+                }
+                Ok(_) => Ok(Poll::Wait("terminating (the garbage collector orphans its pods first)".into())),
+                Err(e) => Err(format!("reading the StatefulSet failed: {}", e.answer())),
+            }
+        }
+    })
+    .await
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn replace_statefulset(
     client: &Client,
@@ -322,33 +388,7 @@ pub(super) async fn replace_statefulset(
         Some(ts.delete),
         "deleting the StatefulSet object (orphaning its pods)",
     );
-    send(
-        sets.delete(name, &sts_delete_params(true, &uid, rv.as_deref())),
-        s.request_timeout,
-    )
-    .await
-    .map_err(|e| format!("the dry run of the delete was refused: {}", e.answer()))?;
-    j.phase = Phase::DeleteSent;
-    match send(
-        sets.delete(name, &sts_delete_params(false, &uid, rv.as_deref())),
-        s.request_timeout,
-    )
-    .await
-    {
-        Ok(_) => {}
-        Err(e) if e.code().is_some() => {
-            // The server answered no: nothing was deleted.
-            j.phase = Phase::BackedUp;
-            return Err(match e.code() {
-                Some(409) => format!(
-                    "the StatefulSet changed between reading and deleting it (409 Conflict); it was not deleted: {}",
-                    e.answer()
-                ),
-                _ => format!("deleting the StatefulSet failed: {}", e.answer()),
-            });
-        }
-        Err(e) => return Err(format!("deleting the StatefulSet: {}", e.answer())),
-    }
+    delete_orphaning(sets, name, (&uid, rv.as_deref()), s, j).await?;
     j.phase = Phase::Deleted;
     let _ = writeln!(
         out,
@@ -359,23 +399,7 @@ pub(super) async fn replace_statefulset(
         Some(ts.gone),
         "waiting until the StatefulSet object is gone",
     );
-    let path = sts_path(ns, Some(name));
-    let old_uid = uid.as_str();
-    wait_for(s, out, &format!("statefulset {name}"), s.step_timeout, || {
-        let path = path.clone();
-        async move {
-            let get = http::Request::get(path).body(Vec::new()).map_err(|e| e.to_string())?;
-            match send(client.request::<Value>(get), s.request_timeout).await {
-                Err(e) if e.code() == Some(404) => Ok(Poll::Done(())),
-                Ok(v) if v.pointer("/metadata/uid").and_then(Value::as_str) != Some(old_uid) => {
-                    Err("another StatefulSet of that name appeared (someone or something re-created it): compare it with the backup before going on".to_string())
-                }
-                Ok(_) => Ok(Poll::Wait("terminating (the garbage collector orphans its pods first)".into())),
-                Err(e) => Err(format!("reading the StatefulSet failed: {}", e.answer())),
-            }
-        }
-    })
-    .await?;
+    wait_gone(client, s, out, (ns, name), &uid).await?;
 
     j.at(
         Some(ts.create),
