@@ -52,36 +52,7 @@ pub fn table(plan: &ExpandPlan, header: &Header, style: &Style) -> String {
         out.push_str(&wrap(&format!("(--to-usage: {b})"), style.width, ""));
     }
 
-    let _ = writeln!(out, "\n{}", style.bold("── CHECKS"));
-    let mut checks: Vec<_> = plan.checks.iter().collect();
-    checks.sort_by_key(|c| c.ok);
-    for c in checks {
-        let mark = if c.ok {
-            "ok".to_string()
-        } else {
-            style
-                .paint_severity(crate::finding::Severity::Critical)
-                .replace("CRITICAL", "FAILED")
-        };
-        out.push_str(&wrap_hanging(
-            &format!("{:<6} {}: {}", mark, c.name, c.detail),
-            style.width,
-            "  ",
-            "         ",
-        ));
-    }
-    for s in &plan.skipped {
-        out.push_str(&wrap_hanging(
-            &format!(
-                "{:<6} {}: {} could not be read ({})",
-                "--", s.check, s.source, s.reason
-            ),
-            style.width,
-            "  ",
-            "         ",
-        ));
-    }
-
+    checks(&mut out, plan, style);
     let _ = writeln!(out, "\n{}", style.bold("── CLAIMS"));
     let mut t = style.table(
         vec!["CLAIM", "POD", "REQUEST", "CAPACITY", "CLASS", "ACTION"],
@@ -116,6 +87,45 @@ pub fn table(plan: &ExpandPlan, header: &Header, style: &Style) -> String {
         }
     }
     out.push('\n');
+    next(&mut out, plan, header, style);
+    out
+}
+
+/// The checks, failed first, and those that could not run.
+fn checks(out: &mut String, plan: &ExpandPlan, style: &Style) {
+    let _ = writeln!(out, "\n{}", style.bold("── CHECKS"));
+    let mut checks: Vec<_> = plan.checks.iter().collect();
+    checks.sort_by_key(|c| c.ok);
+    for c in checks {
+        let mark = if c.ok {
+            "ok".to_string()
+        } else {
+            style
+                .paint_severity(crate::finding::Severity::Critical)
+                .replace("CRITICAL", "FAILED")
+        };
+        out.push_str(&wrap_hanging(
+            &format!("{:<6} {}: {}", mark, c.name, c.detail),
+            style.width,
+            "  ",
+            "         ",
+        ));
+    }
+    for s in &plan.skipped {
+        out.push_str(&wrap_hanging(
+            &format!(
+                "{:<6} {}: {} could not be read ({})",
+                "--", s.check, s.source, s.reason
+            ),
+            style.width,
+            "  ",
+            "         ",
+        ));
+    }
+}
+
+/// What happens next: blocked (and by what), nothing to do, or the steps.
+fn next(out: &mut String, plan: &ExpandPlan, header: &Header, style: &Style) {
     if plan.blocked {
         let failed: Vec<&str> = plan
             .checks
@@ -153,5 +163,4 @@ pub fn table(plan: &ExpandPlan, header: &Header, style: &Style) -> String {
         };
         out.push_str(&p.render());
     }
-    out
 }
