@@ -57,6 +57,33 @@ pub struct Request {
     pub conn: Conn,
 }
 
+/// A cluster of short flags (`-yA`), the last one possibly with its value attached
+/// (`-nshop`, `-n=shop`); the flag whose value comes in the next word, if any.
+fn short_flags<'c>(
+    root: &'c Command,
+    cmd: &'c Command,
+    cluster: &str,
+    conn: &mut Conn,
+    used: &mut Vec<String>,
+) -> Option<&'c Arg> {
+    let shorts: Vec<char> = cluster.chars().collect();
+    for (i, c) in shorts.iter().enumerate() {
+        let arg = arguments(root, cmd).find(|a| a.get_short() == Some(*c))?;
+        used.push(arg.get_id().to_string());
+        if takes_value(arg) {
+            let rest: String = shorts[i + 1..].iter().collect();
+            let rest = rest.strip_prefix('=').unwrap_or(&rest);
+            if rest.is_empty() {
+                return Some(arg);
+            }
+            conn.take(arg, rest);
+            return None;
+        }
+        conn.flag(arg);
+    }
+    None
+}
+
 /// Walks the clap tree along `words` (what follows `kubectl sts`; the last one is being
 /// completed). `root` must be built (`Command::build`) so global flags reach subcommands.
 pub fn request(root: &Command, words: &[String]) -> Request {
@@ -99,26 +126,7 @@ pub fn request(root: &Command, words: &[String]) -> Request {
             continue;
         }
         if !only_positionals && w.len() > 1 && w.starts_with('-') {
-            // A cluster of short flags (`-yA`), the last one possibly with its value
-            // attached (`-nshop`, `-n=shop`).
-            let shorts: Vec<char> = w[1..].chars().collect();
-            for (i, c) in shorts.iter().enumerate() {
-                let Some(arg) = arguments(root, cmd).find(|a| a.get_short() == Some(*c)) else {
-                    break;
-                };
-                used.push(arg.get_id().to_string());
-                if takes_value(arg) {
-                    let rest: String = shorts[i + 1..].iter().collect();
-                    let rest = rest.strip_prefix('=').unwrap_or(&rest);
-                    if rest.is_empty() {
-                        pending = Some(arg);
-                    } else {
-                        conn.take(arg, rest);
-                    }
-                    break;
-                }
-                conn.flag(arg);
-            }
+            pending = short_flags(root, cmd, &w[1..], &mut conn, &mut used);
             continue;
         }
         if positionals.is_empty()
