@@ -113,45 +113,7 @@ fn finding(
             k8s::pod::phase(p)
         ));
     }
-    let pv = pvc
-        .spec
-        .as_ref()
-        .and_then(|s| s.volume_name.as_deref())
-        .and_then(|v| ctx.idx.pv.get(v).copied());
-    if let Some(pv) = pv {
-        let pv_name = k8s::name(&pv.metadata);
-        let policy = pv
-            .spec
-            .as_ref()
-            .and_then(|s| s.persistent_volume_reclaim_policy.as_deref())
-            .unwrap_or("Delete");
-        f.evidence.push(format!(
-            "bound to {pv_name}, reclaim policy {policy}{}",
-            if policy == "Delete" {
-                ": the disk is deleted with the claim"
-            } else {
-                ""
-            }
-        ));
-        if policy == "Delete" {
-            f.commands.push(Remedy::run(
-                format!(
-                    "If this deletion was a mistake (it cannot be cancelled): keep the disk when the claim goes, by setting {pv_name}'s reclaim policy to Retain now"
-                ),
-                ctx.kubectl.argv(
-                    None,
-                    &[
-                        "patch",
-                        "pv",
-                        pv_name,
-                        "--type=merge",
-                        "-p",
-                        &json!({"spec": {"persistentVolumeReclaimPolicy": "Retain"}}).to_string(),
-                    ],
-                ),
-            ));
-        }
-    }
+    keep_the_disk(ctx, pvc, &mut f);
     if let Some(s) = sts
         && !users.is_empty()
     {
@@ -198,6 +160,49 @@ fn finding(
         );
     }
     f
+}
+
+/// The volume behind the claim: whether its disk goes with it, and how to keep it.
+fn keep_the_disk(ctx: &Ctx, pvc: &PersistentVolumeClaim, f: &mut Finding) {
+    let pv = pvc
+        .spec
+        .as_ref()
+        .and_then(|s| s.volume_name.as_deref())
+        .and_then(|v| ctx.idx.pv.get(v).copied());
+    if let Some(pv) = pv {
+        let pv_name = k8s::name(&pv.metadata);
+        let policy = pv
+            .spec
+            .as_ref()
+            .and_then(|s| s.persistent_volume_reclaim_policy.as_deref())
+            .unwrap_or("Delete");
+        f.evidence.push(format!(
+            "bound to {pv_name}, reclaim policy {policy}{}",
+            if policy == "Delete" {
+                ": the disk is deleted with the claim"
+            } else {
+                ""
+            }
+        ));
+        if policy == "Delete" {
+            f.commands.push(Remedy::run(
+                format!(
+                    "If this deletion was a mistake (it cannot be cancelled): keep the disk when the claim goes, by setting {pv_name}'s reclaim policy to Retain now"
+                ),
+                ctx.kubectl.argv(
+                    None,
+                    &[
+                        "patch",
+                        "pv",
+                        pv_name,
+                        "--type=merge",
+                        "-p",
+                        &json!({"spec": {"persistentVolumeReclaimPolicy": "Retain"}}).to_string(),
+                    ],
+                ),
+            ));
+        }
+    }
 }
 
 #[cfg(test)]
