@@ -241,46 +241,7 @@ fn finding(
     let host = registry(image);
     match cause {
         Cause::NotFound | Cause::NotFoundOrUnauthorized | Cause::InvalidName => {
-            let repo = repository(image);
-            f.commands.push(Remedy::run(
-                format!(
-                    "Option A: set an image that exists. The right tag cannot be known from here: replace <tag> with a tag published in {repo} (check the registry or the release notes). {}",
-                    sts::template_change_effect(sts)
-                ),
-                ctx.kubectl.argv(
-                    Some(ns),
-                    &[
-                        "set",
-                        "image",
-                        &format!("statefulset/{name}"),
-                        &format!("{cname}={repo}:<tag>"),
-                    ],
-                ),
-            ));
-            if let Some(g) = good {
-                f.evidence
-                    .push(format!("other Ready pods of {name} run {cname} as {g}"));
-                f.commands.push(Remedy::run(
-                    format!("Option B: go back to {g}, the image the Ready pods run"),
-                    ctx.kubectl.argv(
-                        Some(ns),
-                        &[
-                            "set",
-                            "image",
-                            &format!("statefulset/{name}"),
-                            &format!("{cname}={g}"),
-                        ],
-                    ),
-                ));
-            }
-            if cause == Cause::NotFoundOrUnauthorized {
-                f.evidence.push(format!(
-                    "if the repository exists and is private, this is a credentials problem: give the pods an imagePullSecret for {host}"
-                ));
-            }
-            if let Some(r) = sts::replace_after_template_change(ctx, sts, pod) {
-                f.commands.push(r);
-            }
+            wrong_image(ctx, sts, pod, (cname, image), good, cause, &mut f);
         }
         Cause::Unauthorized | Cause::RateLimited => {
             pull_secret_steps(ctx, sts, pod, host, cause, &mut f);
@@ -302,6 +263,62 @@ fn finding(
         ctx.kubectl.argv(Some(ns), &["describe", "pod", pod_name]),
     ));
     f
+}
+
+/// An image that does not exist (or is private): set one that does, or go back to the
+/// one the Ready pods run.
+fn wrong_image(
+    ctx: &Ctx,
+    sts: &StatefulSet,
+    pod: &Pod,
+    (cname, image): (&str, &str),
+    good: Option<&str>,
+    cause: Cause,
+    f: &mut Finding,
+) {
+    let ns = k8s::namespace(&sts.metadata);
+    let name = k8s::name(&sts.metadata);
+    let host = registry(image);
+    let repo = repository(image);
+    f.commands.push(Remedy::run(
+        format!(
+            "Option A: set an image that exists. The right tag cannot be known from here: replace <tag> with a tag published in {repo} (check the registry or the release notes). {}",
+            sts::template_change_effect(sts)
+        ),
+        ctx.kubectl.argv(
+            Some(ns),
+            &[
+                "set",
+                "image",
+                &format!("statefulset/{name}"),
+                &format!("{cname}={repo}:<tag>"),
+            ],
+        ),
+    ));
+    if let Some(g) = good {
+        f.evidence
+            .push(format!("other Ready pods of {name} run {cname} as {g}"));
+        f.commands.push(Remedy::run(
+            format!("Option B: go back to {g}, the image the Ready pods run"),
+            ctx.kubectl.argv(
+                Some(ns),
+                &[
+                    "set",
+                    "image",
+                    &format!("statefulset/{name}"),
+                    &format!("{cname}={g}"),
+                ],
+            ),
+        ));
+    }
+    if cause == Cause::NotFoundOrUnauthorized {
+        f.evidence.push(format!(
+            "if the repository exists and is private, this is a credentials problem: give the pods an imagePullSecret for {host}"
+        ));
+    }
+    if let Some(r) = sts::replace_after_template_change(ctx, sts, pod) {
+        f.commands.push(r);
+    }
 }
 
 fn pull_secret_steps(
