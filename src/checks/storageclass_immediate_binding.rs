@@ -18,6 +18,7 @@ use crate::sts::classes::{
     DEFAULT_ANNOTATION, TemplateClass, orphan_delete, recreate_manifest, set_template_class,
     template_classes,
 };
+use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::storage::v1::StorageClass;
 use serde_json::{Value, json};
 use sts::spread::schedulable_zones;
@@ -171,65 +172,81 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
             f.evidence.extend(zonal);
             f.evidence
                 .push(format!("schedulable nodes span zones {}", zones.join(", ")));
-            let new_name = new_class_name(ctx, class);
-            f.commands.push(Remedy::with_stdin(
-                format!(
-                    "A class's volumeBindingMode and parameters are immutable: create {new_name}, a copy of {class} (same provisioner and parameters) that binds WaitForFirstConsumer"
-                ),
-                ctx.kubectl.argv(None, &["apply", "-f", "-"]),
-                manifest::to_yaml(&wffc_copy(sc, &new_name)),
-            ));
-            let named: Vec<&str> = tpls.iter().filter(|(_, n)| *n).map(|(t, _)| *t).collect();
-            if !named.is_empty() {
-                f.commands.push(orphan_delete(
-                    ctx,
-                    sts,
-                    &format!(
-                        "Claim templates are immutable too, so re-create {name} to use {new_name} (existing claims keep their volumes and zones; new members and replaced volumes get the new class). Step 1"
-                    ),
-                ));
-                let m = recreate_manifest(sts, |v| set_template_class(v, &named, &new_name));
-                f.commands.push(Remedy::with_stdin(
-                    format!(
-                        "Step 2: re-create {name} with storageClassName {new_name} in claim template {}; it adopts the running pods",
-                        named.join(", ")
-                    ),
-                    ctx.kubectl.argv(None, &["apply", "-f", "-"]),
-                    manifest::to_yaml(&m),
-                ));
-            }
-            if tpls.iter().any(|(_, n)| !*n) {
-                f.commands.push(Remedy::run(
-                    format!(
-                        "{name}'s claim template names no class, so it gets the default: make {new_name} the default class (this changes the default for every new claim without a class in the cluster)"
-                    ),
-                    ctx.kubectl.argv(
-                        None,
-                        &[
-                            "annotate",
-                            "storageclass",
-                            &new_name,
-                            &format!("{DEFAULT_ANNOTATION}=true"),
-                            "--overwrite",
-                        ],
-                    ),
-                ));
-                f.commands.push(Remedy::run(
-                    format!("Then stop {class} from being the default"),
-                    ctx.kubectl.argv(
-                        None,
-                        &[
-                            "annotate",
-                            "storageclass",
-                            class,
-                            &format!("{DEFAULT_ANNOTATION}=false"),
-                            "--overwrite",
-                        ],
-                    ),
-                ));
-            }
+            switch_class(ctx, sts, sc, &tpls, &mut f);
             out.push(f);
         }
+    }
+}
+
+/// The way to WaitForFirstConsumer: a copy of the class that binds late, then the set
+/// re-created to name it (templates that name the class) or the copy made the default
+/// (templates that name none). `tpls`: the templates drawing from `sc`, and whether each
+/// names it.
+fn switch_class(
+    ctx: &Ctx,
+    sts: &StatefulSet,
+    sc: &StorageClass,
+    tpls: &[(&str, bool)],
+    f: &mut Finding,
+) {
+    let name = k8s::name(&sts.metadata);
+    let class = k8s::name(&sc.metadata);
+    let new_name = new_class_name(ctx, class);
+    f.commands.push(Remedy::with_stdin(
+        format!(
+            "A class's volumeBindingMode and parameters are immutable: create {new_name}, a copy of {class} (same provisioner and parameters) that binds WaitForFirstConsumer"
+        ),
+        ctx.kubectl.argv(None, &["apply", "-f", "-"]),
+        manifest::to_yaml(&wffc_copy(sc, &new_name)),
+    ));
+    let named: Vec<&str> = tpls.iter().filter(|(_, n)| *n).map(|(t, _)| *t).collect();
+    if !named.is_empty() {
+        f.commands.push(orphan_delete(
+            ctx,
+            sts,
+            &format!(
+                "Claim templates are immutable too, so re-create {name} to use {new_name} (existing claims keep their volumes and zones; new members and replaced volumes get the new class). Step 1"
+            ),
+        ));
+        let m = recreate_manifest(sts, |v| set_template_class(v, &named, &new_name));
+        f.commands.push(Remedy::with_stdin(
+            format!(
+                "Step 2: re-create {name} with storageClassName {new_name} in claim template {}; it adopts the running pods",
+                named.join(", ")
+            ),
+            ctx.kubectl.argv(None, &["apply", "-f", "-"]),
+            manifest::to_yaml(&m),
+        ));
+    }
+    if tpls.iter().any(|(_, n)| !*n) {
+        f.commands.push(Remedy::run(
+            format!(
+                "{name}'s claim template names no class, so it gets the default: make {new_name} the default class (this changes the default for every new claim without a class in the cluster)"
+            ),
+            ctx.kubectl.argv(
+                None,
+                &[
+                    "annotate",
+                    "storageclass",
+                    &new_name,
+                    &format!("{DEFAULT_ANNOTATION}=true"),
+                    "--overwrite",
+                ],
+            ),
+        ));
+        f.commands.push(Remedy::run(
+            format!("Then stop {class} from being the default"),
+            ctx.kubectl.argv(
+                None,
+                &[
+                    "annotate",
+                    "storageclass",
+                    class,
+                    &format!("{DEFAULT_ANNOTATION}=false"),
+                    "--overwrite",
+                ],
+            ),
+        ));
     }
 }
 
