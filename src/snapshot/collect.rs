@@ -169,9 +169,19 @@ where
 
 /// Drops what the analysis never reads and what makes snapshots large: `managedFields`
 /// (kept on StatefulSets, where it dates spec changes) and the last-applied annotation.
+/// Kept managedFields keep only the top level of each writer's field tree (`f:spec`,
+/// `f:status`): which part a writer touched is all that is read, and the whole tree is
+/// often larger than the object.
 pub(crate) fn slim(meta: &mut ObjectMeta, keep_managed_fields: bool) {
     if !keep_managed_fields {
         meta.managed_fields = None;
+    }
+    for entry in meta.managed_fields.iter_mut().flatten() {
+        if let Some(fields) = entry.fields_v1.as_mut().and_then(|f| f.0.as_object_mut()) {
+            for v in fields.values_mut() {
+                *v = serde_json::Value::Object(Default::default());
+            }
+        }
     }
     if let Some(a) = meta.annotations.as_mut() {
         a.remove(crate::model::LAST_APPLIED);

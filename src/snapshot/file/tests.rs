@@ -251,3 +251,39 @@ fn events_k8s_io_events_become_core_events() {
     assert_eq!(ev.message.as_deref(), Some("0/3 nodes are available"));
     assert_eq!(ev.count, Some(4));
 }
+
+#[test]
+fn statefulsets_keep_which_part_each_writer_touched_not_the_field_trees() {
+    let text = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [{
+        "apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "db", "namespace": "shop", "managedFields": [
+            {"manager": "kubectl", "operation": "Apply", "time": "2026-11-30T10:00:00Z",
+             "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:replicas": {}, "f:template": {
+                 "f:spec": {"f:containers": {"k:{\"name\":\"db\"}": {"f:image": {}}}}}}}},
+            {"manager": "kube-controller-manager", "operation": "Update",
+             "time": "2026-12-01T10:00:00Z", "subresource": "status",
+             "fieldsType": "FieldsV1", "fieldsV1": {"f:status": {"f:replicas": {}}}}]},
+        "spec": {"selector": {"matchLabels": {"app": "db"}}, "serviceName": "db",
+                 "template": {"spec": {"containers": [{"name": "db"}]}}}}]})
+    .to_string();
+    let s = read_str(&text, "sts.json").unwrap();
+    let fields: Vec<serde_json::Value> = s.statefulsets[0]
+        .metadata
+        .managed_fields
+        .iter()
+        .flatten()
+        .map(|m| m.fields_v1.as_ref().unwrap().0.clone())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            serde_json::json!({"f:spec": {}}),
+            serde_json::json!({"f:status": {}})
+        ]
+    );
+    let (when, who) = crate::sts::last_spec_change(&s.statefulsets[0]).unwrap();
+    assert_eq!(
+        (when.to_string().as_str(), who),
+        ("2026-11-30T10:00:00Z", "kubectl")
+    );
+}
