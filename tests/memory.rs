@@ -122,7 +122,7 @@ fn peak_heap_of_loading_and_analysing_a_saved_cluster() {
         analysis as f64 / MB,
     );
     println!("held by kind: {}", kinds.join(", "));
-    // Budgets: what was measured (34.9 MB load peak, 5.0 MB analysis peak; 44.4 MB with
+    // Budgets: what was measured (33.7 MB load peak, 5.0 MB analysis peak; 44.4 MB with
     // full claims, no shared parts and the file text held; 69.7 MB with every kind full)
     // + ~10 %, so a change that makes the model fatter fails here. The target is
     // ≤ 120 MB RSS for 10k pods; at ~5× these figures it is not reached yet: StatefulSets

@@ -1,6 +1,7 @@
 //! Snapshots from files: what people actually have (`kubectl get a,b,c -A -o yaml|json`,
 //! multi-document YAML, several files) and what `kubectl sts snapshot` writes.
 
+mod split;
 mod stream;
 
 use super::{Scope, Skipped, Snapshot, Source, versions};
@@ -78,7 +79,7 @@ pub fn read_files_into(
             Box::new(std::fs::File::open(path).with_context(|| format!("cannot read {shown}"))?)
         };
         match open(input, &shown)? {
-            Input::Json(r) => loader.load_json(serde_json::Deserializer::from_reader(r), &shown),
+            Input::Json(r) => loader.load_json(split::Chunks::new(r), &shown),
             Input::Text(text) => loader.load_text(&text, &shown),
         }
         .with_context(|| shown.clone())?;
@@ -156,7 +157,7 @@ impl Loader {
     fn load_text(&mut self, text: &str, name: &str) -> Result<()> {
         let trimmed = text.trim_start_matches('\u{feff}').trim_start();
         if trimmed.starts_with('{') || trimmed.starts_with('[') {
-            return self.load_json(serde_json::Deserializer::from_str(trimmed), name);
+            return self.load_json(split::Chunks::new(trimmed.as_bytes()), name);
         }
         let docs = parse_yaml(trimmed)?;
         if docs.iter().all(|d| d.is_null()) {

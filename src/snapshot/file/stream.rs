@@ -1,135 +1,101 @@
-//! JSON read as a stream: each item of a List is parsed on its own as it arrives, so a
+//! JSON read as a stream: a List's items are loaded one by one as they are read, so a
 //! file's text is never held whole beside the model it becomes (issue 15: 35 MB at 10k
 //! pods, 350 MB at 100k). The same path reads files, standard input and strings.
 
+use super::split::Chunks;
 use super::{At, HEADER_KEY, Header, Loader};
-use anyhow::{Context, Result, anyhow, bail};
-use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+use anyhow::{Context, Result, bail};
 use serde_json::value::RawValue;
-use std::fmt;
+use std::io::Read;
 
 impl Loader {
-    /// Every JSON document in `de`, one after another (`kubectl get -o json` writes one;
-    /// concatenated documents are read too).
-    pub(super) fn load_json<'de, R: serde_json::de::Read<'de>>(
-        &mut self,
-        mut de: serde_json::Deserializer<R>,
-        name: &str,
-    ) -> Result<()> {
+    /// Every JSON document in the input, one after another (`kubectl get -o json` writes
+    /// one; concatenated documents are read too).
+    pub(super) fn load_json<R: Read>(&mut self, mut c: Chunks<R>, name: &str) -> Result<()> {
         let mut any = false;
-        for i in 1.. {
-            let mut doc = Document {
-                loader: self,
-                position: At::document(i),
-                failed: None,
-                any: false,
-            };
-            let read = (&mut doc).deserialize(&mut de);
-            if let Some(e) = doc.failed.take() {
-                return Err(e);
+        let mut i = 0;
+        while let Some(first) = c.peek()? {
+            i += 1;
+            let at = At::document(i);
+            match first {
+                b'{' => self.object(&mut c, &at)?,
+                b'[' => {
+                    c.expect(b"[")?;
+                    self.items(&mut c, &at)?;
+                }
+                _ => {
+                    let raw = c.value()?.raw()?;
+                    if raw.get() == "null" {
+                        continue;
+                    }
+                    // Not an object: said as for any document that is not one.
+                    self.load_raw(&raw, &at, true)?;
+                }
             }
-            read.map_err(|e| {
-                anyhow!(
-                    "invalid JSON at line {}, column {}: {e}",
-                    e.line(),
-                    e.column()
-                )
-            })?;
-            any |= doc.any;
-            if de.end().is_ok() {
-                break;
-            }
+            any = true;
         }
         if !any {
             bail!("no Kubernetes objects in {name}");
         }
         Ok(())
     }
-}
 
-/// One top-level document. A loader error is kept here (serde's errors carry only text)
-/// and parsing is stopped.
-struct Document<'l> {
-    loader: &'l mut Loader,
-    position: At<'static>,
-    failed: Option<anyhow::Error>,
-    any: bool,
-}
-
-impl Document<'_> {
-    fn stop<E: serde::de::Error>(&mut self, e: anyhow::Error) -> E {
-        self.failed = Some(e);
-        E::custom("stopped")
-    }
-
-    /// A List's items, each loaded as it is parsed; `null` is an empty List.
-    fn items<'de, A: MapAccess<'de>>(&mut self, m: &mut A) -> Result<(), A::Error> {
-        // Counted as one level, as `load_raw` counts a List it is handed whole.
-        self.loader.nesting += 1;
-        let r = m.next_value_seed(Items(self));
-        self.loader.nesting -= 1;
+    /// The items of an array whose `[` was read, each loaded as it is read. Counted as one
+    /// level of nesting, as `load_raw` counts an array or List it is handed whole.
+    fn items<R: Read>(&mut self, c: &mut Chunks<R>, at: &At) -> Result<()> {
+        self.nesting += 1;
+        let r = self.items_at(c, at);
+        self.nesting -= 1;
         r
     }
-}
 
-impl<'de> DeserializeSeed<'de> for &mut Document<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for &mut Document<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Kubernetes object or List")
-    }
-
-    fn visit_unit<E>(self) -> Result<(), E> {
+    fn items_at<R: Read>(&mut self, c: &mut Chunks<R>, at: &At) -> Result<()> {
+        if c.peek()? == Some(b']') {
+            c.expect(b"]")?;
+            return Ok(());
+        }
+        for j in 1.. {
+            let raw = c.value()?.raw()?;
+            self.load_raw(&raw, &at.item(j), false)?;
+            if c.expect(b",]")? == b']' {
+                break;
+            }
+        }
         Ok(())
     }
 
-    /// An array of objects (or Lists): each item loaded as it comes.
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        self.any = true;
-        self.loader.nesting += 1;
-        let mut j = 0;
-        let r = loop {
-            let item = match seq.next_element::<Box<RawValue>>() {
-                Ok(Some(item)) => item,
-                Ok(None) => break Ok(()),
-                Err(e) => break Err(e),
-            };
-            j += 1;
-            let at = self.position.item(j);
-            if let Err(e) = self.loader.load_raw(&item, &at, false) {
-                break Err(self.stop(e));
-            }
-        };
-        self.loader.nesting -= 1;
-        r
-    }
-
-    /// A List's `items` are loaded as they are parsed, unless a `kind` read before them
-    /// says this is not a List. Any other object is gathered (its keys' text) and loaded
-    /// whole, as before.
-    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
-        self.any = true;
+    /// A top-level object. A List's `items` are loaded as they are read, unless a `kind`
+    /// read before them says it is not a List; any other object is gathered (each key's
+    /// text) and loaded whole.
+    fn object<R: Read>(&mut self, c: &mut Chunks<R>, at: &At) -> Result<()> {
+        c.expect(b"{")?;
         let mut fields: Vec<(String, Box<RawValue>)> = Vec::new();
         let mut streamed = false;
-        while let Some(key) = m.next_key::<String>()? {
-            if key == "items"
-                && kind_of(&fields).is_none_or(|k| k.is_empty() || k.ends_with("List"))
-            {
-                self.items(&mut m)?;
-                streamed = true;
-                continue;
+        if c.peek()? == Some(b'}') {
+            c.expect(b"}")?;
+        } else {
+            loop {
+                if c.peek()? != Some(b'"') {
+                    return Err(c.error("expected a key"));
+                }
+                let key: String = serde_json::from_str(c.value()?.raw()?.get())
+                    .map_err(|e| c.error(&e.to_string()))?;
+                c.expect(b":")?;
+                let list = kind_of(&fields).is_none_or(|k| k.is_empty() || k.ends_with("List"));
+                if key == "items" && list && c.peek()? == Some(b'[') {
+                    c.expect(b"[")?;
+                    self.items(c, at)?;
+                    streamed = true;
+                } else {
+                    fields.push((key, c.value()?.raw()?));
+                }
+                if c.expect(b",}")? == b'}' {
+                    break;
+                }
             }
-            fields.push((key, m.next_value()?));
         }
         if streamed {
-            return self.finish_list(&fields).map_err(|e| self.stop(e));
+            return self.finish_list(&fields, at);
         }
         let mut text = String::from("{");
         for (i, (k, v)) in fields.iter().enumerate() {
@@ -141,28 +107,22 @@ impl<'de> Visitor<'de> for &mut Document<'_> {
             text.push_str(v.get());
         }
         text.push('}');
-        let raw = RawValue::from_string(text).map_err(A::Error::custom)?;
-        let position = self.position;
-        self.loader
-            .load_raw(&raw, &position, true)
-            .map_err(|e| self.stop(e))
+        let raw = RawValue::from_string(text)?;
+        self.load_raw(&raw, at, true)
     }
-}
 
-impl Document<'_> {
     /// After a List's items: its header, and a `kind` read after the items that says it
     /// was not a List after all (refused, as no object has top-level `items`).
-    fn finish_list(&mut self, fields: &[(String, Box<RawValue>)]) -> Result<()> {
+    fn finish_list(&mut self, fields: &[(String, Box<RawValue>)], at: &At) -> Result<()> {
         if let Some(kind) = kind_of(fields).filter(|k| !k.is_empty() && !k.ends_with("List")) {
             bail!(
-                "{}: a {kind} with a top-level `items` list: neither a Kubernetes object nor a List",
-                self.position
+                "{at}: a {kind} with a top-level `items` list: neither a Kubernetes object nor a List"
             );
         }
         if let Some((_, h)) = fields.iter().find(|(k, _)| k == HEADER_KEY) {
             let header: Header = serde_json::from_str(h.get())
-                .with_context(|| format!("{}: invalid {HEADER_KEY} header", self.position))?;
-            self.loader.headers.push(header);
+                .with_context(|| format!("{at}: invalid {HEADER_KEY} header"))?;
+            self.headers.push(header);
         }
         Ok(())
     }
@@ -174,38 +134,4 @@ fn kind_of(fields: &[(String, Box<RawValue>)]) -> Option<String> {
     serde_json::from_str::<Option<String>>(raw.get())
         .ok()
         .flatten()
-}
-
-struct Items<'d, 'l>(&'d mut Document<'l>);
-
-impl<'de> DeserializeSeed<'de> for Items<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Items<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of objects in `items`")
-    }
-
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let doc = self.0;
-        let mut j = 0;
-        while let Some(item) = seq.next_element::<Box<RawValue>>()? {
-            j += 1;
-            let at = doc.position.item(j);
-            doc.loader
-                .load_raw(&item, &at, false)
-                .map_err(|e| doc.stop::<A::Error>(e))?;
-        }
-        Ok(())
-    }
 }
