@@ -280,38 +280,7 @@ pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
                         field_for(own, &r, "volume-filling-up")
                     }
                 )),
-                Target::Budget(name) => {
-                    let pdb = ctx
-                        .idx
-                        .pdbs_in(&ns)
-                        .iter()
-                        .find(|p| p.metadata.name.as_deref() == Some(name.as_str()));
-                    let operator_pdb = pdb.is_some_and(|p| owned_by_operator(&p.metadata, own));
-                    match own.operator.budget {
-                        // A budget of our own next to none of the operator's is safe.
-                        Budget::Never if !operator_pdb => None,
-                        Budget::Creates { field } if pdb.is_none() => Some(format!(
-                            "{} normally keeps a PodDisruptionBudget for this set itself and there is none: it is turned off or set elsewhere in the {} ({}). Restore it there rather than adding one by hand, which would end up next to the operator's (two budgets over the same pods make every eviction fail)",
-                            own.operator.name,
-                            own.kind,
-                            own.field(field)
-                        )),
-                        Budget::Creates { field } => Some(format!(
-                            "{}: the operator keeps this set's PodDisruptionBudget itself (a second budget over the same pods makes every eviction fail), so change it through {}",
-                            r.description.trim_end_matches('.'),
-                            own.field(field)
-                        )),
-                        Budget::OptIn { field } => Some(format!(
-                            "{}: enable or change the operator's own budget through {} rather than a budget of your own, which the operator would not know about",
-                            r.description.trim_end_matches('.'),
-                            own.field(field)
-                        )),
-                        _ => Some(format!(
-                            "{}: whether the operator keeps a PodDisruptionBudget itself is unconfirmed; look for one in the custom resource before adding or changing one by hand (two budgets over the same pods make every eviction fail)",
-                            r.description.trim_end_matches('.')
-                        )),
-                    }
-                }
+                Target::Budget(name) => budget_advice(ctx, own, &ns, &name, &r),
                 Target::Service(name) => {
                     let svc = ctx.idx.service.get(&(ns.as_str(), name.as_str()));
                     svc.filter(|s| owned_by_operator(&s.metadata, own))
@@ -345,6 +314,41 @@ pub(crate) fn through_operators(ctx: &Ctx, findings: &mut [Finding]) {
                 f.commands.insert(at + 1, g);
             }
         }
+    }
+}
+
+/// A budget change on an operator-owned set: where the operator keeps its own budget,
+/// through its custom resource; `None` where a budget of our own is safe.
+fn budget_advice(ctx: &Ctx, own: &Owner, ns: &str, name: &str, r: &Remedy) -> Option<String> {
+    let pdb = ctx
+        .idx
+        .pdbs_in(ns)
+        .iter()
+        .find(|p| p.metadata.name.as_deref() == Some(name));
+    let operator_pdb = pdb.is_some_and(|p| owned_by_operator(&p.metadata, own));
+    match own.operator.budget {
+        // A budget of our own next to none of the operator's is safe.
+        Budget::Never if !operator_pdb => None,
+        Budget::Creates { field } if pdb.is_none() => Some(format!(
+            "{} normally keeps a PodDisruptionBudget for this set itself and there is none: it is turned off or set elsewhere in the {} ({}). Restore it there rather than adding one by hand, which would end up next to the operator's (two budgets over the same pods make every eviction fail)",
+            own.operator.name,
+            own.kind,
+            own.field(field)
+        )),
+        Budget::Creates { field } => Some(format!(
+            "{}: the operator keeps this set's PodDisruptionBudget itself (a second budget over the same pods makes every eviction fail), so change it through {}",
+            r.description.trim_end_matches('.'),
+            own.field(field)
+        )),
+        Budget::OptIn { field } => Some(format!(
+            "{}: enable or change the operator's own budget through {} rather than a budget of your own, which the operator would not know about",
+            r.description.trim_end_matches('.'),
+            own.field(field)
+        )),
+        _ => Some(format!(
+            "{}: whether the operator keeps a PodDisruptionBudget itself is unconfirmed; look for one in the custom resource before adding or changing one by hand (two budgets over the same pods make every eviction fail)",
+            r.description.trim_end_matches('.')
+        )),
     }
 }
 
