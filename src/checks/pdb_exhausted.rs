@@ -107,36 +107,7 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pdb: &PodDisruptionBudget) -> Option<Fi
         Some(name),
         summary,
     );
-    if let Some(st) = pdb.status.as_ref() {
-        f.evidence.push(format!(
-            "{}; status: disruptionsAllowed {}, currentHealthy {}, desiredHealthy {}, expectedPods {}",
-            budget_text(pdb),
-            st.disruptions_allowed,
-            st.current_healthy,
-            st.desired_healthy,
-            st.expected_pods
-        ));
-        if let Some(c) = st
-            .conditions
-            .as_deref()
-            .unwrap_or_default()
-            .iter()
-            .find(|c| c.type_ == "DisruptionAllowed" && c.status != "True")
-            && !c.message.is_empty()
-        {
-            f.evidence.push(format!(
-                "DisruptionAllowed=False ({}): {}",
-                c.reason, c.message
-            ));
-        }
-        if let (Some(obs), Some(generation)) = (st.observed_generation, pdb.metadata.generation)
-            && obs < generation
-        {
-            f.evidence.push(format!(
-                "the status is from an older version of the budget (observedGeneration {obs} < generation {generation})"
-            ));
-        }
-    }
+    f.evidence.extend(status_lines(pdb));
     for p in &unhealthy {
         f.evidence.push(format!(
             "{}: {}",
@@ -185,6 +156,43 @@ fn finding(ctx: &Ctx, sts: &StatefulSet, pdb: &PodDisruptionBudget) -> Option<Fi
         ctx.kubectl.sts_argv(Some(ns), &["diagnose", name]),
     ));
     Some(f)
+}
+
+/// The budget's status as the disruption controller last wrote it: its numbers, why it
+/// allows nothing, and whether it is stale.
+fn status_lines(pdb: &PodDisruptionBudget) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(st) = pdb.status.as_ref() {
+        out.push(format!(
+            "{}; status: disruptionsAllowed {}, currentHealthy {}, desiredHealthy {}, expectedPods {}",
+            budget_text(pdb),
+            st.disruptions_allowed,
+            st.current_healthy,
+            st.desired_healthy,
+            st.expected_pods
+        ));
+        if let Some(c) = st
+            .conditions
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .find(|c| c.type_ == "DisruptionAllowed" && c.status != "True")
+            && !c.message.is_empty()
+        {
+            out.push(format!(
+                "DisruptionAllowed=False ({}): {}",
+                c.reason, c.message
+            ));
+        }
+        if let (Some(obs), Some(generation)) = (st.observed_generation, pdb.metadata.generation)
+            && obs < generation
+        {
+            out.push(format!(
+                "the status is from an older version of the budget (observedGeneration {obs} < generation {generation})"
+            ));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
