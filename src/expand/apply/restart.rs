@@ -111,7 +111,19 @@ pub(super) async fn restart_pod(
         c.steps.ready,
         format!("waiting for pod {pod} to be Ready again"),
     );
-    let old = old_uid.clone();
+    wait_back(pods, s, out, pod, old_uid).await?;
+    let _ = writeln!(out, "  pod {pod} is back and Ready");
+    Ok(())
+}
+
+/// Waits until `pod` is back (a uid other than `old`) and Ready.
+async fn wait_back(
+    pods: &Api<Pod>,
+    s: &Settings,
+    out: &mut dyn Write,
+    pod: &str,
+    old: Option<String>,
+) -> Result<(), String> {
     wait_for(s, out, pod, s.step_timeout, || {
         let old = old.clone();
         async move {
@@ -129,7 +141,5 @@ pub(super) async fn restart_pod(
             }
         }
     })
-    .await?;
-    let _ = writeln!(out, "  pod {pod} is back and Ready");
-    Ok(())
+    .await
 }
