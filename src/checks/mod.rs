@@ -1,8 +1,7 @@
 //! The registry of checks: one check per runbook id, each declaring the sources it needs so
 //! that an unreadable source turns into "not checked" instead of a false all-clear.
 
-mod links;
-mod owners;
+mod post;
 
 use crate::analysis::Report;
 use crate::kubectl::Kubectl;
@@ -24,7 +23,7 @@ pub fn analyze_with(
     kubectl: &Kubectl,
     checks: &[Check],
 ) -> Report {
-    crate::analysis::run(snap, now, kubectl, checks, links::link)
+    crate::analysis::run(snap, now, kubectl, checks, post::link)
 }
 
 /// The check of a runbook id: for tests that run a neighbouring check on the same fixture
