@@ -57,15 +57,7 @@ fn move_crowded(ctx: &Ctx, f: &mut Finding, name: &str, crowded: &[(&str, &Vec<&
                 format!(
                     "Wait until {pod_name} is Ready again (and check its new node with -o wide) before moving the next one"
                 ),
-                ctx.kubectl.argv(
-                    Some(ns),
-                    &[
-                        "wait",
-                        "--for=condition=Ready",
-                        &format!("pod/{pod_name}"),
-                        "--timeout=10m",
-                    ],
-                ),
+                ctx.kubectl.wait_ready(ns, pod_name, "10m"),
             ));
         }
     }
@@ -137,15 +129,7 @@ fn leave_zone(
             format!(
                 "Wait until {pod_name} is Ready and has re-synced before moving another member"
             ),
-            ctx.kubectl.argv(
-                Some(ns),
-                &[
-                    "wait",
-                    "--for=condition=Ready",
-                    &format!("pod/{pod_name}"),
-                    "--timeout=30m",
-                ],
-            ),
+            ctx.kubectl.wait_ready(ns, pod_name, "30m"),
         ));
     }
 }

@@ -262,15 +262,7 @@ fn restarts(ctx: &Ctx, ns: &str, users: &[&Pod]) -> Vec<Remedy> {
         ));
         out.push(Remedy::run(
             format!("Wait until {pname} is Ready again"),
-            ctx.kubectl.argv(
-                Some(ns),
-                &[
-                    "wait",
-                    "--for=condition=Ready",
-                    &format!("pod/{pname}"),
-                    "--timeout=15m",
-                ],
-            ),
+            ctx.kubectl.wait_ready(ns, pname, "15m"),
         ));
     }
     out

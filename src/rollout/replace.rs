@@ -20,16 +20,7 @@ pub(crate) fn eviction_steps(kubectl: &Kubectl, ns: &str, pod: &str) -> [Step; 2
                           "metadata": {"name": pod, "namespace": ns}})
     .to_string();
     let create = kubectl.argv(None, &["create", "--raw", path.as_str(), "-f", "-"]);
-    let pod_ref = format!("pod/{pod}");
-    let wait = kubectl.argv(
-        Some(ns),
-        &[
-            "wait",
-            "--for=condition=Ready",
-            pod_ref.as_str(),
-            "--timeout=10m",
-        ],
-    );
+    let wait = kubectl.wait_ready(ns, pod, "10m");
     [
         Step {
             description: format!(

@@ -408,15 +408,7 @@ pub(crate) fn delete_and_wait(ctx: &Ctx, ns: &str, pod: &str, why: &str) -> [Rem
             format!(
                 "Wait until the re-created {pod} is Ready before going on (if it says NotFound, the controller has not re-created it yet: run it again)"
             ),
-            ctx.kubectl.argv(
-                Some(ns),
-                &[
-                    "wait",
-                    "--for=condition=Ready",
-                    &format!("pod/{pod}"),
-                    "--timeout=10m",
-                ],
-            ),
+            ctx.kubectl.wait_ready(ns, pod, "10m"),
         ),
     ]
 }
