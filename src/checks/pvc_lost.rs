@@ -242,17 +242,8 @@ fn recreated_pv(
     known: Option<&PersistentVolume>,
 ) -> (Value, bool) {
     let spec = pvc.spec.as_ref();
-    let status_cap = pvc
-        .status
-        .as_ref()
-        .and_then(|s| s.capacity.as_ref())
-        .and_then(|c| c.get("storage"))
-        .map(|q| q.0.clone());
-    let request = spec
-        .and_then(|s| s.resources.as_ref())
-        .and_then(|r| r.requests.as_ref())
-        .and_then(|r| r.get("storage"))
-        .map(|q| q.0.clone());
+    let status_cap = pvc.storage_capacity().map(str::to_string);
+    let request = pvc.storage_request().map(str::to_string);
     let class = spec.and_then(|s| s.storage_class_name.clone());
     let mut s = json!({
         "capacity": {"storage": status_cap.or(request).unwrap_or_else(|| "1Gi".into())},

@@ -70,13 +70,7 @@ fn class_text(pvc: &PersistentVolumeClaim) -> &str {
 
 /// The size the claim requests.
 fn size_text(pvc: &PersistentVolumeClaim) -> &str {
-    pvc.spec
-        .as_ref()
-        .and_then(|s| s.resources.as_ref())
-        .and_then(|r| r.requests.as_ref())
-        .and_then(|r| r.get("storage"))
-        .map(|q| q.0.as_str())
-        .unwrap_or("?")
+    pvc.storage_request().unwrap_or("?")
 }
 
 /// The fixes for what keeps the claim Pending.

@@ -92,12 +92,6 @@ fn cases(ctx: &Ctx, pvc: &PersistentVolumeClaim, mounted: bool) -> Vec<Case> {
     out
 }
 
-type Quantities = crate::model::SmallMap<k8s_openapi::apimachinery::pkg::api::resource::Quantity>;
-
-fn quantity(map: Option<&Quantities>) -> Option<&str> {
-    map?.get("storage").map(|q| q.0.as_str())
-}
-
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     let prefixes = sts::pending::template_prefixes(ctx);
     for pvc in &ctx.snap.pvcs {
@@ -134,18 +128,13 @@ fn finding(
 ) -> Finding {
     let ns = k8s::namespace(&pvc.metadata);
     let name = k8s::name(&pvc.metadata);
-    let requested = quantity(
-        pvc.spec
-            .as_ref()
-            .and_then(|s| s.resources.as_ref())
-            .and_then(|r| r.requests.as_ref()),
-    );
-    let capacity = quantity(pvc.status.as_ref().and_then(|s| s.capacity.as_ref()));
-    let allocated = quantity(
-        pvc.status
-            .as_ref()
-            .and_then(|s| s.allocated_resources.as_ref()),
-    );
+    let requested = pvc.storage_request();
+    let capacity = pvc.storage_capacity();
+    let allocated = pvc
+        .status
+        .as_ref()
+        .and_then(|s| s.allocated_resources.as_ref()?.get("storage"))
+        .map(|q| q.0.as_str());
     let size = format!("{} → {}", capacity.unwrap_or("?"), requested.unwrap_or("?"));
     let summary = match &found[0] {
         Case::RestartNeeded(_) => {

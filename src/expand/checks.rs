@@ -1,9 +1,7 @@
 //! The checks that decide whether an expansion can go ahead, each with the detail people
 //! read; and the warnings and notes that go with the plan.
 
-use super::{
-    CheckResult, ClaimAction, ClaimPlan, Size, bytes, is_default, progress, quota, storage_request,
-};
+use super::{CheckResult, ClaimAction, ClaimPlan, Size, bytes, is_default, progress, quota};
 use crate::k8s::{self};
 use crate::kubectl::Kubectl;
 use crate::model::PersistentVolumeClaim;
@@ -178,8 +176,8 @@ pub(super) fn check_size(
         let Some(p) = pvcs.get(c.name.as_str()) else {
             continue;
         };
-        let req = bytes(storage_request(p));
-        let cap = bytes(progress::capacity(p));
+        let req = bytes(p.storage_request());
+        let cap = bytes(p.storage_capacity());
         if req.is_some_and(|r| r > to.bytes) {
             bad.push(format!(
                 "{} already requests {}, more than {}",
@@ -305,7 +303,7 @@ pub(super) fn check_quota(
     for c in claims.iter().filter(|c| c.action == ClaimAction::Grow) {
         let cur = pvcs
             .get(c.name.as_str())
-            .and_then(|p| bytes(storage_request(p)))
+            .and_then(|p| bytes(p.storage_request()))
             .unwrap_or(0.0);
         let add = (to.bytes - cur).max(0.0);
         growth.total += add;

@@ -220,10 +220,6 @@ impl ExpandPlan {
     }
 }
 
-fn storage_request(pvc: &PersistentVolumeClaim) -> Option<&str> {
-    progress::request(pvc)
-}
-
 /// A claim template's storage request, as written (templates stay k8s-openapi's claims).
 fn template_request(tpl: &ClaimTemplate) -> Option<&str> {
     tpl.spec
@@ -576,7 +572,7 @@ fn member_claims(
         });
         let action = match pvc {
             None => ClaimAction::Missing,
-            Some(p) => match bytes(storage_request(p)) {
+            Some(p) => match bytes(p.storage_request()) {
                 Some(b) if b > to.bytes => ClaimAction::Larger,
                 Some(b) if b == to.bytes => {
                     if progress::resize(p, to.bytes) == progress::Resize::Grown {
@@ -593,8 +589,8 @@ fn member_claims(
             name: claim,
             ordinal: ord,
             pod: pod_name,
-            request: pvc.and_then(storage_request).map(str::to_string),
-            capacity: pvc.and_then(progress::capacity).map(str::to_string),
+            request: pvc.and_then(|p| p.storage_request()).map(str::to_string),
+            capacity: pvc.and_then(|p| p.storage_capacity()).map(str::to_string),
             storage_class: spec.and_then(|s| s.storage_class_name.clone()),
             phase: pvc
                 .and_then(|p| p.status.as_ref())
@@ -648,7 +644,7 @@ fn to_usage(
         .collect();
     let volume_bytes = |claim: &str| {
         pvcs.get(claim)
-            .and_then(|p| bytes(progress::capacity(p)).or_else(|| bytes(storage_request(p))))
+            .and_then(|p| bytes(p.storage_capacity()).or_else(|| bytes(p.storage_request())))
     };
     let mut usages: BTreeMap<String, size::Usage> = BTreeMap::new();
     for t in snap.volume_trends.iter().flatten() {

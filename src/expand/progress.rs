@@ -19,37 +19,6 @@ pub enum Resize {
     Failed(String),
 }
 
-fn capacity_bytes(pvc: &PersistentVolumeClaim) -> Option<f64> {
-    pvc.status
-        .as_ref()?
-        .capacity
-        .as_ref()?
-        .get("storage")
-        .and_then(|q| quantity::parse(&q.0))
-}
-
-/// The claim's storage request, as written.
-pub fn request(pvc: &PersistentVolumeClaim) -> Option<&str> {
-    pvc.spec
-        .as_ref()?
-        .resources
-        .as_ref()?
-        .requests
-        .as_ref()?
-        .get("storage")
-        .map(|q| q.0.as_str())
-}
-
-/// The claim's capacity, as written.
-pub fn capacity(pvc: &PersistentVolumeClaim) -> Option<&str> {
-    pvc.status
-        .as_ref()?
-        .capacity
-        .as_ref()?
-        .get("storage")
-        .map(|q| q.0.as_str())
-}
-
 /// True conditions of the claim, by type, with their messages.
 fn true_conditions(pvc: &PersistentVolumeClaim) -> Vec<(&str, &str)> {
     pvc.status
@@ -88,7 +57,11 @@ pub fn resize(pvc: &PersistentVolumeClaim, target: f64) -> Resize {
     if conds.iter().any(|(t, _)| *t == "FileSystemResizePending") {
         return Resize::FileSystemPending;
     }
-    if capacity_bytes(pvc).is_some_and(|c| c >= target) {
+    if pvc
+        .storage_capacity()
+        .and_then(quantity::parse)
+        .is_some_and(|c| c >= target)
+    {
         return Resize::Grown;
     }
     let what = conds

@@ -32,6 +32,20 @@ object!(PersistentVolumeClaim, "", "v1", "v1", "persistentvolumeclaims",
     status => "status",
 });
 
+impl PersistentVolumeClaim {
+    /// `spec.resources.requests.storage`, as written.
+    pub fn storage_request(&self) -> Option<&str> {
+        let requests = self.spec.as_ref()?.resources.as_ref()?.requests.as_ref()?;
+        requests.get("storage").map(|q| q.0.as_str())
+    }
+
+    /// `status.capacity.storage`, as written.
+    pub fn storage_capacity(&self) -> Option<&str> {
+        let capacity = self.status.as_ref()?.capacity.as_ref()?;
+        capacity.get("storage").map(|q| q.0.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PersistentVolumeClaimSpec {

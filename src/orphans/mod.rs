@@ -140,10 +140,8 @@ pub fn find(snap: &Snapshot, now: Timestamp, prices: &Prices, kubectl: &Kubectl)
     }
 }
 
-fn storage_bytes(
-    q: Option<&k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
-) -> Option<u64> {
-    let v = k8s::quantity::parse(&q?.0)?;
+fn storage_bytes(q: Option<&str>) -> Option<u64> {
+    let v = k8s::quantity::parse(q?)?;
     (v >= 0.0).then(|| v.round() as u64)
 }
 
@@ -161,12 +159,8 @@ pub fn orphan(m: &Match, now: Timestamp, prices: &Prices, kubectl: &Kubectl) -> 
         find::Object::Claim(c) => {
             let spec = c.spec.as_ref();
             let status = c.status.as_ref();
-            let capacity = storage_bytes(status.and_then(|s| s.capacity.as_ref()?.get("storage")))
-                .or_else(|| {
-                    storage_bytes(
-                        spec.and_then(|s| s.resources.as_ref()?.requests.as_ref()?.get("storage")),
-                    )
-                })
+            let capacity = storage_bytes(c.storage_capacity())
+                .or_else(|| storage_bytes(c.storage_request()))
                 .unwrap_or(0);
             // A claim that never got a volume (Pending) is clutter, not cost.
             let billed = pv.is_some()
@@ -189,7 +183,8 @@ pub fn orphan(m: &Match, now: Timestamp, prices: &Prices, kubectl: &Kubectl) -> 
             let capacity = storage_bytes(
                 p.spec
                     .as_ref()
-                    .and_then(|s| s.capacity.as_ref()?.get("storage")),
+                    .and_then(|s| s.capacity.as_ref()?.get("storage"))
+                    .map(|q| q.0.as_str()),
             )
             .unwrap_or(0);
             (

@@ -97,14 +97,7 @@ pub(crate) fn is_quota(msg: &str) -> bool {
 }
 
 pub(crate) fn requested_bytes(pvc: &PersistentVolumeClaim) -> Option<f64> {
-    pvc.spec
-        .as_ref()?
-        .resources
-        .as_ref()?
-        .requests
-        .as_ref()?
-        .get("storage")
-        .and_then(|q| k8s::quantity::parse(&q.0))
+    pvc.storage_request().and_then(k8s::quantity::parse)
 }
 
 /// Whether an Available PV could satisfy the claim: same class, not reserved for another
@@ -282,19 +275,12 @@ fn static_cause(
     wffc: bool,
     waiting_pod: Option<&Pod>,
 ) -> Option<Cause> {
-    let spec = pvc.spec.as_ref()?;
     let fits: Vec<&PersistentVolume> = available(ctx, class_name)
         .iter()
         .copied()
         .filter(|pv| pv_fits(pv, pvc, class_name))
         .collect();
-    let size = spec
-        .resources
-        .as_ref()
-        .and_then(|r| r.requests.as_ref())
-        .and_then(|r| r.get("storage"))
-        .map(|q| q.0.as_str())
-        .unwrap_or("?");
+    let size = pvc.storage_request().unwrap_or("?");
     let what = if class_name.is_empty() {
         "without a storage class".to_string()
     } else {

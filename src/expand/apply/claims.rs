@@ -123,7 +123,7 @@ pub(super) async fn wait_claim(
             let pvc = send(pvcs.get(&name), s.request_timeout)
                 .await
                 .map_err(|e| format!("reading claim {name} failed: {}", e.answer()))?;
-            let cap = progress::capacity(&pvc).unwrap_or("?").to_string();
+            let cap = pvc.storage_capacity().unwrap_or("?").to_string();
             Ok(match progress::resize(&pvc, target) {
                 Resize::Grown => Poll::Done(Resize::Grown),
                 Resize::FileSystemPending if !until_grown => Poll::Done(Resize::FileSystemPending),
