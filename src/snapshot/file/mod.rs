@@ -1,6 +1,7 @@
 //! Snapshots from files: what people actually have (`kubectl get a,b,c -A -o yaml|json`,
 //! multi-document YAML, several files) and what `kubectl sts snapshot` writes.
 
+mod lists;
 mod split;
 mod stream;
 
@@ -8,6 +9,7 @@ use super::{Scope, Skipped, Snapshot, Source, versions};
 use crate::model::CustomResource;
 use anyhow::{Context, Result, anyhow, bail};
 use jiff::Timestamp;
+use lists::{dedupe_all, filter_namespace};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -641,88 +643,6 @@ fn clear_status(obj: &mut dyn std::any::Any) {
 }
 
 type Meta = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-
-/// The same object in two files (or twice in one): the last copy wins, in the first
-/// one's place, as if the files were applied in order. Done once the input is read, over
-/// borrowed names, so loading holds no index of its own.
-fn dedupe_all(s: &mut Snapshot) -> usize {
-    dedupe(&mut s.statefulsets)
-        + dedupe(&mut s.pods)
-        + dedupe(&mut s.pvcs)
-        + dedupe(&mut s.pvs)
-        + dedupe(&mut s.nodes)
-        + dedupe(&mut s.pdbs)
-        + dedupe(&mut s.services)
-        + dedupe(&mut s.endpoint_slices)
-        + dedupe(&mut s.events)
-        + dedupe(&mut s.storage_classes)
-        + dedupe(&mut s.volume_attachments)
-        + dedupe(&mut s.controller_revisions)
-        + dedupe(&mut s.deployments)
-}
-
-fn dedupe<T: k8s_openapi::Metadata<Ty = Meta>>(v: &mut Vec<T>) -> usize {
-    // (first copy, later copy), in input order.
-    let mut later = Vec::new();
-    {
-        let mut first: rustc_hash::FxHashMap<(&str, &str), usize> = Default::default();
-        for (j, o) in v.iter().enumerate() {
-            let m = o.metadata();
-            let name = m.name.as_deref().unwrap_or("");
-            if name.is_empty() {
-                continue;
-            }
-            let key = (m.namespace.as_deref().unwrap_or(""), name);
-            match first.entry(key) {
-                std::collections::hash_map::Entry::Occupied(e) => later.push((*e.get(), j)),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(j);
-                }
-            }
-        }
-    }
-    if later.is_empty() {
-        return 0;
-    }
-    let mut gone = vec![false; v.len()];
-    for &(i, j) in &later {
-        v.swap(i, j);
-        gone[j] = true;
-    }
-    let mut k = 0;
-    v.retain(|_| {
-        k += 1;
-        !gone[k - 1]
-    });
-    later.len()
-}
-
-fn filter_namespace(s: &mut Snapshot, ns: &str) {
-    fn keep<T: k8s_openapi::Metadata<Ty = Meta>>(v: &mut Vec<T>, ns: &str) {
-        v.retain(|o| o.metadata().namespace.as_deref() == Some(ns));
-    }
-    keep(&mut s.statefulsets, ns);
-    keep(&mut s.pods, ns);
-    keep(&mut s.pvcs, ns);
-    keep(&mut s.pdbs, ns);
-    keep(&mut s.services, ns);
-    keep(&mut s.endpoint_slices, ns);
-    keep(&mut s.events, ns);
-    keep(&mut s.controller_revisions, ns);
-    keep(&mut s.deployments, ns);
-    s.custom
-        .items
-        .retain(|c| c.metadata.namespace.as_deref() == Some(ns));
-    if let Some(v) = s.volume_stats.as_mut() {
-        v.retain(|x| x.namespace == ns);
-    }
-    if let Some(v) = s.volume_trends.as_mut() {
-        v.retain(|x| x.namespace == ns);
-    }
-    if let Some(v) = s.container_logs.as_mut() {
-        v.retain(|x| x.namespace == ns);
-    }
-}
 
 /// Parses (possibly multi-document) YAML. The parser's safety budgets scale with the input,
 /// so a 50k-pod snapshot is read while an alias bomb of a few bytes is still refused.
