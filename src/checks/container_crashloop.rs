@@ -158,12 +158,7 @@ fn finding(
         let ago = t
             .finished_at
             .as_ref()
-            .map(|ft| {
-                format!(
-                    ", {} ago",
-                    k8s::time::short(k8s::time::secs_since(ft.0, ctx.now))
-                )
-            })
+            .map(|ft| format!(", {} ago", k8s::time::age(ft.0, ctx.now)))
             .unwrap_or_default();
         f.evidence.push(format!(
             "last exit code {}{}{ago}: {meaning}",

@@ -38,12 +38,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let name = k8s::name(&sts.metadata);
         let change = sts::last_spec_change(sts);
         let since = change
-            .map(|(t, _)| {
-                format!(
-                    " for {}",
-                    k8s::time::short(k8s::time::secs_since(t, ctx.now))
-                )
-            })
+            .map(|(t, _)| format!(" for {}", k8s::time::age(t, ctx.now)))
             .unwrap_or_default();
         let mut f = ctx.finding(
             CHECK.id,
@@ -59,7 +54,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         match change {
             Some((t, who)) => f.evidence.push(format!(
                 "newest spec change by {who}, {} ago (managedFields)",
-                k8s::time::short(k8s::time::secs_since(t, ctx.now))
+                k8s::time::age(t, ctx.now)
             )),
             None => f.evidence.push(
                 "how long it has lagged is unknown: the snapshot has no managedFields for its spec"

@@ -95,7 +95,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                 );
                 f.evidence.push(format!(
                     "{claim} created {} ago, {} after {oldest_name}{}",
-                    short(k8s::time::secs_since(created, ctx.now)),
+                    k8s::time::age(created, ctx.now),
                     short(after_sibling),
                     after_sts
                         .map(|a| format!(" and {} after the StatefulSet", short(a)))

@@ -37,12 +37,7 @@ fn node_state(ctx: &Ctx, node: &Node) -> NodeState {
             let since = c
                 .last_transition_time
                 .as_ref()
-                .map(|t| {
-                    format!(
-                        " for {}",
-                        k8s::time::short(k8s::time::secs_since(t.0, ctx.now))
-                    )
-                })
+                .map(|t| format!(" for {}", k8s::time::age(t.0, ctx.now)))
                 .unwrap_or_default();
             lines.push(format!(
                 "Ready={}{since}{}{}",

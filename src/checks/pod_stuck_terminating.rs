@@ -178,12 +178,7 @@ fn finding(ctx: &Ctx, pod: &Pod, sts: Option<&str>, overdue: i64) -> Finding {
         && !kn::is_ready(nd)
     {
         let since = kn::ready_since(nd)
-            .map(|t| {
-                format!(
-                    " since {} ago",
-                    k8s::time::short(k8s::time::secs_since(t, ctx.now))
-                )
-            })
+            .map(|t| format!(" since {} ago", k8s::time::age(t, ctx.now)))
             .unwrap_or_default();
         f.evidence.push(format!(
             "node {n}: Ready={}{since}; without its kubelet nobody confirms the containers stopped, so the API server keeps the pod",

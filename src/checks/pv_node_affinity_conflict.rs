@@ -239,12 +239,7 @@ fn finding(ctx: &Ctx, pod: &Pod, found: &[sts::affinity::Conflict]) -> Finding {
         for (n, why) in &c.matching {
             let since = kn::ready_since(n)
                 .filter(|_| !kn::is_ready(n))
-                .map(|t| {
-                    format!(
-                        " for {}",
-                        k8s::time::short(k8s::time::secs_since(t, ctx.now))
-                    )
-                })
+                .map(|t| format!(" for {}", k8s::time::age(t, ctx.now)))
                 .unwrap_or_default();
             f.evidence.push(format!(
                 "node {} matches the affinity but is {why}{since}",

@@ -179,12 +179,7 @@ fn finding(
         .metadata
         .creation_timestamp
         .as_ref()
-        .map(|t| {
-            format!(
-                " for {}",
-                k8s::time::short(k8s::time::secs_since(t.0, ctx.now))
-            )
-        })
+        .map(|t| format!(" for {}", k8s::time::age(t.0, ctx.now)))
         .unwrap_or_default();
     let summary = match &cause {
         sts::pending::Cause::ClassMissing(c) => {

@@ -61,7 +61,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         if let Some((t, who)) = sts::last_spec_change(sts) {
             f.evidence.push(format!(
                 "newest spec change by {who}, {} ago",
-                k8s::time::short(k8s::time::secs_since(t, ctx.now))
+                k8s::time::age(t, ctx.now)
             ));
         }
         if let Some(owner) = k8s::controller_of(&sts.metadata) {

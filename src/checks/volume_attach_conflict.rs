@@ -206,12 +206,7 @@ fn node_down_steps(ctx: &Ctx, f: &mut Finding, c: &sts::attach::Conflict, va: Op
     match &c.holder {
         sts::attach::Holder::NodeDown(n) => {
             let since = kn::ready_since(n)
-                .map(|t| {
-                    format!(
-                        " for {}",
-                        k8s::time::short(k8s::time::secs_since(t, ctx.now))
-                    )
-                })
+                .map(|t| format!(" for {}", k8s::time::age(t, ctx.now)))
                 .unwrap_or_default();
             f.evidence.push(format!(
                 "{node} is NotReady (Ready={}){since}: no kubelet confirms the unmount, so the volume is only detached by force: about 6 minutes after no pod on {node} uses it, or at once with the out-of-service taint",

@@ -255,12 +255,7 @@ fn finding(
     let cause = classify(specific);
     let volume = k8s::pod::quoted_after(specific, "volume \"");
     let waited = waiting_since(pod)
-        .map(|t| {
-            format!(
-                " for {}",
-                k8s::time::short(k8s::time::secs_since(t, ctx.now))
-            )
-        })
+        .map(|t| format!(" for {}", k8s::time::age(t, ctx.now)))
         .unwrap_or_default();
     let what = match &cause {
         Cause::MissingSecret(s) => format!("Secret {s} does not exist"),

@@ -8,6 +8,11 @@ pub fn secs_since(t: Timestamp, now: Timestamp) -> i64 {
     now.as_second() - t.as_second()
 }
 
+/// The short age of `t` at `now` (`12m`): how long a condition has held.
+pub fn age(t: Timestamp, now: Timestamp) -> String {
+    short(secs_since(t, now))
+}
+
 /// kubectl-style short age: `45s`, `12m`, `3h`, `5d`.
 pub fn short(secs: i64) -> String {
     let s = secs.max(0);
