@@ -22,6 +22,7 @@ use crate::model::PodSpec;
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::core::v1::{Node, Toleration};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -123,8 +124,9 @@ fn topology_value<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
     kn::label(node, key)
 }
 
-fn pod_labels(pod: &Pod) -> Option<&BTreeMap<String, String>> {
-    pod.metadata.labels.as_ref()
+/// Whether a rule's selector picks `pod` itself: the rules that count its own set.
+fn selects_itself(sel: Option<&LabelSelector>, pod: &Pod) -> bool {
+    sel.is_some_and(|s| k8s::labels::matches(s, pod.metadata.labels.as_ref()))
 }
 
 /// `claim X is bound to PersistentVolume Y` for each claim of `pod` whose PV is not in the snapshot.
@@ -572,11 +574,7 @@ fn anti_affinity(
         .unwrap_or_default();
     let mut verdict = None;
     for term in required {
-        let own = term
-            .label_selector
-            .as_ref()
-            .is_some_and(|s| k8s::labels::matches(s, pod_labels(pod)));
-        if !own {
+        if !selects_itself(term.label_selector.as_ref(), pod) {
             continue;
         }
         let key = term.topology_key.as_str();
@@ -667,11 +665,7 @@ fn spread(
         if c.when_unsatisfiable != "DoNotSchedule" {
             continue;
         }
-        let own = c
-            .label_selector
-            .as_ref()
-            .is_some_and(|s| k8s::labels::matches(s, pod_labels(pod)));
-        if !own {
+        if !selects_itself(c.label_selector.as_ref(), pod) {
             continue;
         }
         let key = c.topology_key.as_str();
