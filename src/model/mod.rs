@@ -19,6 +19,7 @@ mod pod;
 mod revision;
 mod shared;
 mod storage;
+mod trim;
 
 pub use claim::{
     PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimStatus,
@@ -32,6 +33,7 @@ pub use meta::LAST_APPLIED;
 pub use pod::{Container, ContainerStatus, Pod, PodSpec, PodStatus, ResourceRequirements, Volume};
 pub use revision::ControllerRevision;
 pub use shared::Shared;
+pub use trim::Trim;
 
 pub use storage::{
     PersistentVolume, PersistentVolumeSpec, VolumeAttachment, VolumeAttachmentSource,

@@ -5,7 +5,7 @@
 use super::{Scope, Snapshot, Source};
 use crate::error::{Failure, Unread};
 use crate::model::PersistentVolumeClaim;
-use crate::model::{Event, Pod};
+use crate::model::{Event, Pod, Trim};
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ListParams};
@@ -188,7 +188,7 @@ pub(crate) fn slim(meta: &mut ObjectMeta, keep_managed_fields: bool) {
     }
 }
 
-fn settle<K: kube::Resource<Scope = S>, S>(
+fn settle<K: kube::Resource<Scope = S> + Trim, S>(
     snap: &mut Snapshot,
     errors: &mut Vec<(Source, ListError)>,
     source: Source,
@@ -199,7 +199,9 @@ fn settle<K: kube::Resource<Scope = S>, S>(
         Ok(mut items) => {
             for o in &mut items {
                 slim(o.meta_mut(), keep_managed_fields);
+                o.trim();
             }
+            items.shrink_to_fit();
             items
         }
         Err(e) => {

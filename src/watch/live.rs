@@ -7,8 +7,8 @@ use crate::model::ControllerRevision;
 use crate::model::EndpointSlice;
 use crate::model::Event;
 use crate::model::PersistentVolumeClaim;
-use crate::model::Pod;
 use crate::model::{PersistentVolume, VolumeAttachment};
+use crate::model::{Pod, Trim};
 use crate::snapshot::collect::{ListError, slim};
 use crate::snapshot::{Scope, Snapshot, Source, slim_pod};
 use futures::StreamExt;
@@ -93,8 +93,9 @@ fn cluster<K: kube::Resource<DynamicType = ()>>(client: &kube::Client, _: &Scope
     Api::all(client.clone())
 }
 
-fn tidy<K: kube::Resource>(o: &mut K) {
+fn tidy<K: kube::Resource + Trim>(o: &mut K) {
     slim(o.meta_mut(), false);
+    o.trim();
 }
 
 /// The kinds watched: the same as `collect` lists, named once here.
@@ -143,10 +144,14 @@ macro_rules! kinds {
 }
 
 kinds! {
-    statefulsets: StatefulSet = StatefulSets, namespaced, |o| slim(&mut o.metadata, true);
+    statefulsets: StatefulSet = StatefulSets, namespaced, |o| {
+        slim(&mut o.metadata, true);
+        o.trim();
+    };
     pods: Pod = Pods, namespaced, |p| {
         slim(&mut p.metadata, false);
         slim_pod(p);
+        p.trim();
     };
     pvcs: PersistentVolumeClaim = PersistentVolumeClaims, namespaced, tidy;
     pvs: PersistentVolume = PersistentVolumes, cluster, tidy;

@@ -23,7 +23,15 @@ pub(super) fn dedupe_all(s: &mut Snapshot) -> usize {
         + dedupe(&mut s.deployments)
 }
 
+/// [`drop_duplicates`], then the room the list's growth left is given back: the list is
+/// final now, and doubling leaves up to half of it empty.
 fn dedupe<T: k8s_openapi::Metadata<Ty = Meta>>(v: &mut Vec<T>) -> usize {
+    let n = drop_duplicates(v);
+    v.shrink_to_fit();
+    n
+}
+
+fn drop_duplicates<T: k8s_openapi::Metadata<Ty = Meta>>(v: &mut Vec<T>) -> usize {
     // (first copy, later copy), in input order.
     let mut later = Vec::new();
     {

@@ -6,7 +6,7 @@ mod split;
 mod stream;
 
 use super::{Scope, Skipped, Snapshot, Source, versions};
-use crate::model::CustomResource;
+use crate::model::{CustomResource, Trim};
 use anyhow::{Context, Result, anyhow, bail};
 use jiff::Timestamp;
 use lists::{dedupe_all, filter_namespace};
@@ -591,7 +591,7 @@ struct Fill<'a> {
 
 fn push<T>(list: &mut Vec<T>, doc: Doc, fill: Fill) -> Result<()>
 where
-    T: serde::de::DeserializeOwned + 'static + k8s_openapi::Metadata<Ty = Meta>,
+    T: serde::de::DeserializeOwned + 'static + k8s_openapi::Metadata<Ty = Meta> + Trim,
 {
     let mut obj: T = match doc {
         Doc::Value(v) => serde_json::from_value(v),
@@ -615,6 +615,7 @@ where
     if let Some(pod) = any.downcast_mut::<crate::model::Pod>() {
         super::slim_pod(pod);
     }
+    obj.trim();
     list.push(obj);
     Ok(())
 }
