@@ -52,12 +52,16 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
             &args.symptom,
         );
     }
+    // The report holds all that is printed: the cluster's objects are let go before the
+    // output is built, so the two never add up (on a big cluster, the peak of the run).
+    let captured_at = input.snap.captured_at;
+    let scope = match &target {
+        Some((ns, n)) => format!("statefulset {ns}/{n}"),
+        None => input.snap.scope.to_string(),
+    };
+    drop(std::mem::take(&mut input.snap));
     let out = match g.output {
         Output::Table => {
-            let scope = match &target {
-                Some((ns, n)) => format!("statefulset {ns}/{n}"),
-                None => input.snap.scope.to_string(),
-            };
             let header = render::diagnose::Header {
                 source: &input.source,
                 scope,
@@ -69,7 +73,7 @@ pub async fn run(g: &GlobalArgs, args: &DiagnoseArgs) -> Result<i32> {
             &Doc {
                 report: &report,
                 evaluated_at: input.now,
-                captured_at: input.snap.captured_at,
+                captured_at,
             },
             other,
         )?,

@@ -9,6 +9,7 @@
 //! none is kept as read. Equality decides, never a hash, so no two different values are
 //! ever merged; changing a shared value (tests do) copies it first.
 
+use super::Trim;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::any::{Any, TypeId};
 use std::cell::RefCell;
@@ -31,6 +32,11 @@ thread_local! {
 impl<T: PartialEq + 'static> Shared<T> {
     /// `value`, or an equal one read shortly before.
     pub fn new(value: T) -> Self {
+        Self::new_then(value, |_| {})
+    }
+
+    /// [`Shared::new`], and `keep` is applied to `value` when it is the one kept.
+    fn new_then(mut value: T, keep: impl FnOnce(&mut T)) -> Self {
         RECENT_VALUES.with_borrow_mut(|all| {
             let recent = all
                 .entry(TypeId::of::<T>())
@@ -42,6 +48,7 @@ impl<T: PartialEq + 'static> Shared<T> {
                 recent.push_front(found.clone());
                 return Shared(found);
             }
+            keep(&mut value);
             let new = Arc::new(value);
             recent.push_front(new.clone());
             recent.truncate(RECENT);
@@ -90,9 +97,11 @@ impl<T: Serialize> Serialize for Shared<T> {
     }
 }
 
-impl<'de, T: Deserialize<'de> + PartialEq + 'static> Deserialize<'de> for Shared<T> {
+/// A value read is trimmed (see [`Trim`]) only when it is the one kept: the copies that
+/// match an earlier value are dropped as they are.
+impl<'de, T: Deserialize<'de> + PartialEq + Trim + 'static> Deserialize<'de> for Shared<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        T::deserialize(d).map(Shared::new)
+        T::deserialize(d).map(|v| Shared::new_then(v, T::trim))
     }
 }
 
@@ -102,12 +111,14 @@ mod tests {
 
     #[test]
     fn equal_values_read_near_each_other_are_held_once() {
-        let a: Shared<Vec<String>> = serde_json::from_str(r#"["x", "y"]"#).unwrap();
-        let other: Shared<Vec<String>> = serde_json::from_str(r#"["z"]"#).unwrap();
-        let b: Shared<Vec<String>> = serde_json::from_str(r#"["x", "y"]"#).unwrap();
+        let a: Shared<Vec<i64>> = serde_json::from_str("[1, 2]").unwrap();
+        let other: Shared<Vec<i64>> = serde_json::from_str("[3]").unwrap();
+        let b: Shared<Vec<i64>> = serde_json::from_str("[1, 2]").unwrap();
         assert!(Arc::ptr_eq(&a.0, &b.0));
         assert!(!Arc::ptr_eq(&a.0, &other.0));
-        assert_eq!(*other, vec!["z".to_string()]);
+        assert_eq!(*other, vec![3]);
+        // The one kept holds only its room (serde reserved four).
+        assert_eq!(a.capacity(), 2);
     }
 
     #[test]

@@ -36,6 +36,42 @@ fn opt<T>(v: &mut Option<Vec<T>>, each: impl FnMut(&mut T)) {
 
 fn none<T>(_: &mut T) {}
 
+impl<T: Trim> Trim for Vec<T> {
+    fn trim(&mut self) {
+        list(self, T::trim);
+    }
+}
+
+/// A pod's container (held once per set, see [`super::Shared`]).
+impl Trim for super::Container {
+    fn trim(&mut self) {
+        opt(&mut self.args, none);
+        opt(&mut self.command, none);
+        opt(&mut self.env, none);
+        opt(&mut self.env_from, none);
+        opt(&mut self.ports, none);
+        opt(&mut self.volume_mounts, none);
+    }
+}
+
+/// What a [`super::Shared`] may hold that has no list worth trimming.
+macro_rules! nothing {
+    ($($t:ty),*) => {$(
+        impl Trim for $t {
+            fn trim(&mut self) {}
+        }
+    )*};
+}
+nothing!(
+    i64,
+    core::Affinity,
+    core::ContainerState,
+    core::PodSecurityContext,
+    core::Toleration,
+    core::TopologySpreadConstraint,
+    core::VolumeNodeAffinity
+);
+
 impl Trim for ObjectMeta {
     fn trim(&mut self) {
         opt(&mut self.owner_references, none);
