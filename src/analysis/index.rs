@@ -14,6 +14,7 @@ use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{Node, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::storage::v1::StorageClass;
+use std::borrow::Cow;
 // FxHash: the keys are names from one snapshot, not attacker-chosen at scale; SipHash
 // made the index the larger part of the analysis time.
 type HashMap<K, V> = rustc_hash::FxHashMap<K, V>;
@@ -73,7 +74,7 @@ pub struct Index<'a> {
     pub deployments_in: HashMap<&'a str, Vec<&'a Deployment>>,
     /// Pods that mount a claim (`persistentVolumeClaim` and generic ephemeral volumes), by
     /// namespace, then claim name.
-    pub pods_of_claim: HashMap<&'a str, HashMap<String, Vec<&'a Pod>>>,
+    pub pods_of_claim: HashMap<&'a str, HashMap<Cow<'a, str>, Vec<&'a Pod>>>,
     /// PersistentVolumes by the namespace/name in their `claimRef`.
     pub pvs_claimed_by: HashMap<NsName<'a>, Vec<&'a PersistentVolume>>,
     /// Nodes by their zone label.
@@ -122,6 +123,8 @@ impl<'a> Index<'a> {
 
     fn index_events(&mut self, s: &'a Snapshot) {
         let ix = self;
+        // Most events are about pods, a few each: their count bounds the keys well.
+        ix.events_of.reserve(s.events.len().min(s.pods.len() * 2));
         for ev in &s.events {
             let o = &ev.involved_object;
             let key = (
@@ -141,6 +144,20 @@ impl<'a> Index<'a> {
 
     fn index_objects(s: &'a Snapshot) -> Self {
         let mut ix = Index::default();
+        // Sized up front: growing a map rehashes every key it holds, and on a big
+        // snapshot that was a third of building these.
+        ix.statefulset.reserve(s.statefulsets.len());
+        ix.member_claims.reserve(s.statefulsets.len());
+        ix.pods_of.reserve(s.statefulsets.len());
+        ix.controller_revision.reserve(s.controller_revisions.len());
+        ix.pod.reserve(s.pods.len());
+        ix.pods_on_node.reserve(s.nodes.len());
+        ix.pvc.reserve(s.pvcs.len());
+        ix.pv.reserve(s.pvs.len());
+        ix.node.reserve(s.nodes.len());
+        ix.service.reserve(s.services.len());
+        ix.slices_of.reserve(s.services.len());
+        ix.attachments_of_pv.reserve(s.volume_attachments.len());
         for sts in &s.statefulsets {
             ix.statefulset.insert(
                 (k8s::namespace(&sts.metadata), k8s::name(&sts.metadata)),
@@ -259,13 +276,14 @@ impl<'a> Index<'a> {
 
     /// Claims to their pods and volumes, nodes by zone and hostname.
     fn index_volumes_and_nodes(&mut self, s: &'a Snapshot) {
+        self.pvs_claimed_by.reserve(s.pvs.len());
         for pod in &s.pods {
             let ns = k8s::namespace(&pod.metadata);
             for (_, claim) in k8s::pod::claims(pod) {
                 self.pods_of_claim
                     .entry(ns)
                     .or_default()
-                    .entry(claim.into_owned())
+                    .entry(claim)
                     .or_default()
                     .push(pod);
             }
