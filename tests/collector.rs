@@ -645,3 +645,48 @@ fn ten_thousand_pods_cost_one_request_per_kind_per_500_objects() {
             .all(|r| r.method == "GET" && r.query_value("limit") == Some("500"))
     );
 }
+
+/// Each page is tidied as it arrives: what nothing reads (other writers' field trees,
+/// service-account volumes) and the room serde's growth left in lists are not held.
+/// The recorded pods carry managedFields, a projected token volume and five conditions.
+#[tokio::test]
+async fn listed_objects_are_tidied_as_their_pages_arrive() {
+    let server = FakeApiServer::with(Options::default().max_page_size(2));
+    let snap = collect_from(&server, Scope::all()).await;
+    assert!(snap.skipped.is_empty(), "{:?}", snap.skipped);
+    let pod = snap
+        .pods
+        .iter()
+        .find(|p| p.metadata.name.as_deref() == Some("orders-db-0"))
+        .expect("the recorded member");
+    assert_eq!(pod.metadata.managed_fields, None);
+    let spec = pod.spec.as_ref().unwrap();
+    let volumes: Vec<&str> = spec
+        .volumes
+        .iter()
+        .flatten()
+        .map(|v| v.name.as_str())
+        .collect();
+    assert_eq!(volumes, ["data"], "the projected token volume is dropped");
+    let status = pod.status.as_ref().unwrap();
+    let conditions = status.conditions.as_ref().unwrap();
+    assert_eq!(conditions.len(), 5);
+    assert_eq!(
+        conditions.capacity(),
+        5,
+        "no room beyond the five conditions"
+    );
+    let statuses = status.container_statuses.as_ref().unwrap();
+    assert_eq!(statuses.capacity(), statuses.len());
+    for pvc in &snap.pvcs {
+        assert_eq!(pvc.metadata.managed_fields, None);
+    }
+    // StatefulSets keep who wrote which part, down to its top level only.
+    let sts = &snap.statefulsets[0];
+    let entries = sts.metadata.managed_fields.as_ref().expect("kept on sets");
+    assert!(!entries.is_empty());
+    for e in entries {
+        let fields = e.fields_v1.as_ref().unwrap().0.as_object().unwrap();
+        assert!(fields.values().all(|v| v == &json!({})), "{fields:?}");
+    }
+}

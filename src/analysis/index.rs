@@ -142,10 +142,10 @@ impl<'a> Index<'a> {
         }
     }
 
-    fn index_objects(s: &'a Snapshot) -> Self {
+    /// An empty index with room for `s`'s objects in the maps [`Index::index_objects`] fills.
+    fn sized_for(s: &Snapshot) -> Self {
         let mut ix = Index::default();
-        // Sized up front: growing a map rehashes every key it holds, and on a big
-        // snapshot that was a third of building these.
+        // Growing a map rehashes every key it holds, at each doubling.
         ix.statefulset.reserve(s.statefulsets.len());
         ix.member_claims.reserve(s.statefulsets.len());
         ix.pods_of.reserve(s.statefulsets.len());
@@ -158,6 +158,11 @@ impl<'a> Index<'a> {
         ix.service.reserve(s.services.len());
         ix.slices_of.reserve(s.services.len());
         ix.attachments_of_pv.reserve(s.volume_attachments.len());
+        ix
+    }
+
+    fn index_objects(s: &'a Snapshot) -> Self {
+        let mut ix = Index::sized_for(s);
         for sts in &s.statefulsets {
             ix.statefulset.insert(
                 (k8s::namespace(&sts.metadata), k8s::name(&sts.metadata)),

@@ -121,6 +121,20 @@ pub async fn list_all<K>(api: Api<K>, timeout: Option<Duration>) -> Result<Vec<K
 where
     K: Clone + DeserializeOwned + Debug,
 {
+    list_tidied(api, timeout, |_| {}).await
+}
+
+/// [`list_all`], with `tidy` applied to each object as its page arrives: what it drops is
+/// never held beyond that page (kinds listed at once would otherwise hold all their pages
+/// untidied until the last one is in).
+pub async fn list_tidied<K>(
+    api: Api<K>,
+    timeout: Option<Duration>,
+    mut tidy: impl FnMut(&mut K),
+) -> Result<Vec<K>, ListError>
+where
+    K: Clone + DeserializeOwned + Debug,
+{
     let mut restarts = 0;
     'restart: loop {
         let mut items: Vec<K> = Vec::new();
@@ -139,7 +153,8 @@ where
                 None => fut.await,
             };
             match res {
-                Ok(list) => {
+                Ok(mut list) => {
+                    list.items.iter_mut().for_each(&mut tidy);
                     items.extend(list.items);
                     match list.metadata.continue_ {
                         Some(c) if !c.is_empty() => token = Some(c),
@@ -188,19 +203,30 @@ pub(crate) fn slim(meta: &mut ObjectMeta, keep_managed_fields: bool) {
     }
 }
 
-fn settle<K: kube::Resource<Scope = S> + Trim, S>(
+/// What each listed object is tidied with as its page arrives: [`slim`], and [`Trim`].
+fn tidy<K: kube::Resource + Trim>(keep_managed_fields: bool) -> impl FnMut(&mut K) {
+    move |o| {
+        slim(o.meta_mut(), keep_managed_fields);
+        o.trim();
+    }
+}
+
+/// [`list_tidied`] with [`tidy`], for the kinds whose managedFields nothing reads.
+async fn tidied<K>(api: Api<K>, timeout: Option<Duration>) -> Result<Vec<K>, ListError>
+where
+    K: kube::Resource + Trim + Clone + DeserializeOwned + Debug,
+{
+    list_tidied(api, timeout, tidy(false)).await
+}
+
+fn settle<K>(
     snap: &mut Snapshot,
     errors: &mut Vec<(Source, ListError)>,
     source: Source,
     res: Result<Vec<K>, ListError>,
-    keep_managed_fields: bool,
 ) -> Vec<K> {
     match res {
         Ok(mut items) => {
-            for o in &mut items {
-                slim(o.meta_mut(), keep_managed_fields);
-                o.trim();
-            }
             items.shrink_to_fit();
             items
         }
@@ -230,20 +256,28 @@ pub async fn collect(
     use k8s_openapi::api::storage::v1::StorageClass;
 
     let captured_at = Timestamp::now();
+    let mut tidy_pod = tidy(false);
     let (sts, pods, pvcs, pvs, nodes, pdbs, svcs, slices, events, classes, vas, revs, deps) = tokio::join!(
-        list_all(api::<StatefulSet>(client, &scope, true), timeout),
-        list_all(api::<Pod>(client, &scope, true), timeout),
-        list_all(api::<PersistentVolumeClaim>(client, &scope, true), timeout),
-        list_all(Api::<PersistentVolume>::all(client.clone()), timeout),
-        list_all(Api::<Node>::all(client.clone()), timeout),
-        list_all(api::<PodDisruptionBudget>(client, &scope, true), timeout),
-        list_all(api::<Service>(client, &scope, true), timeout),
-        list_all(api::<EndpointSlice>(client, &scope, true), timeout),
-        list_all(api::<Event>(client, &scope, true), timeout),
-        list_all(Api::<StorageClass>::all(client.clone()), timeout),
-        list_all(Api::<VolumeAttachment>::all(client.clone()), timeout),
-        list_all(api::<ControllerRevision>(client, &scope, true), timeout),
-        list_all(api::<Deployment>(client, &scope, true), timeout),
+        list_tidied(
+            api::<StatefulSet>(client, &scope, true),
+            timeout,
+            tidy(true)
+        ),
+        list_tidied(api::<Pod>(client, &scope, true), timeout, |p| {
+            super::slim_pod(p);
+            tidy_pod(p)
+        }),
+        tidied(api::<PersistentVolumeClaim>(client, &scope, true), timeout),
+        tidied(Api::<PersistentVolume>::all(client.clone()), timeout),
+        tidied(Api::<Node>::all(client.clone()), timeout),
+        tidied(api::<PodDisruptionBudget>(client, &scope, true), timeout),
+        tidied(api::<Service>(client, &scope, true), timeout),
+        tidied(api::<EndpointSlice>(client, &scope, true), timeout),
+        tidied(api::<Event>(client, &scope, true), timeout),
+        tidied(Api::<StorageClass>::all(client.clone()), timeout),
+        tidied(Api::<VolumeAttachment>::all(client.clone()), timeout),
+        tidied(api::<ControllerRevision>(client, &scope, true), timeout),
+        tidied(api::<Deployment>(client, &scope, true), timeout),
     );
 
     let mut snap = Snapshot {
@@ -253,21 +287,20 @@ pub async fn collect(
     };
     let mut errors = Vec::new();
     let e = &mut errors;
-    snap.statefulsets = settle(&mut snap, e, Source::StatefulSets, sts, true);
-    snap.pods = settle(&mut snap, e, Source::Pods, pods, false);
-    snap.pvcs = settle(&mut snap, e, Source::PersistentVolumeClaims, pvcs, false);
-    snap.pvs = settle(&mut snap, e, Source::PersistentVolumes, pvs, false);
-    snap.nodes = settle(&mut snap, e, Source::Nodes, nodes, false);
-    snap.pdbs = settle(&mut snap, e, Source::PodDisruptionBudgets, pdbs, false);
-    snap.services = settle(&mut snap, e, Source::Services, svcs, false);
-    snap.endpoint_slices = settle(&mut snap, e, Source::EndpointSlices, slices, false);
-    snap.events = settle(&mut snap, e, Source::Events, events, false);
-    snap.storage_classes = settle(&mut snap, e, Source::StorageClasses, classes, false);
-    snap.volume_attachments = settle(&mut snap, e, Source::VolumeAttachments, vas, false);
-    snap.controller_revisions = settle(&mut snap, e, Source::ControllerRevisions, revs, false);
-    snap.deployments = settle(&mut snap, e, Source::Deployments, deps, false);
+    snap.statefulsets = settle(&mut snap, e, Source::StatefulSets, sts);
+    snap.pods = settle(&mut snap, e, Source::Pods, pods);
+    snap.pvcs = settle(&mut snap, e, Source::PersistentVolumeClaims, pvcs);
+    snap.pvs = settle(&mut snap, e, Source::PersistentVolumes, pvs);
+    snap.nodes = settle(&mut snap, e, Source::Nodes, nodes);
+    snap.pdbs = settle(&mut snap, e, Source::PodDisruptionBudgets, pdbs);
+    snap.services = settle(&mut snap, e, Source::Services, svcs);
+    snap.endpoint_slices = settle(&mut snap, e, Source::EndpointSlices, slices);
+    snap.events = settle(&mut snap, e, Source::Events, events);
+    snap.storage_classes = settle(&mut snap, e, Source::StorageClasses, classes);
+    snap.volume_attachments = settle(&mut snap, e, Source::VolumeAttachments, vas);
+    snap.controller_revisions = settle(&mut snap, e, Source::ControllerRevisions, revs);
+    snap.deployments = settle(&mut snap, e, Source::Deployments, deps);
 
-    super::slim_pod_specs(&mut snap);
     if errors.len() == Source::ALL.len() {
         let first = &errors[0].1;
         let failure = if errors.iter().all(|(_, e)| e.is_unreachable()) {

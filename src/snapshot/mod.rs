@@ -308,16 +308,12 @@ pub struct Partial {
     pub reason: String,
 }
 
-/// Drops from Pods what no check reads and what costs several KB of memory on every pod:
+/// Drops from a Pod what no check reads and what costs several KB of memory on every pod:
 /// Secret, ConfigMap, projected (service-account token) and downward-API volumes. Only
 /// Pods: StatefulSet and Deployment templates stay whole, because plans print manifests
 /// built from them and a manifest missing a volume would break the workload.
-/// Applied once, whether the state came from the cluster or from files.
-pub fn slim_pod_specs(snap: &mut Snapshot) {
-    snap.pods.iter_mut().for_each(slim_pod);
-}
-
-/// [`slim_pod_specs`] for one Pod, as it is read (so the peak never holds the full ones).
+/// Applied to each pod as it is read, from the cluster or from files (so the peak never
+/// holds the full ones).
 pub fn slim_pod(p: &mut Pod) {
     if let Some(vols) = p.spec.as_mut().and_then(|s| s.volumes.as_mut()) {
         vols.retain(|v| !v.config);
