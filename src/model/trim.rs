@@ -54,6 +54,19 @@ impl Trim for super::Container {
     }
 }
 
+/// A template's container: the compact one's lists, and volume devices.
+impl Trim for core::Container {
+    fn trim(&mut self) {
+        opt(&mut self.args, none);
+        opt(&mut self.command, none);
+        opt(&mut self.env, none);
+        opt(&mut self.env_from, none);
+        opt(&mut self.ports, none);
+        opt(&mut self.volume_mounts, none);
+        opt(&mut self.volume_devices, none);
+    }
+}
+
 /// What a [`super::Shared`] may hold that has no list worth trimming.
 macro_rules! nothing {
     ($($t:ty),*) => {$(
@@ -90,17 +103,8 @@ impl Trim for core::PodTemplateSpec {
         let Some(spec) = &mut self.spec else {
             return;
         };
-        let container = |c: &mut core::Container| {
-            opt(&mut c.args, none);
-            opt(&mut c.command, none);
-            opt(&mut c.env, none);
-            opt(&mut c.env_from, none);
-            opt(&mut c.ports, none);
-            opt(&mut c.volume_mounts, none);
-            opt(&mut c.volume_devices, none);
-        };
-        list(&mut spec.containers, container);
-        opt(&mut spec.init_containers, container);
+        spec.containers.trim();
+        opt(&mut spec.init_containers, core::Container::trim);
         opt(&mut spec.volumes, none);
         opt(&mut spec.tolerations, none);
         opt(&mut spec.image_pull_secrets, none);

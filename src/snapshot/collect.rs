@@ -203,20 +203,18 @@ pub(crate) fn slim(meta: &mut ObjectMeta, keep_managed_fields: bool) {
     }
 }
 
-/// What each listed object is tidied with as its page arrives: [`slim`], and [`Trim`].
-fn tidy<K: kube::Resource + Trim>(keep_managed_fields: bool) -> impl FnMut(&mut K) {
-    move |o| {
-        slim(o.meta_mut(), keep_managed_fields);
-        o.trim();
-    }
-}
-
-/// [`list_tidied`] with [`tidy`], for the kinds whose managedFields nothing reads.
+/// [`list_tidied`] with [`super::tidy`], what every object read goes through.
 async fn tidied<K>(api: Api<K>, timeout: Option<Duration>) -> Result<Vec<K>, ListError>
 where
-    K: kube::Resource + Trim + Clone + DeserializeOwned + Debug,
+    K: k8s_openapi::Resource
+        + k8s_openapi::Metadata<Ty = ObjectMeta>
+        + Trim
+        + Clone
+        + DeserializeOwned
+        + Debug
+        + 'static,
 {
-    list_tidied(api, timeout, tidy(false)).await
+    list_tidied(api, timeout, super::tidy).await
 }
 
 fn settle<K>(
@@ -256,17 +254,9 @@ pub async fn collect(
     use k8s_openapi::api::storage::v1::StorageClass;
 
     let captured_at = Timestamp::now();
-    let mut tidy_pod = tidy(false);
     let (sts, pods, pvcs, pvs, nodes, pdbs, svcs, slices, events, classes, vas, revs, deps) = tokio::join!(
-        list_tidied(
-            api::<StatefulSet>(client, &scope, true),
-            timeout,
-            tidy(true)
-        ),
-        list_tidied(api::<Pod>(client, &scope, true), timeout, |p| {
-            super::slim_pod(p);
-            tidy_pod(p)
-        }),
+        tidied(api::<StatefulSet>(client, &scope, true), timeout),
+        tidied(api::<Pod>(client, &scope, true), timeout),
         tidied(api::<PersistentVolumeClaim>(client, &scope, true), timeout),
         tidied(Api::<PersistentVolume>::all(client.clone()), timeout),
         tidied(Api::<Node>::all(client.clone()), timeout),

@@ -308,6 +308,24 @@ pub struct Partial {
     pub reason: String,
 }
 
+/// What every object read goes through, from files, live pages and watches alike, as it
+/// arrives: metadata [`collect::slim`]med (StatefulSets keep managedFields, which date spec
+/// changes), pods' config volumes dropped ([`slim_pod`]), and lists trimmed
+/// ([`crate::model::Trim`]).
+pub(crate) fn tidy<K>(o: &mut K)
+where
+    K: k8s_openapi::Resource
+        + k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>
+        + crate::model::Trim
+        + 'static,
+{
+    collect::slim(o.metadata_mut(), K::KIND == "StatefulSet");
+    if let Some(pod) = (o as &mut dyn std::any::Any).downcast_mut::<Pod>() {
+        slim_pod(pod);
+    }
+    o.trim();
+}
+
 /// Drops from a Pod what no check reads and what costs several KB of memory on every pod:
 /// Secret, ConfigMap, projected (service-account token) and downward-API volumes. Only
 /// Pods: StatefulSet and Deployment templates stay whole, because plans print manifests

@@ -7,10 +7,10 @@ use crate::model::ControllerRevision;
 use crate::model::EndpointSlice;
 use crate::model::Event;
 use crate::model::PersistentVolumeClaim;
+use crate::model::Pod;
 use crate::model::{PersistentVolume, VolumeAttachment};
-use crate::model::{Pod, Trim};
-use crate::snapshot::collect::{ListError, slim};
-use crate::snapshot::{Scope, Snapshot, Source, slim_pod};
+use crate::snapshot::collect::ListError;
+use crate::snapshot::{Scope, Snapshot, Source, tidy};
 use futures::StreamExt;
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
@@ -37,20 +37,24 @@ pub enum Signal {
 }
 
 /// Starts the watch of one kind; its events go to `tx`, its objects into the store
-/// returned, each tidied by `tidy` as it arrives (what a snapshot drops, dropped here too).
-fn start<K>(
-    api: Api<K>,
-    source: Source,
-    tx: mpsc::UnboundedSender<Signal>,
-    tidy: fn(&mut K),
-) -> Store<K>
+/// returned, each [`tidy`]ed as it arrives (what a snapshot drops, dropped here too).
+fn start<K>(api: Api<K>, source: Source, tx: mpsc::UnboundedSender<Signal>) -> Store<K>
 where
-    K: kube::Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K: kube::Resource<DynamicType = ()>
+        + k8s_openapi::Resource
+        + k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>
+        + crate::model::Trim
+        + Clone
+        + DeserializeOwned
+        + Debug
+        + Send
+        + Sync
+        + 'static,
 {
     let (reader, writer) = reflector::store();
     let stream = watcher(api, watcher::Config::default())
         .default_backoff()
-        .modify(tidy)
+        .modify(tidy::<K>)
         .reflect(writer);
     tokio::spawn(async move {
         let mut stream = std::pin::pin!(stream);
@@ -93,14 +97,9 @@ fn cluster<K: kube::Resource<DynamicType = ()>>(client: &kube::Client, _: &Scope
     Api::all(client.clone())
 }
 
-fn tidy<K: kube::Resource + Trim>(o: &mut K) {
-    slim(o.meta_mut(), false);
-    o.trim();
-}
-
 /// The kinds watched: the same as `collect` lists, named once here.
 macro_rules! kinds {
-    ($($field:ident: $ty:ty = $source:ident, $api:ident, $tidy:expr;)*) => {
+    ($($field:ident: $ty:ty = $source:ident, $api:ident;)*) => {
         /// A store per kind, kept current by its watch.
         pub struct Stores {
             $($field: Store<$ty>,)*
@@ -118,7 +117,6 @@ macro_rules! kinds {
                         $api::<$ty>(client, scope),
                         Source::$source,
                         tx.clone(),
-                        $tidy,
                     ),)*
                 }
             }
@@ -144,24 +142,17 @@ macro_rules! kinds {
 }
 
 kinds! {
-    statefulsets: StatefulSet = StatefulSets, namespaced, |o| {
-        slim(&mut o.metadata, true);
-        o.trim();
-    };
-    pods: Pod = Pods, namespaced, |p| {
-        slim(&mut p.metadata, false);
-        slim_pod(p);
-        p.trim();
-    };
-    pvcs: PersistentVolumeClaim = PersistentVolumeClaims, namespaced, tidy;
-    pvs: PersistentVolume = PersistentVolumes, cluster, tidy;
-    nodes: Node = Nodes, cluster, tidy;
-    pdbs: PodDisruptionBudget = PodDisruptionBudgets, namespaced, tidy;
-    services: Service = Services, namespaced, tidy;
-    endpoint_slices: EndpointSlice = EndpointSlices, namespaced, tidy;
-    events: Event = Events, namespaced, tidy;
-    storage_classes: StorageClass = StorageClasses, cluster, tidy;
-    volume_attachments: VolumeAttachment = VolumeAttachments, cluster, tidy;
-    controller_revisions: ControllerRevision = ControllerRevisions, namespaced, tidy;
-    deployments: Deployment = Deployments, namespaced, tidy;
+    statefulsets: StatefulSet = StatefulSets, namespaced;
+    pods: Pod = Pods, namespaced;
+    pvcs: PersistentVolumeClaim = PersistentVolumeClaims, namespaced;
+    pvs: PersistentVolume = PersistentVolumes, cluster;
+    nodes: Node = Nodes, cluster;
+    pdbs: PodDisruptionBudget = PodDisruptionBudgets, namespaced;
+    services: Service = Services, namespaced;
+    endpoint_slices: EndpointSlice = EndpointSlices, namespaced;
+    events: Event = Events, namespaced;
+    storage_classes: StorageClass = StorageClasses, cluster;
+    volume_attachments: VolumeAttachment = VolumeAttachments, cluster;
+    controller_revisions: ControllerRevision = ControllerRevisions, namespaced;
+    deployments: Deployment = Deployments, namespaced;
 }

@@ -603,19 +603,12 @@ where
     {
         obj.metadata_mut().namespace = Some(ns.to_string());
     }
-    // `kubectl get -o yaml` dumps carry managedFields and the last-applied annotation,
-    // often half of each object: drop them as the live collector does (StatefulSets keep
-    // managedFields, which date spec changes).
-    let keep = T::KIND == "StatefulSet";
-    super::collect::slim(obj.metadata_mut(), keep);
-    let any = &mut obj as &mut dyn std::any::Any;
     if !fill.live {
-        clear_status(any);
+        clear_status(&mut obj as &mut dyn std::any::Any);
     }
-    if let Some(pod) = any.downcast_mut::<crate::model::Pod>() {
-        super::slim_pod(pod);
-    }
-    obj.trim();
+    // `kubectl get -o yaml` dumps carry managedFields and the last-applied annotation,
+    // often half of each object: dropped as the live collector does.
+    super::tidy(&mut obj);
     list.push(obj);
     Ok(())
 }
