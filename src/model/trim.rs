@@ -42,30 +42,20 @@ impl<T: Trim> Trim for Vec<T> {
     }
 }
 
-/// A pod's container (held once per set, see [`super::Shared`]).
-impl Trim for super::Container {
-    fn trim(&mut self) {
-        opt(&mut self.args, none);
-        opt(&mut self.command, none);
-        opt(&mut self.env, none);
-        opt(&mut self.env_from, none);
-        opt(&mut self.ports, none);
-        opt(&mut self.volume_mounts, none);
-    }
+/// Implements [`Trim`] for a type whose optional lists are `$field`s, of plain values.
+macro_rules! lists {
+    ($t:ty: $($field:ident),*) => {
+        impl Trim for $t {
+            fn trim(&mut self) {
+                $(opt(&mut self.$field, none);)*
+            }
+        }
+    };
 }
-
-/// A template's container: the compact one's lists, and volume devices.
-impl Trim for core::Container {
-    fn trim(&mut self) {
-        opt(&mut self.args, none);
-        opt(&mut self.command, none);
-        opt(&mut self.env, none);
-        opt(&mut self.env_from, none);
-        opt(&mut self.ports, none);
-        opt(&mut self.volume_mounts, none);
-        opt(&mut self.volume_devices, none);
-    }
-}
+// A pod's container (held once per set, see [`super::Shared`]), and a template's, which
+// also has volume devices.
+lists!(super::Container: args, command, env, env_from, ports, volume_mounts);
+lists!(core::Container: args, command, env, env_from, ports, volume_mounts, volume_devices);
 
 /// What a [`super::Shared`] may hold that has no list worth trimming.
 macro_rules! nothing {
