@@ -690,3 +690,29 @@ async fn listed_objects_are_tidied_as_their_pages_arrive() {
         assert!(fields.values().all(|v| v == &json!({})), "{fields:?}");
     }
 }
+
+/// A list is allocated once, at the size the first page announces (`remainingItemCount`):
+/// grown page by page it doubles, and every kind in flight holds up to half its room empty.
+#[tokio::test]
+async fn a_list_is_allocated_at_the_size_its_first_page_announces() {
+    use kubectl_sts::model::Pod;
+    use kubectl_sts::snapshot::collect::list_all;
+    // Nine pods in pages of two: grown page by page the list would hold room for 16.
+    let pod = support::fake_apiserver::fixture_items("pods")[0].clone();
+    let pods: Vec<Value> = (0..9)
+        .map(|i| {
+            let mut p = pod.clone();
+            p["metadata"]["name"] = json!(format!("db-{i}"));
+            p
+        })
+        .collect();
+    let server = FakeApiServer::with(Options::default().max_page_size(2).items("pods", pods));
+    let mut config = kube::Config::new(server.url().parse().unwrap());
+    config.default_retry = false;
+    let client = kube::Client::try_from(config).unwrap();
+    let pods = list_all(kube::Api::<Pod>::all(client), None).await.unwrap();
+    assert_eq!(pods.len(), 9);
+    assert_eq!(pods.capacity(), 9);
+    let first = &server.requests()[0];
+    assert!(first.issued_continue.is_some(), "paginated: {first:?}");
+}

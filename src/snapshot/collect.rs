@@ -155,6 +155,9 @@ where
             match res {
                 Ok(mut list) => {
                     list.items.iter_mut().for_each(&mut tidy);
+                    if items.is_empty() {
+                        items.reserve_exact(list.items.len() + remaining(&list.metadata));
+                    }
                     items.extend(list.items);
                     match list.metadata.continue_ {
                         Some(c) if !c.is_empty() => token = Some(c),
@@ -169,6 +172,16 @@ where
             }
         }
     }
+}
+
+/// How many items the server says follow the first page (`remainingItemCount`), so the
+/// list is allocated once at its size: grown by doubling, every kind in flight at once
+/// held up to half its room empty and, at each doubling, the old buffer too. Bounded: the
+/// count is the server's word, and room reserved but never written costs address space,
+/// not memory.
+fn remaining(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ListMeta) -> usize {
+    const MAX: i64 = 1_000_000;
+    meta.remaining_item_count.unwrap_or(0).clamp(0, MAX) as usize
 }
 
 fn api<K>(client: &kube::Client, scope: &Scope, namespaced: bool) -> Api<K>
