@@ -260,25 +260,7 @@ pub fn plan(
 ) -> Result<ExpandPlan, String> {
     let ns = req.namespace;
     let name = req.name;
-    let sts = snap
-        .statefulsets
-        .iter()
-        .find(|s| k8s::namespace(&s.metadata) == ns && k8s::name(&s.metadata) == name)
-        .ok_or_else(|| format!("statefulset {name} not found in namespace {ns}"))?;
-    if let Some(s) = snap.is_skipped(Source::PersistentVolumeClaims) {
-        return Err(format!(
-            "cannot plan the expansion: persistentvolumeclaims could not be read ({})",
-            s.reason
-        ));
-    }
-    // Which claims are mounted, and which pod restarts to grow a filesystem, comes from
-    // the pods: without them the plan would leave those steps out and look complete.
-    if let Some(s) = snap.is_skipped(Source::Pods) {
-        return Err(format!(
-            "cannot plan the expansion: pods could not be read ({}); the plan needs them to know which claims are mounted and which pods restart to grow their filesystems",
-            s.reason
-        ));
-    }
+    let sts = readable_set(snap, req)?;
     let tpl = template(snap, sts, req, kubectl)?;
     let tpl_name = k8s::name(&tpl.metadata).to_string();
     let from = template_request(tpl).unwrap_or("").to_string();
@@ -372,6 +354,31 @@ pub fn plan(
         }
     }
     Ok(plan)
+}
+
+/// The StatefulSet to expand, once what the plan reads is known to be there.
+fn readable_set<'a>(snap: &'a Snapshot, req: &Request) -> Result<&'a StatefulSet, String> {
+    let (ns, name) = (req.namespace, req.name);
+    let sts = snap
+        .statefulsets
+        .iter()
+        .find(|s| k8s::namespace(&s.metadata) == ns && k8s::name(&s.metadata) == name)
+        .ok_or_else(|| format!("statefulset {name} not found in namespace {ns}"))?;
+    if let Some(s) = snap.is_skipped(Source::PersistentVolumeClaims) {
+        return Err(format!(
+            "cannot plan the expansion: persistentvolumeclaims could not be read ({})",
+            s.reason
+        ));
+    }
+    // Which claims are mounted, and which pod restarts to grow a filesystem, comes from
+    // the pods: without them the plan would leave those steps out and look complete.
+    if let Some(s) = snap.is_skipped(Source::Pods) {
+        return Err(format!(
+            "cannot plan the expansion: pods could not be read ({}); the plan needs them to know which claims are mounted and which pods restart to grow their filesystems",
+            s.reason
+        ));
+    }
+    Ok(sts)
 }
 
 /// Where `--apply` saves the StatefulSet before deleting it, and the manifest it re-creates
