@@ -174,7 +174,7 @@ impl Loader {
     /// [`Self::load_raw_at`] with nesting bounded: Lists in Lists and arrays in arrays are
     /// followed a few levels deep, never as deep as a hostile file goes (the recursion
     /// would overflow the stack).
-    fn load_raw(&mut self, raw: &RawValue, position: &At, top: bool) -> Result<()> {
+    fn load_raw(&mut self, raw: &str, position: &At, top: bool) -> Result<()> {
         const MAX_NESTING: usize = 16;
         if self.nesting >= MAX_NESTING {
             bail!(
@@ -187,8 +187,7 @@ impl Loader {
         r
     }
 
-    fn load_raw_at(&mut self, raw: &RawValue, position: &At, top: bool) -> Result<()> {
-        let text = raw.get();
+    fn load_raw_at(&mut self, text: &str, position: &At, top: bool) -> Result<()> {
         if text == "null" {
             return Ok(());
         }
@@ -196,7 +195,7 @@ impl Loader {
             let items: Vec<&RawValue> =
                 serde_json::from_str(text).map_err(|e| anyhow!("{position}: {e}"))?;
             for (j, item) in items.into_iter().enumerate() {
-                self.load_raw(item, &position.item(j + 1), false)?;
+                self.load_raw(item.get(), &position.item(j + 1), false)?;
             }
             return Ok(());
         }
@@ -210,7 +209,7 @@ impl Loader {
         let kind = head.kind.as_deref().unwrap_or("");
         if kind.ends_with("List") || (kind.is_empty() && head.items.is_some()) {
             for (j, item) in head.items.unwrap_or_default().into_iter().enumerate() {
-                self.load_raw(item, &position.item(j + 1), false)?;
+                self.load_raw(item.get(), &position.item(j + 1), false)?;
             }
             return Ok(());
         }
@@ -225,7 +224,7 @@ impl Loader {
             t != "null" && t.trim_start_matches('{').trim_end_matches('}').trim() != ""
         });
         self.load_object(
-            Doc::Raw(raw),
+            Doc::Raw(text),
             &api_version,
             &kind,
             (meta.name, meta.namespace),
@@ -510,16 +509,14 @@ impl Loader {
 /// One object, either parsed (YAML) or still as JSON text.
 enum Doc<'a> {
     Value(Value),
-    Raw(&'a RawValue),
+    Raw(&'a str),
 }
 
 impl Doc<'_> {
     fn into_value(self) -> Result<Value> {
         match self {
             Doc::Value(v) => Ok(v),
-            Doc::Raw(r) => {
-                serde_json::from_str(r.get()).map_err(|e| anyhow!("invalid object: {e}"))
-            }
+            Doc::Raw(r) => serde_json::from_str(r).map_err(|e| anyhow!("invalid object: {e}")),
         }
     }
 }
@@ -595,7 +592,7 @@ where
 {
     let mut obj: T = match doc {
         Doc::Value(v) => serde_json::from_value(v),
-        Doc::Raw(r) => serde_json::from_str(r.get()),
+        Doc::Raw(r) => serde_json::from_str(r),
     }
     .map_err(|e| anyhow!("invalid object: {e}"))?;
     if let Some(ns) = fill.namespace

@@ -29,7 +29,7 @@ impl Loader {
                         continue;
                     }
                     // Not an object: said as for any document that is not one.
-                    self.load_raw(&raw, &at, true)?;
+                    self.load_raw(raw.get(), &at, true)?;
                 }
             }
             any = true;
@@ -55,8 +55,14 @@ impl Loader {
             return Ok(());
         }
         for j in 1.. {
-            let raw = c.value()?.raw()?;
-            self.load_raw(&raw, &at.item(j), false)?;
+            let item = c.value()?;
+            // Loaded from its text as it is: parsing it checks its syntax, so it is not
+            // checked on its own first (that was a tenth of reading a file). When loading
+            // fails, the check places a syntax error at its line and column in the file.
+            if let Err(e) = self.load_raw(&item.text, &at.item(j), false) {
+                item.raw()?;
+                return Err(e);
+            }
             if c.expect(b",]")? == b']' {
                 break;
             }
@@ -108,7 +114,7 @@ impl Loader {
         }
         text.push('}');
         let raw = RawValue::from_string(text)?;
-        self.load_raw(&raw, at, true)
+        self.load_raw(raw.get(), at, true)
     }
 
     /// After a List's items: its header, and a `kind` read after the items that says it

@@ -143,6 +143,15 @@ fn malformed_input_names_the_position() {
     let msg = format!("{err:#}");
     assert!(msg.contains("bad.json") && msg.contains("line 1"), "{msg}");
 
+    // A syntax error inside an item of a List, on its fourth line: items are not checked
+    // before they are parsed, but the error still says where in the file it is.
+    let broken = "{\"kind\": \"List\", \"items\": [\n  {\"kind\": \"Node\", \"metadata\": {\"name\": \"n1\"}},\n  {\"kind\": \"Node\",\n   \"metadata\": {\"name\": \"n2\" \"labels\": {}}}\n]}";
+    let msg = format!("{:#}", read_str(broken, "items.json").unwrap_err());
+    assert!(
+        msg.contains("items.json") && msg.contains("line 4, column"),
+        "{msg}"
+    );
+
     let err = read_str("kind: List\nitems:\n - a: [\n", "bad.yaml").unwrap_err();
     assert!(format!("{err:#}").contains("bad.yaml"));
 
