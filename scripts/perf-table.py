@@ -7,10 +7,11 @@ table between the `perf-table` markers there, with the machine it ran on.
     python3 scripts/perf-table.py --print     # print the table, leave the docs alone
 
 Each size is a synthetic cluster (src/synth.rs, written by `examples/synth.rs`) of
-StatefulSets of three members, and 10k pods once more in sets of ten (the shape the issue's
-figures were taken on), saved as a `kubectl sts snapshot` JSON file; `kubectl-sts diagnose -A --from-file` runs on it under
-`/usr/bin/time` (wall time and peak RSS), and CPython's `json.load` of the same file is
-timed in the same run, so the ratio does not depend on how fast the machine is today.
+StatefulSets of three members, and 10k pods once more in sets of ten (the shape the
+issue's figures were taken on), saved as a `kubectl sts snapshot` JSON file;
+`kubectl-sts diagnose -A --from-file` runs on it under `/usr/bin/time` (wall time and
+peak RSS), and CPython's `json.load` of the same file is timed in the same run, so the
+ratio does not depend on how fast the machine is today.
 The analysis alone comes from `examples/analysis_time.rs`. The live row needs a real
 kube-apiserver, which this script does not start.
 """

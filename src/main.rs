@@ -10,8 +10,8 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// kept before it goes back to the system. The default (one second in mimalloc 3) kept
 /// what loading frees (each list's old buffer as it doubles, each item's text once
 /// parsed) mapped while the load went on allocating: 1 ms took the peak of `diagnose` on
-/// 10k pods from 185 to 179 MB and on 50k from 880 to 830 MB, at no measurable cost in
-/// time (10 ms gave nearly the same; docs/performance.md).
+/// 10k pods from 181 to 176 MB and on 50k from 880 to 830 MB, for ~0.02 s at 10k (the
+/// kernel faulting pages in again; 10 ms gave nearly the same; docs/performance.md).
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() {
