@@ -28,10 +28,6 @@ impl Kubectl {
         v
     }
 
-    /// The same for the plugin itself, so suggestions like `kubectl sts pvc-expand` also
-    /// carry the context.
-    /// The flags go after the subcommand: kubectl hands everything after the plugin name
-    /// to the plugin, and this reads the way people type it.
     /// `kubectl wait --for=condition=Ready pod/POD --timeout=TIMEOUT`: after a pod is
     /// deleted or evicted, before the next one goes.
     pub fn wait_ready(&self, namespace: &str, pod: &str, timeout: &str) -> Vec<String> {
@@ -46,6 +42,9 @@ impl Kubectl {
         )
     }
 
+    /// The same for the plugin itself, so suggestions like `kubectl sts pvc-expand` also
+    /// carry the context. The flags go after the subcommand: kubectl hands everything
+    /// after the plugin name to the plugin, and this reads the way people type it.
     pub fn sts_argv<S: AsRef<str>>(&self, namespace: Option<&str>, args: &[S]) -> Vec<String> {
         let mut v = vec!["kubectl".to_string(), "sts".to_string()];
         v.extend(args.iter().map(|a| a.as_ref().to_string()));
