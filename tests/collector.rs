@@ -6,9 +6,8 @@
 mod support;
 
 use assert_cmd::Command;
-use kube::Resource;
 use kubectl_sts::snapshot::collect::collect;
-use kubectl_sts::snapshot::{Scope, Snapshot};
+use kubectl_sts::snapshot::{Object, Scope, Snapshot};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -144,15 +143,14 @@ async fn collect_from(server: &FakeApiServer, scope: Scope) -> Snapshot {
 }
 
 /// `namespace/name` of each object, sorted but not deduplicated, so a duplicate shows.
-fn names<K: Resource>(objs: &[K]) -> Vec<String> {
+fn names<K: Object>(objs: &[K]) -> Vec<String> {
     let mut v: Vec<String> = objs
         .iter()
         .map(|o| {
-            let m = o.meta();
             format!(
                 "{}/{}",
-                m.namespace.as_deref().unwrap_or_default(),
-                m.name.as_deref().unwrap_or_default()
+                o.namespace().unwrap_or_default(),
+                o.name().unwrap_or_default()
             )
         })
         .collect();

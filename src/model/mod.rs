@@ -3,8 +3,10 @@
 //! and a `VolumeAttachment` 3.6 KB before any string. These mirror k8s-openapi's field
 //! names and nesting for exactly the fields the tool reads, so code written against the
 //! full types reads them unchanged; the rest of each object is dropped as it is read (from
-//! files and from live pages alike). Metadata stays k8s-openapi's `ObjectMeta`: every
-//! helper takes it, and kube's `Resource` comes with it.
+//! files and from live pages alike). Metadata stays k8s-openapi's `ObjectMeta` (every
+//! helper takes it, and kube's `Resource` comes with it), but for Events, the most
+//! numerous kind: they hold [`EventMeta`] and are listed and watched as [`LiveEvent`]
+//! (see `event.rs`; the snapshot's own code reads either through `snapshot::Object`).
 //!
 //! Serialising writes `apiVersion` and `kind` as the full types do, so `kubectl sts
 //! snapshot` output is read back as the same objects.
@@ -27,7 +29,7 @@ pub use claim::{
 };
 pub use custom::{CrState, CustomResource, CustomResources, resource_name};
 pub use endpoints::{Endpoint, EndpointSlice, TargetRef};
-pub use event::Event;
+pub use event::{Event, EventMeta, LiveEvent};
 pub use map::SmallMap;
 pub use meta::LAST_APPLIED;
 pub use pod::{Container, ContainerStatus, Pod, PodSpec, PodStatus, ResourceRequirements, Volume};

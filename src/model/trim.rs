@@ -67,6 +67,7 @@ macro_rules! nothing {
 }
 nothing!(
     i64,
+    super::EventMeta,
     core::Affinity,
     core::ContainerState,
     core::PodSecurityContext,
@@ -230,11 +231,14 @@ macro_rules! meta_only {
         }
     )*};
 }
-meta_only!(
-    super::Event,
-    super::VolumeAttachment,
-    super::ControllerRevision
-);
+meta_only!(super::VolumeAttachment, super::ControllerRevision);
+
+/// Events as listed (`ObjectMeta`) and as held (`EventMeta`, which has no list).
+impl<M: Trim> Trim for super::Event<M> {
+    fn trim(&mut self) {
+        self.metadata.trim();
+    }
+}
 
 #[cfg(test)]
 mod tests {

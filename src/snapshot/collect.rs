@@ -5,7 +5,7 @@
 use super::{Scope, Snapshot, Source};
 use crate::error::{Failure, Unread};
 use crate::model::PersistentVolumeClaim;
-use crate::model::{Event, Pod, Trim};
+use crate::model::{LiveEvent, Pod, Trim};
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ListParams};
@@ -121,23 +121,26 @@ pub async fn list_all<K>(api: Api<K>, timeout: Option<Duration>) -> Result<Vec<K
 where
     K: Clone + DeserializeOwned + Debug,
 {
-    list_tidied(api, timeout, |_| {}).await
+    list_tidied::<K, K>(api, timeout, |_| {}).await
 }
 
-/// [`list_all`], with `tidy` applied to each object as its page arrives: what it drops is
-/// never held beyond that page (kinds listed at once would otherwise hold all their pages
-/// untidied until the last one is in).
-pub async fn list_tidied<K>(
+/// [`list_all`], with `tidy` applied to each object as its page arrives and the object
+/// then turned into what the snapshot holds (`T`: the same type, or a compact one such as
+/// an Event without k8s-openapi's metadata): what is dropped is never held beyond that
+/// page (kinds listed at once would otherwise hold all their pages until the last one is
+/// in).
+pub async fn list_tidied<K, T>(
     api: Api<K>,
     timeout: Option<Duration>,
     mut tidy: impl FnMut(&mut K),
-) -> Result<Vec<K>, ListError>
+) -> Result<Vec<T>, ListError>
 where
     K: Clone + DeserializeOwned + Debug,
+    T: From<K>,
 {
     let mut restarts = 0;
     'restart: loop {
-        let mut items: Vec<K> = Vec::new();
+        let mut items: Vec<T> = Vec::new();
         let mut token: Option<String> = None;
         loop {
             let lp = ListParams {
@@ -158,7 +161,7 @@ where
                     if items.is_empty() {
                         items.reserve_exact(list.items.len() + remaining(&list.metadata));
                     }
-                    items.extend(list.items);
+                    items.extend(list.items.into_iter().map(T::from));
                     match list.metadata.continue_ {
                         Some(c) if !c.is_empty() => token = Some(c),
                         _ => return Ok(items),
@@ -217,7 +220,7 @@ pub(crate) fn slim(meta: &mut ObjectMeta, keep_managed_fields: bool) {
 }
 
 /// [`list_tidied`] with [`super::tidy`], what every object read goes through.
-async fn tidied<K>(api: Api<K>, timeout: Option<Duration>) -> Result<Vec<K>, ListError>
+async fn tidied<K, T>(api: Api<K>, timeout: Option<Duration>) -> Result<Vec<T>, ListError>
 where
     K: k8s_openapi::Resource
         + k8s_openapi::Metadata<Ty = ObjectMeta>
@@ -226,6 +229,7 @@ where
         + DeserializeOwned
         + Debug
         + 'static,
+    T: From<K>,
 {
     list_tidied(api, timeout, super::tidy).await
 }
@@ -276,7 +280,7 @@ pub async fn collect(
         tidied(api::<PodDisruptionBudget>(client, &scope, true), timeout),
         tidied(api::<Service>(client, &scope, true), timeout),
         tidied(api::<EndpointSlice>(client, &scope, true), timeout),
-        tidied(api::<Event>(client, &scope, true), timeout),
+        tidied(api::<LiveEvent>(client, &scope, true), timeout),
         tidied(Api::<StorageClass>::all(client.clone()), timeout),
         tidied(Api::<VolumeAttachment>::all(client.clone()), timeout),
         tidied(api::<ControllerRevision>(client, &scope, true), timeout),

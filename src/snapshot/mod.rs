@@ -314,16 +314,56 @@ pub struct Partial {
 /// ([`crate::model::Trim`]).
 pub(crate) fn tidy<K>(o: &mut K)
 where
-    K: k8s_openapi::Resource
-        + k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>
-        + crate::model::Trim
-        + 'static,
+    K: k8s_openapi::Resource + Object + crate::model::Trim + 'static,
 {
-    collect::slim(o.metadata_mut(), K::KIND == "StatefulSet");
+    o.slim(K::KIND == "StatefulSet");
     if let Some(pod) = (o as &mut dyn std::any::Any).downcast_mut::<Pod>() {
         slim_pod(pod);
     }
     o.trim();
+}
+
+/// What the snapshot's own code (loading, tidying, duplicates, `-n`) reads and writes of
+/// an object's metadata, whichever type holds it: k8s-openapi's `ObjectMeta`, or the
+/// compact metadata of the most numerous kind ([`crate::model::EventMeta`]).
+pub trait Object {
+    fn name(&self) -> Option<&str>;
+    fn namespace(&self) -> Option<&str>;
+    fn set_namespace(&mut self, namespace: String);
+    /// Drops from the metadata what nothing reads (`collect::slim`).
+    fn slim(&mut self, keep_managed_fields: bool);
+}
+
+impl<T> Object for T
+where
+    T: k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
+{
+    fn name(&self) -> Option<&str> {
+        self.metadata().name.as_deref()
+    }
+    fn namespace(&self) -> Option<&str> {
+        self.metadata().namespace.as_deref()
+    }
+    fn set_namespace(&mut self, namespace: String) {
+        self.metadata_mut().namespace = Some(namespace);
+    }
+    fn slim(&mut self, keep_managed_fields: bool) {
+        collect::slim(self.metadata_mut(), keep_managed_fields);
+    }
+}
+
+impl Object for Event {
+    fn name(&self) -> Option<&str> {
+        self.metadata.name.as_deref()
+    }
+    fn namespace(&self) -> Option<&str> {
+        self.metadata.namespace.as_deref()
+    }
+    fn set_namespace(&mut self, namespace: String) {
+        self.metadata.namespace = Some(namespace);
+    }
+    /// Holds nothing that could be dropped.
+    fn slim(&mut self, _: bool) {}
 }
 
 /// Drops from a Pod what no check reads and what costs several KB of memory on every pod:

@@ -5,7 +5,7 @@
 
 use crate::model::ControllerRevision;
 use crate::model::EndpointSlice;
-use crate::model::Event;
+use crate::model::LiveEvent;
 use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
 use crate::model::{PersistentVolume, VolumeAttachment};
@@ -134,7 +134,8 @@ macro_rules! kinds {
                 snap.captured_at = Some(now);
                 snap.skipped.clear();
                 $(if changed.contains(&Source::$source) {
-                    snap.$field = self.$field.state().iter().map(|o| (**o).clone()).collect();
+                    // Into what the snapshot holds: the same type, or a compact one.
+                    snap.$field = self.$field.state().iter().map(|o| (**o).clone().into()).collect();
                 })*
             }
         }
@@ -150,7 +151,8 @@ kinds! {
     pdbs: PodDisruptionBudget = PodDisruptionBudgets, namespaced;
     services: Service = Services, namespaced;
     endpoint_slices: EndpointSlice = EndpointSlices, namespaced;
-    events: Event = Events, namespaced;
+    // kube's watchers need k8s-openapi's metadata; the snapshot holds the compact Event.
+    events: LiveEvent = Events, namespaced;
     storage_classes: StorageClass = StorageClasses, cluster;
     volume_attachments: VolumeAttachment = VolumeAttachments, cluster;
     controller_revisions: ControllerRevision = ControllerRevisions, namespaced;

@@ -1,7 +1,7 @@
 //! What loading does to the snapshot's lists once every input is read: duplicates
 //! resolved, and `-n` applied to saved state.
 
-use super::Meta;
+use crate::snapshot::Object;
 use crate::snapshot::Snapshot;
 
 /// The same object in two files (or twice in one): the last copy wins, in the first
@@ -25,24 +25,23 @@ pub(super) fn dedupe_all(s: &mut Snapshot) -> usize {
 
 /// [`drop_duplicates`], then the room the list's growth left is given back: the list is
 /// final now, and doubling leaves up to half of it empty.
-fn dedupe<T: k8s_openapi::Metadata<Ty = Meta>>(v: &mut Vec<T>) -> usize {
+fn dedupe<T: Object>(v: &mut Vec<T>) -> usize {
     let n = drop_duplicates(v);
     v.shrink_to_fit();
     n
 }
 
-fn drop_duplicates<T: k8s_openapi::Metadata<Ty = Meta>>(v: &mut Vec<T>) -> usize {
+fn drop_duplicates<T: Object>(v: &mut Vec<T>) -> usize {
     // (first copy, later copy), in input order.
     let mut later = Vec::new();
     {
         let mut first: rustc_hash::FxHashMap<(&str, &str), usize> = Default::default();
         for (j, o) in v.iter().enumerate() {
-            let m = o.metadata();
-            let name = m.name.as_deref().unwrap_or("");
+            let name = o.name().unwrap_or("");
             if name.is_empty() {
                 continue;
             }
-            let key = (m.namespace.as_deref().unwrap_or(""), name);
+            let key = (o.namespace().unwrap_or(""), name);
             match first.entry(key) {
                 std::collections::hash_map::Entry::Occupied(e) => later.push((*e.get(), j)),
                 std::collections::hash_map::Entry::Vacant(e) => {
@@ -68,8 +67,8 @@ fn drop_duplicates<T: k8s_openapi::Metadata<Ty = Meta>>(v: &mut Vec<T>) -> usize
 }
 
 pub(super) fn filter_namespace(s: &mut Snapshot, ns: &str) {
-    fn keep<T: k8s_openapi::Metadata<Ty = Meta>>(v: &mut Vec<T>, ns: &str) {
-        v.retain(|o| o.metadata().namespace.as_deref() == Some(ns));
+    fn keep<T: Object>(v: &mut Vec<T>, ns: &str) {
+        v.retain(|o| o.namespace() == Some(ns));
     }
     keep(&mut s.statefulsets, ns);
     keep(&mut s.pods, ns);

@@ -588,7 +588,7 @@ struct Fill<'a> {
 
 fn push<T>(list: &mut Vec<T>, doc: Doc, fill: Fill) -> Result<()>
 where
-    T: serde::de::DeserializeOwned + 'static + k8s_openapi::Metadata<Ty = Meta> + Trim,
+    T: serde::de::DeserializeOwned + 'static + k8s_openapi::Resource + super::Object + Trim,
 {
     let mut obj: T = match doc {
         Doc::Value(v) => serde_json::from_value(v),
@@ -596,9 +596,9 @@ where
     }
     .map_err(|e| anyhow!("invalid object: {e}"))?;
     if let Some(ns) = fill.namespace
-        && obj.metadata().namespace.as_deref() != Some(ns)
+        && obj.namespace() != Some(ns)
     {
-        obj.metadata_mut().namespace = Some(ns.to_string());
+        obj.set_namespace(ns.to_string());
     }
     if !fill.live {
         clear_status(&mut obj as &mut dyn std::any::Any);
@@ -632,8 +632,6 @@ fn clear_status(obj: &mut dyn std::any::Any) {
         policy::PodDisruptionBudget
     );
 }
-
-type Meta = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 /// Parses (possibly multi-document) YAML. The parser's safety budgets scale with the input,
 /// so a 50k-pod snapshot is read while an alias bomb of a few bytes is still refused.
