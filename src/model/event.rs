@@ -7,7 +7,7 @@
 //! list and watch (its `Resource` hands out `&ObjectMeta`); each is turned into a compact
 //! one as it arrives.
 
-use super::{Unset, nullable};
+use super::{Unset, nullable, object};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::{EventSeries, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Time};
@@ -84,61 +84,19 @@ impl From<LiveEvent> for Event {
     }
 }
 
-impl<M> k8s_openapi::Resource for Event<M> {
-    const API_VERSION: &'static str = "v1";
-    const GROUP: &'static str = "";
-    const KIND: &'static str = "Event";
-    const VERSION: &'static str = "v1";
-    const URL_PATH_SEGMENT: &'static str = "events";
-    type Scope = NamespaceResourceScope;
-}
-
-impl<M> k8s_openapi::ListableResource for Event<M> {
-    const LIST_KIND: &'static str = "EventList";
-}
-
-impl k8s_openapi::Metadata for LiveEvent {
-    type Ty = ObjectMeta;
-    fn metadata(&self) -> &ObjectMeta {
-        &self.metadata
-    }
-    fn metadata_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.metadata
-    }
-}
-
-/// `apiVersion` and `kind` first, then each field that is set, under its API name (as
-/// the other kinds of `model` write themselves).
-impl<M: Serialize> Serialize for Event<M> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("apiVersion", "v1")?;
-        m.serialize_entry("kind", "Event")?;
-        m.serialize_entry("metadata", &self.metadata)?;
-        macro_rules! fields {
-            ($($field:ident => $name:literal),*) => {$(
-                if !self.$field.unset() {
-                    m.serialize_entry($name, &self.$field)?;
-                }
-            )*};
-        }
-        fields!(
-            count => "count",
-            event_time => "eventTime",
-            first_timestamp => "firstTimestamp",
-            involved_object => "involvedObject",
-            last_timestamp => "lastTimestamp",
-            message => "message",
-            reason => "reason",
-            reporting_component => "reportingComponent",
-            series => "series",
-            source => "source",
-            type_ => "type"
-        );
-        m.end()
-    }
-}
+object!(Event<M>, "", "v1", "v1", "events", NamespaceResourceScope, {
+    count => "count",
+    event_time => "eventTime",
+    first_timestamp => "firstTimestamp",
+    involved_object => "involvedObject",
+    last_timestamp => "lastTimestamp",
+    message => "message",
+    reason => "reason",
+    reporting_component => "reportingComponent",
+    series => "series",
+    source => "source",
+    type_ => "type",
+});
 
 impl Unset for ObjectReference {
     fn unset(&self) -> bool {

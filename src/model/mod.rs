@@ -56,10 +56,14 @@ where
 /// Implements k8s-openapi's `Resource` and `Metadata` (and so kube's `Resource`, for live
 /// lists) and a `Serialize` that writes `apiVersion` and `kind` first, then each field
 /// that is set, under its API name.
+///
+/// `object!(Event<M>, …)` is for a kind generic over its metadata: the compact type the
+/// snapshot holds, and `Event<ObjectMeta>` for kube, which alone gets `Metadata`.
 macro_rules! object {
-    ($t:ident, $group:literal, $version:literal, $api_version:literal, $plural:literal,
-     $scope:ty, { $($field:ident => $name:literal),* $(,)? }) => {
-        impl k8s_openapi::Resource for $t {
+    (@kind [$($m:ident)?] ($($ty:tt)+) $t:ident, $group:literal, $version:literal,
+     $api_version:literal, $plural:literal, $scope:ty,
+     { $($field:ident => $name:literal),* $(,)? }) => {
+        impl<$($m)?> k8s_openapi::Resource for $($ty)+ {
             const API_VERSION: &'static str = $api_version;
             const GROUP: &'static str = $group;
             const KIND: &'static str = stringify!($t);
@@ -68,21 +72,11 @@ macro_rules! object {
             type Scope = $scope;
         }
 
-        impl k8s_openapi::ListableResource for $t {
+        impl<$($m)?> k8s_openapi::ListableResource for $($ty)+ {
             const LIST_KIND: &'static str = concat!(stringify!($t), "List");
         }
 
-        impl k8s_openapi::Metadata for $t {
-            type Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-            fn metadata(&self) -> &Self::Ty {
-                &self.metadata
-            }
-            fn metadata_mut(&mut self) -> &mut Self::Ty {
-                &mut self.metadata
-            }
-        }
-
-        impl serde::Serialize for $t {
+        impl<$($m: serde::Serialize)?> serde::Serialize for $($ty)+ {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 use serde::ser::SerializeMap;
                 use $crate::model::Unset;
@@ -96,6 +90,26 @@ macro_rules! object {
                 m.end()
             }
         }
+    };
+    (@metadata $($ty:tt)+) => {
+        impl k8s_openapi::Metadata for $($ty)+ {
+            type Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+            fn metadata(&self) -> &Self::Ty {
+                &self.metadata
+            }
+            fn metadata_mut(&mut self) -> &mut Self::Ty {
+                &mut self.metadata
+            }
+        }
+    };
+    ($t:ident<M>, $($rest:tt)*) => {
+        $crate::model::object!(@kind [M] ($t<M>) $t, $($rest)*);
+        $crate::model::object!(@metadata
+            $t<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>);
+    };
+    ($t:ident, $($rest:tt)*) => {
+        $crate::model::object!(@kind [] ($t) $t, $($rest)*);
+        $crate::model::object!(@metadata $t);
     };
 }
 pub(crate) use object;
