@@ -133,10 +133,15 @@ fn run(cmd: &mut Command) -> Run {
 
 /// `collect()` in this process, with a client for the fake and no retries, as the binary
 /// builds it.
-async fn collect_from(server: &FakeApiServer, scope: Scope) -> Snapshot {
+/// A client for the fake server, without kube's retries (tests count requests).
+fn client_for(server: &FakeApiServer) -> kube::Client {
     let mut config = kube::Config::new(server.url().parse().unwrap());
     config.default_retry = false;
-    let client = kube::Client::try_from(config).unwrap();
+    kube::Client::try_from(config).unwrap()
+}
+
+async fn collect_from(server: &FakeApiServer, scope: Scope) -> Snapshot {
+    let client = client_for(server);
     collect(&client, &server.url(), scope, Some(Duration::from_secs(10)))
         .await
         .unwrap()
@@ -705,10 +710,9 @@ async fn a_list_is_allocated_at_the_size_its_first_page_announces() {
         })
         .collect();
     let server = FakeApiServer::with(Options::default().max_page_size(2).items("pods", pods));
-    let mut config = kube::Config::new(server.url().parse().unwrap());
-    config.default_retry = false;
-    let client = kube::Client::try_from(config).unwrap();
-    let pods = list_all(kube::Api::<Pod>::all(client), None).await.unwrap();
+    let pods = list_all(kube::Api::<Pod>::all(client_for(&server)), None)
+        .await
+        .unwrap();
     assert_eq!(pods.len(), 9);
     assert_eq!(pods.capacity(), 9);
     let first = &server.requests()[0];
