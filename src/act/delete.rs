@@ -8,10 +8,10 @@
 //! real v1.36 server), so a dry run in the query alone would really delete.
 
 use super::outcome::{ItemResult, Outcome, Summary};
+use crate::model::MetaView;
 use anyhow::Result;
 use kube::Client;
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, Preconditions};
-use kube::core::ObjectMeta;
 use std::future::Future;
 use std::io::Write;
 use std::time::Duration;
@@ -32,16 +32,17 @@ pub struct Target {
 
 impl Target {
     /// A target of kind `K` from the listed object's metadata.
-    pub fn of<K>(meta: &ObjectMeta, label: String, command: String) -> Self
+    pub fn of<K>(meta: &impl MetaView, label: String, command: String) -> Self
     where
         K: kube::Resource<DynamicType = ()>,
     {
+        let text = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
         Target {
             resource: ApiResource::erase::<K>(&()),
-            namespace: meta.namespace.clone().filter(|n| !n.is_empty()),
-            name: meta.name.clone().unwrap_or_default(),
-            uid: meta.uid.clone().filter(|u| !u.is_empty()),
-            resource_version: meta.resource_version.clone().filter(|r| !r.is_empty()),
+            namespace: text(meta.namespace()),
+            name: meta.name().unwrap_or_default().to_string(),
+            uid: text(meta.uid()),
+            resource_version: text(meta.resource_version()),
             label,
             command,
         }
@@ -275,6 +276,7 @@ pub fn print_summary(results: &[ItemResult], total: usize, out: &mut dyn Write) 
 mod tests {
     use super::*;
     use k8s_openapi::api::core::v1::PersistentVolumeClaim;
+    use kube::core::ObjectMeta;
 
     fn target(uid: Option<&str>, rv: Option<&str>) -> Target {
         let meta = ObjectMeta {

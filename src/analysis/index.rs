@@ -5,6 +5,7 @@ use crate::k8s;
 use crate::model::ControllerRevision;
 use crate::model::EndpointSlice;
 use crate::model::Event;
+use crate::model::Labels;
 use crate::model::PersistentVolume;
 use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
@@ -406,11 +407,12 @@ impl<'a> Index<'a> {
 
     /// The PodDisruptionBudgets (policy/v1 semantics) in `ns` that select pods with `labels`,
     /// without scanning every budget of the namespace.
-    pub fn pdbs_selecting(
+    pub fn pdbs_selecting<'l>(
         &self,
         ns: &str,
-        labels: Option<&std::collections::BTreeMap<String, String>>,
+        labels: impl Into<Labels<'l>>,
     ) -> Vec<&'a PodDisruptionBudget> {
+        let labels = labels.into();
         let mut out: Vec<&'a PodDisruptionBudget> = Vec::new();
         let selects = |p: &PodDisruptionBudget| {
             p.spec
@@ -418,7 +420,7 @@ impl<'a> Index<'a> {
                 .and_then(|s| s.selector.as_ref())
                 .is_some_and(|sel| k8s::labels::matches(sel, labels))
         };
-        for (k, v) in labels.into_iter().flatten() {
+        for (k, v) in labels.iter() {
             if let Some(c) = self.pdb_by_label.get(&(ns, k.as_str(), v.as_str())) {
                 out.extend(c.iter().copied().filter(|p| selects(p)));
             }

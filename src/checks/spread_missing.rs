@@ -12,10 +12,10 @@ use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef};
 use crate::k8s;
+use crate::model::Labels;
 use crate::snapshot::Source;
 use crate::sts;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use std::collections::BTreeMap;
 
 pub const CHECK: Check = Check {
     id: "spread-missing",
@@ -23,10 +23,10 @@ pub const CHECK: Check = Check {
     run,
 };
 
-fn label_list(labels: Option<&BTreeMap<String, String>>) -> String {
+fn label_list<'a>(labels: impl Into<Labels<'a>>) -> String {
     let l: Vec<String> = labels
-        .into_iter()
-        .flatten()
+        .into()
+        .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     if l.is_empty() {

@@ -10,9 +10,7 @@ use crate::cli::{GlobalArgs, OrphansArgs, Output};
 use crate::cmd::out::out;
 use crate::error::Failure;
 use crate::k8s;
-use crate::model::PersistentVolume;
-use crate::model::PersistentVolumeClaim;
-use crate::model::Pod;
+use crate::model::{LivePersistentVolume, LivePersistentVolumeClaim, LivePod};
 use crate::orphans::cost::{self, Prices};
 use crate::orphans::recheck::{self, Verdict};
 use crate::orphans::{self, Orphan, OrphanReport};
@@ -129,9 +127,9 @@ fn target(o: &Orphan) -> Target {
         ..Default::default()
     };
     if o.namespace.is_some() {
-        Target::of::<PersistentVolumeClaim>(&meta, o.label(), command)
+        Target::of::<LivePersistentVolumeClaim>(&meta, o.label(), command)
     } else {
-        Target::of::<PersistentVolume>(&meta, o.label(), command)
+        Target::of::<LivePersistentVolume>(&meta, o.label(), command)
     }
 }
 
@@ -384,9 +382,10 @@ struct MountRecheck<'a> {
 impl MountRecheck<'_> {
     async fn judge(&self, ns: &str) -> Result<BTreeMap<String, Verdict>, String> {
         let timeout = self.input.timeout;
-        let pods = list_all(Api::<Pod>::namespaced(self.client.clone(), ns), timeout)
+        let pods = list_all(Api::<LivePod>::namespaced(self.client.clone(), ns), timeout)
             .await
             .map_err(|e| format!("listing pods in {ns}: {}", e.reason()))?;
+        let pods = pods.into_iter().map(Into::into).collect();
         let sets = list_all(
             Api::<StatefulSet>::namespaced(self.client.clone(), ns),
             timeout,

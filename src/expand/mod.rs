@@ -393,17 +393,11 @@ fn backup_files(req: &Request, now: jiff::Timestamp, to: &str) -> (String, Strin
 }
 
 /// The objects of namespace `ns` by name.
-fn by_name<
-    'a,
-    T: k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
->(
-    items: &'a [T],
-    ns: &str,
-) -> HashMap<&'a str, &'a T> {
+fn by_name<'a, T: crate::snapshot::Object>(items: &'a [T], ns: &str) -> HashMap<&'a str, &'a T> {
     items
         .iter()
-        .filter(|o| k8s::namespace(o.metadata()) == ns)
-        .map(|o| (k8s::name(o.metadata()), o))
+        .filter(|o| o.namespace().unwrap_or_default() == ns)
+        .map(|o| (o.name().unwrap_or_default(), o))
         .collect()
 }
 

@@ -1,14 +1,13 @@
 //! Label selectors as the API server evaluates them.
 
+use crate::model::Labels;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use std::collections::BTreeMap;
 
 /// Whether `sel` selects an object with `labels`. An empty selector (`{}`) selects
 /// everything; callers decide what a missing (null) selector means, because that differs by
 /// kind (a policy/v1 PDB with a null selector selects nothing).
-pub fn matches(sel: &LabelSelector, labels: Option<&BTreeMap<String, String>>) -> bool {
-    let empty = BTreeMap::new();
-    let labels = labels.unwrap_or(&empty);
+pub fn matches<'a>(sel: &LabelSelector, labels: impl Into<Labels<'a>>) -> bool {
+    let labels = labels.into();
     if let Some(ml) = &sel.match_labels
         && !ml.iter().all(|(k, v)| labels.get(k) == Some(v))
     {
@@ -151,6 +150,7 @@ pub fn parse_selector(text: &str) -> Result<LabelSelector, String> {
 mod tests {
     use super::*;
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
+    use std::collections::BTreeMap;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
@@ -189,10 +189,10 @@ mod tests {
         };
         assert!(!matches(&sel3, Some(&l)));
         assert!(
-            matches(&LabelSelector::default(), None),
+            matches(&LabelSelector::default(), Labels::None),
             "empty selector selects everything"
         );
-        assert!(!matches(&sel, None));
+        assert!(!matches(&sel, Labels::None));
     }
 
     #[test]
@@ -211,6 +211,7 @@ mod tests {
 #[cfg(test)]
 mod parse_tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs

@@ -3,7 +3,7 @@
 //! size) to such an object lasts only until that tool's next sync or upgrade puts its own
 //! version back, so the commands that mutate say so before they act.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use crate::model::MetaView;
 
 /// The tool that manages an object, the name it knows it by, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,20 +17,15 @@ pub struct Manager {
     pub hint: String,
 }
 
-fn label<'a>(meta: &'a ObjectMeta, key: &str) -> Option<&'a str> {
-    meta.labels
-        .as_ref()?
+fn label<'a, M: MetaView + ?Sized>(meta: &'a M, key: &str) -> Option<&'a str> {
+    meta.labels()
         .get(key)
         .map(String::as_str)
         .filter(|v| !v.is_empty())
 }
 
-fn annotation<'a>(meta: &'a ObjectMeta, key: &str) -> Option<&'a str> {
-    meta.annotations
-        .as_ref()?
-        .get(key)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
+fn annotation<'a, M: MetaView + ?Sized>(meta: &'a M, key: &str) -> Option<&'a str> {
+    meta.annotation(key).filter(|v| !v.is_empty())
 }
 
 /// `namespace/name` when the namespace is known.
@@ -44,7 +39,7 @@ fn qualified(ns: Option<&str>, name: &str) -> String {
 /// The tool that manages the object, if its metadata says so. GitOps tools come first: an
 /// Argo CD application or a Flux HelmRelease often renders a Helm chart, whose objects also
 /// carry Helm's labels, and it is the GitOps sync that puts things back on its own.
-pub fn managed_by(meta: &ObjectMeta) -> Option<Manager> {
+pub fn managed_by<M: MetaView + ?Sized>(meta: &M) -> Option<Manager> {
     // Argo CD: the instance label (default tracking) or the tracking-id annotation
     // (`<app>:<group>/<kind>:<namespace>/<name>`).
     let argo = label(meta, "argocd.argoproj.io/instance").or_else(|| {
@@ -104,6 +99,7 @@ pub fn managed_by(meta: &ObjectMeta) -> Option<Manager> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
     use std::collections::BTreeMap;
 
     fn meta(labels: &[(&str, &str)], annotations: &[(&str, &str)]) -> ObjectMeta {

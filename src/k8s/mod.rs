@@ -14,22 +14,21 @@ pub mod scheduler;
 pub mod service;
 pub mod time;
 
+use crate::model::MetaView;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 
-pub fn name(meta: &ObjectMeta) -> &str {
-    meta.name.as_deref().unwrap_or("")
+pub fn name<M: MetaView + ?Sized>(meta: &M) -> &str {
+    meta.name().unwrap_or("")
 }
 
-pub fn namespace(meta: &ObjectMeta) -> &str {
-    meta.namespace.as_deref().unwrap_or("")
+pub fn namespace<M: MetaView + ?Sized>(meta: &M) -> &str {
+    meta.namespace().unwrap_or("")
 }
 
 /// The owner reference with `controller: true`.
-pub fn controller_of(meta: &ObjectMeta) -> Option<&OwnerReference> {
-    meta.owner_references
-        .as_deref()
-        .unwrap_or_default()
+pub fn controller_of<M: MetaView + ?Sized>(meta: &M) -> Option<&OwnerReference> {
+    meta.owner_references()
         .iter()
         .find(|o| o.controller == Some(true))
 }

@@ -21,6 +21,7 @@
 //! judged on. Percentages are rounded up for both fields: `maxUnavailable: 50%` of 3 is
 //! `ceil(1.5) = 2`, while `minAvailable: 50%` of 3 keeps `ceil(1.5) = 2` healthy.
 
+use crate::model::Labels;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -30,7 +31,7 @@ use std::fmt;
 
 /// Whether a policy/v1 PDB selects pods with these labels. A null selector selects nothing;
 /// an empty one (`{}`) selects every pod in the namespace.
-pub fn selects(pdb: &PodDisruptionBudget, labels: Option<&BTreeMap<String, String>>) -> bool {
+pub fn selects<'a>(pdb: &PodDisruptionBudget, labels: impl Into<Labels<'a>>) -> bool {
     match pdb.spec.as_ref().and_then(|s| s.selector.as_ref()) {
         None => false,
         Some(sel) => super::labels::matches(sel, labels),

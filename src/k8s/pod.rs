@@ -2,7 +2,7 @@
 //! problem in one phrase.
 
 use super::time::short;
-use crate::model::Pod;
+use crate::model::{MetaView, Pod};
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Node;
 
@@ -245,16 +245,10 @@ pub fn event_is_for(pod: &Pod, e: &crate::model::Event) -> bool {
 }
 
 /// [`event_is_for`] for any object: same uid, or not older than the object.
-pub fn event_is_about(
-    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-    e: &crate::model::Event,
-) -> bool {
-    match (meta.uid.as_deref(), e.involved_object.uid.as_deref()) {
+pub fn event_is_about<M: MetaView + ?Sized>(meta: &M, e: &crate::model::Event) -> bool {
+    match (meta.uid(), e.involved_object.uid.as_deref()) {
         (Some(p), Some(u)) if !p.is_empty() && !u.is_empty() => p == u,
-        _ => match (
-            meta.creation_timestamp.as_ref(),
-            crate::k8s::time::event_time(e),
-        ) {
+        _ => match (meta.creation_timestamp(), crate::k8s::time::event_time(e)) {
             (Some(created), Some(t)) => t >= created.0,
             _ => true,
         },

@@ -5,7 +5,7 @@
 //! Claim templates inside StatefulSets stay k8s-openapi's: plans print them as written.
 
 use super::map::SmallMap;
-use super::meta::slim_meta;
+use super::meta::{Meta, ReadMeta, read_meta};
 use super::object;
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::{
@@ -17,20 +17,24 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-pub struct PersistentVolumeClaim {
-    #[serde(default, deserialize_with = "slim_meta")]
-    pub metadata: ObjectMeta,
+#[serde(bound(deserialize = "M: ReadMeta"))]
+pub struct PersistentVolumeClaim<M = Meta> {
+    #[serde(default, deserialize_with = "read_meta")]
+    pub metadata: M,
     #[serde(default)]
     pub spec: Option<PersistentVolumeClaimSpec>,
     #[serde(default)]
     pub status: Option<PersistentVolumeClaimStatus>,
 }
 
-object!(PersistentVolumeClaim, "", "v1", "v1", "persistentvolumeclaims",
+object!(PersistentVolumeClaim<M>, "", "v1", "v1", "persistentvolumeclaims",
     NamespaceResourceScope, {
     spec => "spec",
     status => "status",
 });
+
+/// As kube lists and watches it (its `Resource` hands out `&ObjectMeta`).
+pub type LivePersistentVolumeClaim = PersistentVolumeClaim<ObjectMeta>;
 
 impl PersistentVolumeClaim {
     /// `spec.resources.requests.storage`, as written.

@@ -2,7 +2,7 @@
 //! addresses, conditions, host and the pod it points to. Dropped: ports, topology hints
 //! and the deprecated topology map, which nothing reads.
 
-use super::meta::slim_meta;
+use super::meta::{Meta, ReadMeta, read_meta};
 use super::{nullable, object};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::discovery::v1::EndpointConditions;
@@ -11,20 +11,24 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EndpointSlice {
-    #[serde(default, deserialize_with = "slim_meta")]
-    pub metadata: ObjectMeta,
+#[serde(bound(deserialize = "M: ReadMeta"))]
+pub struct EndpointSlice<M = Meta> {
+    #[serde(default, deserialize_with = "read_meta")]
+    pub metadata: M,
     #[serde(default, deserialize_with = "nullable")]
     pub address_type: String,
     #[serde(default, deserialize_with = "nullable")]
     pub endpoints: Vec<Endpoint>,
 }
 
-object!(EndpointSlice, "discovery.k8s.io", "v1", "discovery.k8s.io/v1", "endpointslices",
+object!(EndpointSlice<M>, "discovery.k8s.io", "v1", "discovery.k8s.io/v1", "endpointslices",
     NamespaceResourceScope, {
     address_type => "addressType",
     endpoints => "endpoints",
 });
+
+/// As kube lists and watches it (its `Resource` hands out `&ObjectMeta`).
+pub type LiveEndpointSlice = EndpointSlice<ObjectMeta>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

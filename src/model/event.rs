@@ -7,6 +7,7 @@
 //! list and watch (its `Resource` hands out `&ObjectMeta`); each is turned into a compact
 //! one as it arrives.
 
+use super::meta::{ReadMeta, read_meta};
 use super::{Unset, nullable, object};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::{EventSeries, EventSource, ObjectReference};
@@ -15,9 +16,9 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[serde(bound(deserialize = "M: Deserialize<'de> + Default"))]
+#[serde(bound(deserialize = "M: ReadMeta"))]
 pub struct Event<M = EventMeta> {
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "read_meta")]
     pub metadata: M,
     #[serde(default)]
     pub count: Option<i32>,
@@ -60,26 +61,12 @@ pub struct EventMeta {
     pub creation_timestamp: Option<Time>,
 }
 
-impl From<LiveEvent> for Event {
-    fn from(e: LiveEvent) -> Self {
-        let m = e.metadata;
-        Event {
-            metadata: EventMeta {
-                name: m.name,
-                namespace: m.namespace,
-                creation_timestamp: m.creation_timestamp,
-            },
-            count: e.count,
-            event_time: e.event_time,
-            first_timestamp: e.first_timestamp,
-            involved_object: e.involved_object,
-            last_timestamp: e.last_timestamp,
-            message: e.message,
-            reason: e.reason,
-            reporting_component: e.reporting_component,
-            series: e.series,
-            source: e.source,
-            type_: e.type_,
+impl From<ObjectMeta> for EventMeta {
+    fn from(m: ObjectMeta) -> Self {
+        EventMeta {
+            name: m.name,
+            namespace: m.namespace,
+            creation_timestamp: m.creation_timestamp,
         }
     }
 }

@@ -4,12 +4,195 @@
 //! parsing still builds them first, and a live list holds every page until it is
 //! complete; skipping them while parsing means they are never held at all.
 //! StatefulSets keep k8s-openapi's reader: their managedFields date spec changes.
+//!
+//! The numerous kinds (pods, claims, volumes, attachments, slices, revisions) hold [`Meta`]
+//! rather than k8s-openapi's `ObjectMeta` (issue 15): the same fields, but label and
+//! annotation maps as sorted vectors instead of a ~540-byte `BTreeMap` node each, and
+//! lists boxed to their length. Code that only reads metadata takes any [`MetaView`].
 
+use super::map::SmallMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
 use serde::de::{IgnoredAny, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+
+/// Object metadata as the compact kinds hold it: what [`slim_meta`] keeps, with the maps
+/// as [`SmallMap`]s. Field names, types (but the maps) and serialisation are `ObjectMeta`'s,
+/// in its (alphabetical) order, so code reading `meta.name` or `meta.labels` reads either
+/// and `kubectl sts snapshot` writes the same text.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Meta {
+    #[serde(default, deserialize_with = "annotations")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<SmallMap<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creation_timestamp: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_grace_period_seconds: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_timestamp: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finalizers: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generate_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<SmallMap<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_references: Option<Vec<OwnerReference>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+}
+
+/// What kube listed or watched, as the snapshot holds it: managedFields, selfLink and the
+/// last-applied annotation dropped, as reading a file drops them.
+impl From<ObjectMeta> for Meta {
+    fn from(m: ObjectMeta) -> Self {
+        let annotations = m.annotations.map(|mut a| {
+            a.remove(LAST_APPLIED);
+            SmallMap::from(a)
+        });
+        Meta {
+            annotations,
+            creation_timestamp: m.creation_timestamp,
+            deletion_grace_period_seconds: m.deletion_grace_period_seconds,
+            deletion_timestamp: m.deletion_timestamp,
+            finalizers: m.finalizers,
+            generate_name: m.generate_name,
+            generation: m.generation,
+            labels: m.labels.map(SmallMap::from),
+            name: m.name,
+            namespace: m.namespace,
+            owner_references: m.owner_references,
+            resource_version: m.resource_version,
+            uid: m.uid,
+        }
+    }
+}
+
+/// The metadata the helpers read, from k8s-openapi's `ObjectMeta` (StatefulSets, budgets,
+/// services, what kube hands out) or from a compact [`Meta`].
+pub trait MetaView {
+    fn name(&self) -> Option<&str>;
+    fn namespace(&self) -> Option<&str>;
+    fn uid(&self) -> Option<&str>;
+    fn resource_version(&self) -> Option<&str>;
+    fn owner_references(&self) -> &[OwnerReference];
+    fn creation_timestamp(&self) -> Option<&Time>;
+    fn labels(&self) -> Labels<'_>;
+    fn annotation(&self, key: &str) -> Option<&str>;
+}
+
+macro_rules! meta_view {
+    ($t:ty) => {
+        impl MetaView for $t {
+            fn name(&self) -> Option<&str> {
+                self.name.as_deref()
+            }
+            fn namespace(&self) -> Option<&str> {
+                self.namespace.as_deref()
+            }
+            fn uid(&self) -> Option<&str> {
+                self.uid.as_deref()
+            }
+            fn resource_version(&self) -> Option<&str> {
+                self.resource_version.as_deref()
+            }
+            fn owner_references(&self) -> &[OwnerReference] {
+                self.owner_references.as_deref().unwrap_or_default()
+            }
+            fn creation_timestamp(&self) -> Option<&Time> {
+                self.creation_timestamp.as_ref()
+            }
+            fn labels(&self) -> Labels<'_> {
+                self.labels.as_ref().into()
+            }
+            fn annotation(&self, key: &str) -> Option<&str> {
+                self.annotations.as_ref()?.get(key).map(String::as_str)
+            }
+        }
+    };
+}
+meta_view!(ObjectMeta);
+meta_view!(Meta);
+
+/// A label map to match selectors against, whichever way it is held: a StatefulSet's pod
+/// template's `BTreeMap` or a pod's [`SmallMap`]; `None` is an object without labels.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Labels<'a> {
+    #[default]
+    None,
+    Tree(&'a BTreeMap<String, String>),
+    Small(&'a SmallMap<String>),
+}
+
+impl<'a> Labels<'a> {
+    pub fn get(&self, key: &str) -> Option<&'a String> {
+        match *self {
+            Labels::None => None,
+            Labels::Tree(m) => m.get(key),
+            Labels::Small(m) => m.get(key),
+        }
+    }
+
+    /// In key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'a String, &'a String)> + use<'a> {
+        let (tree, small) = match *self {
+            Labels::None => (None, None),
+            Labels::Tree(m) => (Some(m.iter()), None),
+            Labels::Small(m) => (None, Some(m.iter())),
+        };
+        tree.into_iter()
+            .flatten()
+            .chain(small.into_iter().flatten())
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &'a String> + use<'a> {
+        self.iter().map(|(_, v)| v)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+impl<'a> From<Option<&'a BTreeMap<String, String>>> for Labels<'a> {
+    fn from(m: Option<&'a BTreeMap<String, String>>) -> Self {
+        m.map_or(Labels::None, Labels::Tree)
+    }
+}
+
+impl<'a> From<&'a BTreeMap<String, String>> for Labels<'a> {
+    fn from(m: &'a BTreeMap<String, String>) -> Self {
+        Labels::Tree(m)
+    }
+}
+
+impl<'a> From<Option<&'a SmallMap<String>>> for Labels<'a> {
+    fn from(m: Option<&'a SmallMap<String>>) -> Self {
+        m.map_or(Labels::None, Labels::Small)
+    }
+}
+
+impl<'a> From<&'a SmallMap<String>> for Labels<'a> {
+    fn from(m: &'a SmallMap<String>) -> Self {
+        Labels::Small(m)
+    }
+}
+
+/// `annotations` without the last-applied copy, as a [`SmallMap`].
+fn annotations<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SmallMap<String>>, D::Error> {
+    Ok(Option::<Annotations>::deserialize(d)?.map(|a| a.0.into_iter().collect()))
+}
 
 /// The annotation `kubectl apply` writes: the whole object again, as JSON text.
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
@@ -21,7 +204,7 @@ pub(crate) fn slim_meta<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectMeta, D
         return Ok(ObjectMeta::default());
     };
     Ok(ObjectMeta {
-        annotations: w.annotations.map(|a| a.0),
+        annotations: w.annotations.map(|a| a.0.into_iter().collect()),
         creation_timestamp: w.creation_timestamp,
         deletion_grace_period_seconds: w.deletion_grace_period_seconds,
         deletion_timestamp: w.deletion_timestamp,
@@ -37,6 +220,35 @@ pub(crate) fn slim_meta<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectMeta, D
         self_link: None,
         uid: w.uid,
     })
+}
+
+/// How a kind generic over its metadata reads it: k8s-openapi's `ObjectMeta` (what kube
+/// lists and watches) through [`slim_meta`], so a live page never builds managedFields
+/// either; the compact types as they are. Absent or `null` is the default.
+pub trait ReadMeta: Sized + Default {
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+}
+
+impl ReadMeta for ObjectMeta {
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        slim_meta(d)
+    }
+}
+
+impl ReadMeta for Meta {
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        super::nullable(d)
+    }
+}
+
+impl ReadMeta for super::EventMeta {
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        super::nullable(d)
+    }
+}
+
+pub(crate) fn read_meta<'de, D: Deserializer<'de>, M: ReadMeta>(d: D) -> Result<M, D::Error> {
+    M::read(d)
 }
 
 /// The fields kept; any other key (managedFields, selfLink) is skipped unread.
@@ -71,7 +283,8 @@ struct Wire {
     uid: Option<String>,
 }
 
-struct Annotations(BTreeMap<String, String>);
+/// Annotations in the order read, without the last-applied copy.
+struct Annotations(Vec<(String, String)>);
 
 impl<'de> Deserialize<'de> for Annotations {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -82,12 +295,12 @@ impl<'de> Deserialize<'de> for Annotations {
                 f.write_str("annotations")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Annotations, A::Error> {
-                let mut out = BTreeMap::new();
+                let mut out = Vec::new();
                 while let Some(key) = m.next_key::<String>()? {
                     if key == LAST_APPLIED {
                         m.next_value::<IgnoredAny>()?;
                     } else if let Some(v) = m.next_value::<Option<String>>()? {
-                        out.insert(key, v);
+                        out.push((key, v));
                     }
                 }
                 Ok(Annotations(out))
@@ -129,6 +342,49 @@ mod tests {
         full.annotations.as_mut().unwrap().remove(LAST_APPLIED);
         assert_eq!(slim.metadata, full);
         assert_eq!(slim.metadata.annotations.unwrap().len(), 1);
+    }
+
+    #[test]
+    fn compact_metadata_reads_and_writes_what_objectmeta_does_with_small_maps() {
+        let meta = json!({
+            "name": "data-db-0", "namespace": "shop", "uid": "u-1", "resourceVersion": "42",
+            "creationTimestamp": "2026-11-20T00:00:00Z", "finalizers": ["kubernetes.io/pvc-protection"],
+            "labels": {"app": "db", "tier": "data", "app": "db2"},
+            "annotations": {"pv.kubernetes.io/bind-completed": "yes", LAST_APPLIED: "{}"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "db",
+                "uid": "u-0", "controller": true}],
+            "managedFields": [{"manager": "kubectl", "operation": "Apply"}],
+        });
+        let compact: Meta = serde_json::from_value(meta.clone()).unwrap();
+        let full: ObjectMeta = serde_json::from_value(meta).unwrap();
+        // Listed live, converted: the same as read from a file.
+        assert_eq!(Meta::from(full.clone()), compact);
+        assert_eq!(compact.labels.as_ref().unwrap().get("app").unwrap(), "db2");
+        assert_eq!(compact.annotations.as_ref().unwrap().len(), 1);
+        // Written back as k8s-openapi writes the same metadata without what is dropped.
+        let mut slim = full.clone();
+        slim.managed_fields = None;
+        slim.annotations.as_mut().unwrap().remove(LAST_APPLIED);
+        assert_eq!(
+            serde_json::to_string(&compact).unwrap(),
+            serde_json::to_string(&slim).unwrap()
+        );
+        // Helpers read either the same way.
+        for m in [&compact as &dyn MetaView, &full] {
+            assert_eq!(m.name(), Some("data-db-0"));
+            assert_eq!(m.uid(), Some("u-1"));
+            assert_eq!(m.owner_references()[0].name, "db");
+            assert_eq!(m.labels().get("tier").map(String::as_str), Some("data"));
+            assert_eq!(
+                m.labels()
+                    .iter()
+                    .map(|(k, _)| k.as_str())
+                    .collect::<Vec<_>>(),
+                ["app", "tier"]
+            );
+            assert!(m.creation_timestamp().is_some());
+        }
+        assert!(std::mem::size_of::<Meta>() + 64 < std::mem::size_of::<ObjectMeta>());
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //! and a `VolumeAttachment` 3.6 KB before any string. These mirror k8s-openapi's field
 //! names and nesting for exactly the fields the tool reads, so code written against the
 //! full types reads them unchanged; the rest of each object is dropped as it is read (from
-//! files and from live pages alike). Metadata stays k8s-openapi's `ObjectMeta` (every
-//! helper takes it, and kube's `Resource` comes with it), but for Events, the most
-//! numerous kind: they hold [`EventMeta`] and are listed and watched as [`LiveEvent`]
-//! (see `event.rs`; the snapshot's own code reads either through `snapshot::Object`).
+//! files and from live pages alike). Metadata is compact too: [`Meta`] (k8s-openapi's
+//! fields with small maps) and, for Events, the most numerous kind, [`EventMeta`]. Each
+//! kind is generic over its metadata: kube lists, watches and mutates `Live…` types
+//! (`Pod<ObjectMeta>`: its `Resource` hands out `&ObjectMeta`), converted to the compact
+//! ones page by page; helpers read either through [`MetaView`], the snapshot's own code
+//! through `snapshot::Object`.
 //!
 //! Serialising writes `apiVersion` and `kind` as the full types do, so `kubectl sts
 //! snapshot` output is read back as the same objects.
@@ -24,22 +26,24 @@ mod storage;
 mod trim;
 
 pub use claim::{
-    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimStatus,
-    VolumeResourceRequirements,
+    LivePersistentVolumeClaim, PersistentVolumeClaim, PersistentVolumeClaimSpec,
+    PersistentVolumeClaimStatus, VolumeResourceRequirements,
 };
 pub use custom::{CrState, CustomResource, CustomResources, resource_name};
-pub use endpoints::{Endpoint, EndpointSlice, TargetRef};
+pub use endpoints::{Endpoint, EndpointSlice, LiveEndpointSlice, TargetRef};
 pub use event::{Event, EventMeta, LiveEvent};
 pub use map::SmallMap;
-pub use meta::LAST_APPLIED;
-pub use pod::{Container, ContainerStatus, Pod, PodSpec, PodStatus, ResourceRequirements, Volume};
-pub use revision::ControllerRevision;
+pub use meta::{LAST_APPLIED, Labels, Meta, MetaView};
+pub use pod::{
+    Container, ContainerStatus, LivePod, Pod, PodSpec, PodStatus, ResourceRequirements, Volume,
+};
+pub use revision::{ControllerRevision, LiveControllerRevision};
 pub use shared::Shared;
 pub use trim::Trim;
 
 pub use storage::{
-    PersistentVolume, PersistentVolumeSpec, VolumeAttachment, VolumeAttachmentSource,
-    VolumeAttachmentSpec, VolumeAttachmentStatus,
+    LivePersistentVolume, LiveVolumeAttachment, PersistentVolume, PersistentVolumeSpec,
+    VolumeAttachment, VolumeAttachmentSource, VolumeAttachmentSpec, VolumeAttachmentStatus,
 };
 
 use serde::{Deserialize, Deserializer};
@@ -57,8 +61,10 @@ where
 /// lists) and a `Serialize` that writes `apiVersion` and `kind` first, then each field
 /// that is set, under its API name.
 ///
-/// `object!(Event<M>, …)` is for a kind generic over its metadata: the compact type the
-/// snapshot holds, and `Event<ObjectMeta>` for kube, which alone gets `Metadata`.
+/// `object!(Pod<M>, …)` is for a kind generic over its metadata: the compact type the
+/// snapshot holds, and `Pod<ObjectMeta>` for kube, which alone gets `Metadata`, and a
+/// conversion from the second to the first. The field list names every field but
+/// `metadata`.
 macro_rules! object {
     (@kind [$($m:ident)?] ($($ty:tt)+) $t:ident, $group:literal, $version:literal,
      $api_version:literal, $plural:literal, $scope:ty,
@@ -102,10 +108,23 @@ macro_rules! object {
             }
         }
     };
+    (@convert $t:ident, $group:literal, $version:literal, $api_version:literal,
+     $plural:literal, $scope:ty, { $($field:ident => $name:literal),* $(,)? }) => {
+        /// What kube listed or watched, as the snapshot holds it.
+        impl From<$t<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>> for $t {
+            fn from(o: $t<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>) -> Self {
+                $t {
+                    metadata: o.metadata.into(),
+                    $($field: o.$field),*
+                }
+            }
+        }
+    };
     ($t:ident<M>, $($rest:tt)*) => {
         $crate::model::object!(@kind [M] ($t<M>) $t, $($rest)*);
         $crate::model::object!(@metadata
             $t<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>);
+        $crate::model::object!(@convert $t, $($rest)*);
     };
     ($t:ident, $($rest:tt)*) => {
         $crate::model::object!(@kind [] ($t) $t, $($rest)*);

@@ -5,7 +5,7 @@
 //! StatefulSet templates keep k8s-openapi's `PodSpec`: plans print manifests from them.
 
 use super::map::SmallMap;
-use super::meta::slim_meta;
+use super::meta::{Meta, ReadMeta, read_meta};
 use super::shared::Shared;
 use super::{nullable, object};
 use k8s_openapi::NamespaceResourceScope;
@@ -20,19 +20,23 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-pub struct Pod {
-    #[serde(default, deserialize_with = "slim_meta")]
-    pub metadata: ObjectMeta,
+#[serde(bound(deserialize = "M: ReadMeta"))]
+pub struct Pod<M = Meta> {
+    #[serde(default, deserialize_with = "read_meta")]
+    pub metadata: M,
     #[serde(default)]
     pub spec: Option<PodSpec>,
     #[serde(default)]
     pub status: Option<PodStatus>,
 }
 
-object!(Pod, "", "v1", "v1", "pods", NamespaceResourceScope, {
+object!(Pod<M>, "", "v1", "v1", "pods", NamespaceResourceScope, {
     spec => "spec",
     status => "status",
 });
+
+/// As kube lists and watches it (its `Resource` hands out `&ObjectMeta`).
+pub type LivePod = Pod<ObjectMeta>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -3,7 +3,7 @@
 //! `serde_json::Value` tree (several times the size); `rollout undo` parses the one it
 //! restores.
 
-use super::meta::slim_meta;
+use super::meta::{Meta, ReadMeta, read_meta};
 use super::{nullable, object};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -11,20 +11,24 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct ControllerRevision {
-    #[serde(default, deserialize_with = "slim_meta")]
-    pub metadata: ObjectMeta,
+#[serde(bound(deserialize = "M: ReadMeta"))]
+pub struct ControllerRevision<M = Meta> {
+    #[serde(default, deserialize_with = "read_meta")]
+    pub metadata: M,
     #[serde(default)]
     pub data: Option<Box<RawValue>>,
     #[serde(default, deserialize_with = "nullable")]
     pub revision: i64,
 }
 
-object!(ControllerRevision, "apps", "v1", "apps/v1", "controllerrevisions",
+object!(ControllerRevision<M>, "apps", "v1", "apps/v1", "controllerrevisions",
     NamespaceResourceScope, {
     data => "data",
     revision => "revision",
 });
+
+/// As kube lists and watches it (its `Resource` hands out `&ObjectMeta`).
+pub type LiveControllerRevision = ControllerRevision<ObjectMeta>;
 
 /// As text: `RawValue` has no equality of its own.
 impl PartialEq for ControllerRevision {

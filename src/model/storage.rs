@@ -1,7 +1,7 @@
 //! PersistentVolumes and VolumeAttachments.
 
 use super::map::SmallMap;
-use super::meta::slim_meta;
+use super::meta::{Meta, ReadMeta, read_meta};
 use super::shared::Shared;
 use super::{nullable, object};
 use k8s_openapi::ClusterResourceScope;
@@ -16,19 +16,23 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-pub struct PersistentVolume {
-    #[serde(default, deserialize_with = "slim_meta")]
-    pub metadata: ObjectMeta,
+#[serde(bound(deserialize = "M: ReadMeta"))]
+pub struct PersistentVolume<M = Meta> {
+    #[serde(default, deserialize_with = "read_meta")]
+    pub metadata: M,
     #[serde(default)]
     pub spec: Option<PersistentVolumeSpec>,
     #[serde(default)]
     pub status: Option<PersistentVolumeStatus>,
 }
 
-object!(PersistentVolume, "", "v1", "v1", "persistentvolumes", ClusterResourceScope, {
+object!(PersistentVolume<M>, "", "v1", "v1", "persistentvolumes", ClusterResourceScope, {
     spec => "spec",
     status => "status",
 });
+
+/// As kube lists and watches it (its `Resource` hands out `&ObjectMeta`).
+pub type LivePersistentVolume = PersistentVolume<ObjectMeta>;
 
 /// The sources the tool names or copies (CSI and the in-tree disks, local, hostPath,
 /// NFS), each boxed: a volume has one, and an unset box costs a pointer, not the struct.
@@ -69,20 +73,24 @@ pub struct PersistentVolumeSpec {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-pub struct VolumeAttachment {
-    #[serde(default, deserialize_with = "slim_meta")]
-    pub metadata: ObjectMeta,
+#[serde(bound(deserialize = "M: ReadMeta"))]
+pub struct VolumeAttachment<M = Meta> {
+    #[serde(default, deserialize_with = "read_meta")]
+    pub metadata: M,
     #[serde(default, deserialize_with = "nullable")]
     pub spec: VolumeAttachmentSpec,
     #[serde(default)]
     pub status: Option<VolumeAttachmentStatus>,
 }
 
-object!(VolumeAttachment, "storage.k8s.io", "v1", "storage.k8s.io/v1", "volumeattachments",
+object!(VolumeAttachment<M>, "storage.k8s.io", "v1", "storage.k8s.io/v1", "volumeattachments",
     ClusterResourceScope, {
     spec => "spec",
     status => "status",
 });
+
+/// As kube lists and watches it (its `Resource` hands out `&ObjectMeta`).
+pub type LiveVolumeAttachment = VolumeAttachment<ObjectMeta>;
 
 /// Without `source.inlineVolumeSpec`: a whole PersistentVolumeSpec inline, for migrated
 /// in-tree volumes, that the tool never reads.

@@ -84,6 +84,13 @@ impl Trim for ObjectMeta {
     }
 }
 
+impl Trim for super::Meta {
+    fn trim(&mut self) {
+        opt(&mut self.owner_references, none);
+        opt(&mut self.finalizers, none);
+    }
+}
+
 /// A pod template as StatefulSets and Deployments hold it (k8s-openapi's, kept whole: plans
 /// print manifests from it).
 impl Trim for core::PodTemplateSpec {
@@ -133,7 +140,7 @@ impl Trim for Deployment {
     }
 }
 
-impl Trim for super::Pod {
+impl<M: Trim> Trim for super::Pod<M> {
     fn trim(&mut self) {
         self.metadata.trim();
         if let Some(spec) = &mut self.spec {
@@ -148,7 +155,7 @@ impl Trim for super::Pod {
     }
 }
 
-impl Trim for super::PersistentVolumeClaim {
+impl<M: Trim> Trim for super::PersistentVolumeClaim<M> {
     fn trim(&mut self) {
         self.metadata.trim();
         if let Some(spec) = &mut self.spec {
@@ -161,7 +168,7 @@ impl Trim for super::PersistentVolumeClaim {
     }
 }
 
-impl Trim for super::PersistentVolume {
+impl<M: Trim> Trim for super::PersistentVolume<M> {
     fn trim(&mut self) {
         self.metadata.trim();
         if let Some(spec) = &mut self.spec {
@@ -171,7 +178,7 @@ impl Trim for super::PersistentVolume {
     }
 }
 
-impl Trim for super::EndpointSlice {
+impl<M: Trim> Trim for super::EndpointSlice<M> {
     fn trim(&mut self) {
         self.metadata.trim();
         list(&mut self.endpoints, |e| list(&mut e.addresses, none));
@@ -223,15 +230,15 @@ impl Trim for StorageClass {
 
 /// Kinds with no list worth trimming beyond their metadata.
 macro_rules! meta_only {
-    ($($t:ty),*) => {$(
-        impl Trim for $t {
+    ($($t:ident),*) => {$(
+        impl<M: Trim> Trim for super::$t<M> {
             fn trim(&mut self) {
                 self.metadata.trim();
             }
         }
     )*};
 }
-meta_only!(super::VolumeAttachment, super::ControllerRevision);
+meta_only!(VolumeAttachment, ControllerRevision);
 
 /// Events as listed (`ObjectMeta`) and as held (`EventMeta`, which has no list).
 impl<M: Trim> Trim for super::Event<M> {

@@ -4,8 +4,7 @@
 
 use super::{Scope, Snapshot, Source};
 use crate::error::{Failure, Unread};
-use crate::model::PersistentVolumeClaim;
-use crate::model::{LiveEvent, Pod, Trim};
+use crate::model::{LiveEvent, Trim};
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ListParams};
@@ -261,10 +260,10 @@ pub async fn collect(
     scope: Scope,
     timeout: Option<Duration>,
 ) -> anyhow::Result<Snapshot> {
-    use crate::model::ControllerRevision;
-    use crate::model::EndpointSlice;
-    use crate::model::PersistentVolume;
-    use crate::model::VolumeAttachment;
+    use crate::model::{
+        LiveControllerRevision, LiveEndpointSlice, LivePersistentVolume, LivePersistentVolumeClaim,
+        LivePod, LiveVolumeAttachment,
+    };
     use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
     use k8s_openapi::api::core::v1::{Node, Service};
     use k8s_openapi::api::policy::v1::PodDisruptionBudget;
@@ -273,17 +272,20 @@ pub async fn collect(
     let captured_at = Timestamp::now();
     let (sts, pods, pvcs, pvs, nodes, pdbs, svcs, slices, events, classes, vas, revs, deps) = tokio::join!(
         tidied(api::<StatefulSet>(client, &scope, true), timeout),
-        tidied(api::<Pod>(client, &scope, true), timeout),
-        tidied(api::<PersistentVolumeClaim>(client, &scope, true), timeout),
-        tidied(Api::<PersistentVolume>::all(client.clone()), timeout),
+        tidied(api::<LivePod>(client, &scope, true), timeout),
+        tidied(
+            api::<LivePersistentVolumeClaim>(client, &scope, true),
+            timeout
+        ),
+        tidied(Api::<LivePersistentVolume>::all(client.clone()), timeout),
         tidied(Api::<Node>::all(client.clone()), timeout),
         tidied(api::<PodDisruptionBudget>(client, &scope, true), timeout),
         tidied(api::<Service>(client, &scope, true), timeout),
-        tidied(api::<EndpointSlice>(client, &scope, true), timeout),
+        tidied(api::<LiveEndpointSlice>(client, &scope, true), timeout),
         tidied(api::<LiveEvent>(client, &scope, true), timeout),
         tidied(Api::<StorageClass>::all(client.clone()), timeout),
-        tidied(Api::<VolumeAttachment>::all(client.clone()), timeout),
-        tidied(api::<ControllerRevision>(client, &scope, true), timeout),
+        tidied(Api::<LiveVolumeAttachment>::all(client.clone()), timeout),
+        tidied(api::<LiveControllerRevision>(client, &scope, true), timeout),
         tidied(api::<Deployment>(client, &scope, true), timeout),
     );
 

@@ -317,7 +317,10 @@ where
     K: k8s_openapi::Resource + Object + crate::model::Trim + 'static,
 {
     o.slim(K::KIND == "StatefulSet");
-    if let Some(pod) = (o as &mut dyn std::any::Any).downcast_mut::<Pod>() {
+    let any = o as &mut dyn std::any::Any;
+    if let Some(pod) = any.downcast_mut::<Pod>() {
+        slim_pod(pod);
+    } else if let Some(pod) = any.downcast_mut::<crate::model::LivePod>() {
         slim_pod(pod);
     }
     o.trim();
@@ -325,7 +328,7 @@ where
 
 /// What the snapshot's own code (loading, tidying, duplicates, `-n`) reads and writes of
 /// an object's metadata, whichever type holds it: k8s-openapi's `ObjectMeta`, or the
-/// compact metadata of the most numerous kind ([`crate::model::EventMeta`]).
+/// compact [`crate::model::Meta`] and [`crate::model::EventMeta`].
 pub trait Object {
     fn name(&self) -> Option<&str>;
     fn namespace(&self) -> Option<&str>;
@@ -352,19 +355,33 @@ where
     }
 }
 
-impl Object for Event {
-    fn name(&self) -> Option<&str> {
-        self.metadata.name.as_deref()
-    }
-    fn namespace(&self) -> Option<&str> {
-        self.metadata.namespace.as_deref()
-    }
-    fn set_namespace(&mut self, namespace: String) {
-        self.metadata.namespace = Some(namespace);
-    }
-    /// Holds nothing that could be dropped.
-    fn slim(&mut self, _: bool) {}
+/// The compact kinds: their metadata was read without managedFields and the last-applied
+/// annotation, or converted from kube's without them; nothing is left to drop.
+macro_rules! compact_objects {
+    ($($t:ty),*) => {$(
+        impl Object for $t {
+            fn name(&self) -> Option<&str> {
+                self.metadata.name.as_deref()
+            }
+            fn namespace(&self) -> Option<&str> {
+                self.metadata.namespace.as_deref()
+            }
+            fn set_namespace(&mut self, namespace: String) {
+                self.metadata.namespace = Some(namespace);
+            }
+            fn slim(&mut self, _: bool) {}
+        }
+    )*};
 }
+compact_objects!(
+    Event,
+    crate::model::Pod,
+    crate::model::PersistentVolumeClaim,
+    crate::model::PersistentVolume,
+    crate::model::VolumeAttachment,
+    crate::model::EndpointSlice,
+    crate::model::ControllerRevision
+);
 
 /// Drops from a Pod what no check reads and what costs several KB of memory on every pod:
 /// Secret, ConfigMap, projected (service-account token) and downward-API volumes. Only
@@ -372,7 +389,7 @@ impl Object for Event {
 /// built from them and a manifest missing a volume would break the workload.
 /// Applied to each pod as it is read, from the cluster or from files (so the peak never
 /// holds the full ones).
-pub fn slim_pod(p: &mut Pod) {
+pub fn slim_pod<M>(p: &mut Pod<M>) {
     if let Some(vols) = p.spec.as_mut().and_then(|s| s.volumes.as_mut()) {
         vols.retain(|v| !v.config);
         vols.shrink_to_fit();

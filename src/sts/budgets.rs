@@ -3,16 +3,17 @@
 use crate::analysis::Ctx;
 use crate::k8s;
 use crate::k8s::pdb::{Budget, Coverage};
+use crate::model::Labels;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use std::collections::HashMap;
 
 /// The PodDisruptionBudgets of `ns` that select pods with `labels` (policy/v1: a null
 /// selector selects nothing, `{}` everything), sorted by name, through the index's label
 /// lookup so the join stays linear.
-pub(crate) fn pdbs_selecting<'a>(
+pub(crate) fn pdbs_selecting<'a, 'l>(
     ctx: &Ctx<'a>,
     ns: &str,
-    labels: Option<&std::collections::BTreeMap<String, String>>,
+    labels: impl Into<Labels<'l>>,
 ) -> Vec<&'a PodDisruptionBudget> {
     ctx.idx.pdbs_selecting(ns, labels)
 }
@@ -98,9 +99,6 @@ pub(crate) fn patch_max_unavailable(ctx: &Ctx, pdb: &PodDisruptionBudget, n: i32
 
 /// Whether a policy/v1 PDB selects pods with these labels. A null selector selects nothing;
 /// an empty one (`{}`) selects every pod in the namespace.
-pub(crate) fn pdb_selects(
-    pdb: &PodDisruptionBudget,
-    labels: Option<&std::collections::BTreeMap<String, String>>,
-) -> bool {
+pub(crate) fn pdb_selects<'l>(pdb: &PodDisruptionBudget, labels: impl Into<Labels<'l>>) -> bool {
     k8s::pdb::selects(pdb, labels)
 }

@@ -4,13 +4,13 @@
 use crate::analysis::Ctx;
 use crate::finding::Remedy;
 use crate::k8s::node::{HOSTNAME_LABEL, LEGACY_ZONE_LABEL, ZONE_LABEL};
+use crate::model::Labels;
 use crate::snapshot::Source;
 use crate::{k8s, manifest, sts};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::PodAffinityTerm;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
 pub(crate) fn selects_own(sts: &StatefulSet, sel: Option<&LabelSelector>) -> bool {
     // A missing selector in an affinity term or spread constraint matches no pod.
@@ -185,9 +185,8 @@ pub(crate) enum Flaw {
 }
 
 /// The first requirement of `sel` the pods' `labels` fail, in words.
-pub(crate) fn mismatch(sel: &LabelSelector, labels: Option<&BTreeMap<String, String>>) -> String {
-    let empty = BTreeMap::new();
-    let labels = labels.unwrap_or(&empty);
+pub(crate) fn mismatch<'a>(sel: &LabelSelector, labels: impl Into<Labels<'a>>) -> String {
+    let labels = labels.into();
     for (k, v) in sel.match_labels.iter().flatten() {
         match labels.get(k) {
             None => return format!("key `{k}` is not a label of its pods"),
@@ -226,8 +225,8 @@ pub(crate) fn mismatch(sel: &LabelSelector, labels: Option<&BTreeMap<String, Str
 
 /// Whether a selector that misses the pods still names them: one of its values is a value
 /// of their labels (`app In [zk]` against `app.kubernetes.io/name: zk`).
-pub(crate) fn names_own(sel: &LabelSelector, labels: Option<&BTreeMap<String, String>>) -> bool {
-    let own: Vec<&String> = labels.into_iter().flat_map(|l| l.values()).collect();
+pub(crate) fn names_own<'a>(sel: &LabelSelector, labels: impl Into<Labels<'a>>) -> bool {
+    let own: Vec<&String> = labels.into().values().collect();
     let wanted = sel.match_labels.iter().flat_map(|m| m.values()).chain(
         sel.match_expressions
             .iter()

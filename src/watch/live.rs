@@ -3,12 +3,10 @@
 //! re-list) feeding a reflector store per kind. Each kind reports what happens to it on a
 //! channel; the state is read from the stores when the analysis runs.
 
-use crate::model::ControllerRevision;
-use crate::model::EndpointSlice;
-use crate::model::LiveEvent;
-use crate::model::PersistentVolumeClaim;
-use crate::model::Pod;
-use crate::model::{PersistentVolume, VolumeAttachment};
+use crate::model::{
+    LiveControllerRevision, LiveEndpointSlice, LiveEvent, LivePersistentVolume,
+    LivePersistentVolumeClaim, LivePod, LiveVolumeAttachment,
+};
 use crate::snapshot::collect::ListError;
 use crate::snapshot::{Scope, Snapshot, Source, tidy};
 use futures::StreamExt;
@@ -144,17 +142,18 @@ macro_rules! kinds {
 
 kinds! {
     statefulsets: StatefulSet = StatefulSets, namespaced;
-    pods: Pod = Pods, namespaced;
-    pvcs: PersistentVolumeClaim = PersistentVolumeClaims, namespaced;
-    pvs: PersistentVolume = PersistentVolumes, cluster;
+    pods: LivePod = Pods, namespaced;
+    pvcs: LivePersistentVolumeClaim = PersistentVolumeClaims, namespaced;
+    pvs: LivePersistentVolume = PersistentVolumes, cluster;
     nodes: Node = Nodes, cluster;
     pdbs: PodDisruptionBudget = PodDisruptionBudgets, namespaced;
     services: Service = Services, namespaced;
-    endpoint_slices: EndpointSlice = EndpointSlices, namespaced;
-    // kube's watchers need k8s-openapi's metadata; the snapshot holds the compact Event.
+    endpoint_slices: LiveEndpointSlice = EndpointSlices, namespaced;
+    // kube's watchers need k8s-openapi's metadata (the `Live` types); the snapshot holds
+    // compact ones.
     events: LiveEvent = Events, namespaced;
     storage_classes: StorageClass = StorageClasses, cluster;
-    volume_attachments: VolumeAttachment = VolumeAttachments, cluster;
-    controller_revisions: ControllerRevision = ControllerRevisions, namespaced;
+    volume_attachments: LiveVolumeAttachment = VolumeAttachments, cluster;
+    controller_revisions: LiveControllerRevision = ControllerRevisions, namespaced;
     deployments: Deployment = Deployments, namespaced;
 }

@@ -7,7 +7,7 @@
 use crate::analysis::Ctx;
 use crate::finding::{Finding, Remedy};
 use crate::k8s::operators::{Budget, Expansion, Owner, owner, owner_in};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use crate::model::MetaView;
 use std::collections::HashMap;
 
 /// Verbs that change what they name.
@@ -213,11 +213,9 @@ fn cr_remedy(ctx: &Ctx, owner: &Owner, ns: &str, what: String) -> Remedy {
 /// The operator behind an object the set depends on (its budget, its Service): its own
 /// owner, or the StatefulSet's when the object is owned by the StatefulSet (Percona's
 /// budgets).
-fn owned_by_operator(meta: &ObjectMeta, sts_owner: &Owner) -> bool {
+fn owned_by_operator<M: MetaView + ?Sized>(meta: &M, sts_owner: &Owner) -> bool {
     let owned_by_a_statefulset = meta
-        .owner_references
-        .as_deref()
-        .unwrap_or_default()
+        .owner_references()
         .iter()
         .any(|r| r.kind == "StatefulSet");
     owner(meta).is_some() || (owned_by_a_statefulset && sts_owner.operator.budget != Budget::Never)

@@ -100,10 +100,9 @@ pub(super) fn from_files(what: Lookup, conn: &Conn) -> Vec<Candidate> {
             let mut names: Vec<&str> = snap
                 .statefulsets
                 .iter()
-                .map(|s| &s.metadata)
-                .chain(snap.pods.iter().map(|p| &p.metadata))
-                .chain(snap.pvcs.iter().map(|p| &p.metadata))
-                .map(k8s::namespace)
+                .map(|s| k8s::namespace(&s.metadata))
+                .chain(snap.pods.iter().map(|p| k8s::namespace(&p.metadata)))
+                .chain(snap.pvcs.iter().map(|p| k8s::namespace(&p.metadata)))
                 .filter(|n| !n.is_empty())
                 .collect();
             names.sort();

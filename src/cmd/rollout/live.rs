@@ -2,7 +2,7 @@
 //! its namespace's pods, and a pod being replaced, every 2 s with a progress line.
 
 use crate::k8s;
-use crate::model::Pod;
+use crate::model::{LivePod, Pod};
 use crate::rollout;
 use crate::snapshot::Snapshot;
 use crate::snapshot::collect::list_all;
@@ -57,7 +57,7 @@ pub(super) async fn reread(
 ) -> Result<Live, String> {
     let resource = ApiResource::erase::<StatefulSet>(&());
     let sts_api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &resource);
-    let pod_api: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let pod_api: Api<LivePod> = Api::namespaced(client.clone(), ns);
     let (sts, pods) = tokio::join!(get_opt(&sts_api, name, timeout), list_all(pod_api, timeout));
     let sts = sts
         .map_err(|e| format!("reading statefulset {ns}/{name}: {e}"))?
@@ -67,6 +67,7 @@ pub(super) async fn reread(
     let typed: StatefulSet = serde_json::from_value(raw.clone())
         .map_err(|e| format!("reading statefulset {ns}/{name}: not a StatefulSet ({e})"))?;
     let pods = pods.map_err(|e| format!("listing pods in {ns}: {}", e.reason()))?;
+    let pods = pods.into_iter().map(Pod::from).collect();
     Ok(Live {
         snap: rollout::actions::refreshed(base, typed, Some(pods)),
         raw,
@@ -124,13 +125,18 @@ pub(super) async fn wait_replaced(
     out: &mut dyn Write,
 ) -> Result<Result<(), String>> {
     use rollout::replace::{Replacement, replacement};
-    let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let api: Api<LivePod> = Api::namespaced(client.clone(), ns);
     let start = Instant::now();
     let mut progress = Progress::new();
     let mut last = String::new();
     loop {
         let seen = match get_opt(&api, pod, request_timeout).await {
-            Ok(p) => replacement(p.as_ref(), old_uid, revision, Timestamp::now()),
+            Ok(p) => replacement(
+                p.map(Pod::from).as_ref(),
+                old_uid,
+                revision,
+                Timestamp::now(),
+            ),
             Err(e) => Replacement::Starting {
                 revision: "?".into(),
                 why: format!("could not read it ({e})"),

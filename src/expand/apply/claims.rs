@@ -4,8 +4,8 @@
 use super::super::progress::{self, Resize};
 use super::super::{ClaimPlan, ExpandPlan, steps::patch_body};
 use crate::act::{self, send};
-use crate::model::PersistentVolumeClaim;
-use crate::model::Pod;
+use crate::model::LivePod;
+use crate::model::{LivePersistentVolumeClaim, PersistentVolumeClaim};
 use kube::api::Api;
 use serde_json::Value;
 use std::io::Write;
@@ -21,8 +21,8 @@ pub(super) fn pvc_patch(rv: &str, size: &str) -> Value {
 
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn grow_claim(
-    pvcs: &Api<PersistentVolumeClaim>,
-    pods: &Api<Pod>,
+    pvcs: &Api<LivePersistentVolumeClaim>,
+    pods: &Api<LivePod>,
     plan: &ExpandPlan,
     c: &ClaimPlan,
     s: &Settings,
@@ -108,7 +108,7 @@ pub(super) async fn grow_claim(
 /// Waits until the claim is grown, or (unless `until_grown`) reports
 /// `FileSystemResizePending`. A failed expansion stops the run.
 pub(super) async fn wait_claim(
-    pvcs: &Api<PersistentVolumeClaim>,
+    pvcs: &Api<LivePersistentVolumeClaim>,
     c: &ClaimPlan,
     target: f64,
     s: &Settings,
@@ -123,6 +123,7 @@ pub(super) async fn wait_claim(
             let pvc = send(pvcs.get(&name), s.request_timeout)
                 .await
                 .map_err(|e| format!("reading claim {name} failed: {}", e.answer()))?;
+            let pvc = PersistentVolumeClaim::from(pvc);
             let cap = pvc.storage_capacity().unwrap_or("?").to_string();
             Ok(match progress::resize(&pvc, target) {
                 Resize::Grown => Poll::Done(Resize::Grown),

@@ -30,8 +30,8 @@ mod wait;
 use super::ExpandPlan;
 use crate::act::{self, send};
 use crate::kubectl::Kubectl;
-use crate::model::PersistentVolumeClaim;
-use crate::model::Pod;
+use crate::model::LivePersistentVolumeClaim;
+use crate::model::LivePod;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use kube::Client;
 use kube::api::Api;
@@ -100,8 +100,8 @@ async fn carry_out(
 ) -> Result<Vec<String>, String> {
     let ns = plan.statefulset.namespace.as_str();
     let name = plan.statefulset.name.as_str();
-    let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), ns);
-    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let pvcs: Api<LivePersistentVolumeClaim> = Api::namespaced(client.clone(), ns);
+    let pods: Api<LivePod> = Api::namespaced(client.clone(), ns);
     let sets: Api<StatefulSet> = Api::namespaced(client.clone(), ns);
     let order = plan.work_order();
 

@@ -4,7 +4,7 @@
 use super::super::progress::{self};
 use super::super::{ExpandPlan, manifest};
 use crate::act::send;
-use crate::model::Pod;
+use crate::model::{LivePod, Pod};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use kube::Client;
 use kube::api::{Api, DeleteParams, ListParams, Preconditions, PropagationPolicy};
@@ -205,7 +205,7 @@ async fn create(
 /// Waits until every pod the old StatefulSet had is still running (same uid), Ready, and
 /// owned by the new StatefulSet.
 async fn wait_adopted(
-    pods: &Api<Pod>,
+    pods: &Api<LivePod>,
     s: &Settings,
     out: &mut dyn Write,
     plan: &ExpandPlan,
@@ -220,12 +220,10 @@ async fn wait_adopted(
             let list = send(pods.list(&lp), s.request_timeout)
                 .await
                 .map_err(|e| format!("listing the pods failed: {}", e.answer()))?;
+            let list: Vec<Pod> = list.items.into_iter().map(Pod::from).collect();
             let mut waiting = Vec::new();
             for (pod, uid) in members {
-                let now = list
-                    .items
-                    .iter()
-                    .find(|p| crate::k8s::name(&p.metadata) == pod);
+                let now = list.iter().find(|p| crate::k8s::name(&p.metadata) == pod);
                 match now {
                     None => return Err(format!("pod {pod} is gone: it did not keep running")),
                     Some(p) if p.metadata.uid != *uid => {
@@ -255,7 +253,7 @@ async fn wait_adopted(
 
 /// The pods the StatefulSet `uid` owns now, by name and uid.
 async fn members_of(
-    pods: &Api<Pod>,
+    pods: &Api<LivePod>,
     s: &Settings,
     plan: &ExpandPlan,
     uid: &str,
@@ -266,14 +264,10 @@ async fn members_of(
         .map_err(|e| format!("listing the StatefulSet's pods failed: {}", e.answer()))?;
     Ok(list
         .items
-        .iter()
+        .into_iter()
+        .map(Pod::from)
         .filter(|p| progress::controller_uid(p) == Some(uid))
-        .map(|p| {
-            (
-                crate::k8s::name(&p.metadata).to_string(),
-                p.metadata.uid.clone(),
-            )
-        })
+        .map(|p| (crate::k8s::name(&p.metadata).to_string(), p.metadata.uid))
         .collect())
 }
 
@@ -347,7 +341,7 @@ async fn wait_gone(
 pub(super) async fn replace_statefulset(
     client: &Client,
     sets: &Api<StatefulSet>,
-    pods: &Api<Pod>,
+    pods: &Api<LivePod>,
     plan: &ExpandPlan,
     s: &Settings,
     out: &mut dyn Write,

@@ -4,7 +4,7 @@
 use super::super::progress::{self};
 use super::super::{ClaimPlan, ExpandPlan};
 use crate::act::{self, send};
-use crate::model::Pod;
+use crate::model::{LivePod, Pod};
 use kube::api::Api;
 use std::io::Write;
 
@@ -13,7 +13,7 @@ use super::*;
 /// Evicts the claim's pod (dry run first; a budget's 429 is waited out, as `kubectl drain`
 /// does) and waits until the pod that replaces it is Ready.
 pub(super) async fn restart_pod(
-    pods: &Api<Pod>,
+    pods: &Api<LivePod>,
     plan: &ExpandPlan,
     c: &ClaimPlan,
     s: &Settings,
@@ -118,7 +118,7 @@ pub(super) async fn restart_pod(
 
 /// Waits until `pod` is back (a uid other than `old`) and Ready.
 async fn wait_back(
-    pods: &Api<Pod>,
+    pods: &Api<LivePod>,
     s: &Settings,
     out: &mut dyn Write,
     pod: &str,
@@ -127,7 +127,10 @@ async fn wait_back(
     wait_for(s, out, pod, s.step_timeout, || {
         let old = old.clone();
         async move {
-            match send(pods.get_opt(pod), s.request_timeout).await {
+            match send(pods.get_opt(pod), s.request_timeout)
+                .await
+                .map(|p| p.map(Pod::from))
+            {
                 Ok(Some(p)) if progress::back_and_ready(&p, old.as_deref()) => Ok(Poll::Done(())),
                 Ok(Some(p)) if p.metadata.uid == old => {
                     Ok(Poll::Wait("the evicted pod is shutting down".into()))

@@ -4,8 +4,8 @@
 
 use super::{OPERATORS, Operator};
 pub use crate::model::CrState;
+use crate::model::MetaView;
 use crate::model::{CustomResource, CustomResources, resource_name};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 /// The operator behind a StatefulSet and the custom resource that describes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,9 +46,8 @@ pub struct Upstream {
     pub evidence: String,
 }
 
-pub(super) fn label<'a>(meta: &'a ObjectMeta, key: &str) -> Option<&'a str> {
-    meta.labels
-        .as_ref()?
+pub(super) fn label<'a, M: MetaView + ?Sized>(meta: &'a M, key: &str) -> Option<&'a str> {
+    meta.labels()
         .get(key)
         .map(String::as_str)
         .filter(|v| !v.is_empty())
@@ -75,12 +74,10 @@ pub fn is_custom_kind(group: &str, kind: &str) -> bool {
 /// The operator that owns a StatefulSet: its controller ownerReference, else the labels of
 /// operators that set none (Zalando by default, ClickHouse after a CR deleted without
 /// purge).
-pub fn owner(meta: &ObjectMeta) -> Option<Owner> {
+pub fn owner<M: MetaView + ?Sized>(meta: &M) -> Option<Owner> {
     let component = label(meta, "app.kubernetes.io/component").map(str::to_string);
     let controller = meta
-        .owner_references
-        .as_deref()
-        .unwrap_or_default()
+        .owner_references()
         .iter()
         .find(|r| r.controller == Some(true));
     if let Some(r) = controller {
@@ -143,8 +140,8 @@ pub fn owner(meta: &ObjectMeta) -> Option<Owner> {
 
 /// Which entry of the custom resource's lists a StatefulSet stands for, from the names and
 /// labels each operator gives it (shared/spec/operators.md).
-fn entry_of(meta: &ObjectMeta, group: &str, cr: &str) -> Option<String> {
-    let name = meta.name.as_deref().unwrap_or_default();
+fn entry_of<M: MetaView + ?Sized>(meta: &M, group: &str, cr: &str) -> Option<String> {
+    let name = meta.name().unwrap_or_default();
     match group {
         // `<es>-es-<nodeSet>`
         "elasticsearch.k8s.elastic.co" => name
@@ -164,9 +161,9 @@ fn entry_of(meta: &ObjectMeta, group: &str, cr: &str) -> Option<String> {
 
 /// [`owner`], with what was read of its custom resource, and the owner of that resource
 /// where a known chain goes on (a CassandraDatacenter that k8ssandra-operator manages).
-pub fn owner_in(meta: &ObjectMeta, crs: &CustomResources) -> Option<Owner> {
+pub fn owner_in<M: MetaView + ?Sized>(meta: &M, crs: &CustomResources) -> Option<Owner> {
     let mut o = owner(meta)?;
-    let ns = meta.namespace.as_deref().unwrap_or_default();
+    let ns = meta.namespace().unwrap_or_default();
     o.cr = crs.find(&o.resource, ns, &o.name);
     if let CrState::Read(cr) = &o.cr {
         o.upstream = upstream_of(&o, cr);
@@ -177,7 +174,11 @@ pub fn owner_in(meta: &ObjectMeta, crs: &CustomResources) -> Option<Owner> {
 
 /// A ClickHouseInstallation's StatefulSet (one per host) belongs to the cluster its label
 /// names, and uses the data-volume and pod templates that cluster (or the defaults) names.
-fn clickhouse_entries(o: &Owner, meta: &ObjectMeta, cr: &CustomResource) -> Vec<(String, String)> {
+fn clickhouse_entries<M: MetaView + ?Sized>(
+    o: &Owner,
+    meta: &M,
+    cr: &CustomResource,
+) -> Vec<(String, String)> {
     if o.operator.group != "clickhouse.altinity.com" {
         return Vec::new();
     }
@@ -229,11 +230,11 @@ fn upstream_of(o: &Owner, cr: &CustomResource) -> Option<Upstream> {
 
 /// Pods an operator runs without any StatefulSet: `kubectl sts` has nothing to say about
 /// them but where to go instead.
-pub fn pod_controller_without_statefulset(meta: &ObjectMeta) -> Option<(&'static str, String)> {
+pub fn pod_controller_without_statefulset<M: MetaView + ?Sized>(
+    meta: &M,
+) -> Option<(&'static str, String)> {
     let r = meta
-        .owner_references
-        .as_deref()
-        .unwrap_or_default()
+        .owner_references()
         .iter()
         .find(|r| r.controller == Some(true))?;
     let group = r.api_version.split_once('/').map(|(g, _)| g).unwrap_or("");
@@ -276,7 +277,7 @@ mod tests {
     }
 
     use super::*;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
     fn owned(api_version: &str, kind: &str, name: &str, controller: bool) -> ObjectMeta {
         ObjectMeta {

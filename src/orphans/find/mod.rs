@@ -15,7 +15,7 @@
 use crate::analysis::index::Index;
 use crate::k8s;
 use crate::model::PersistentVolume;
-use crate::model::PersistentVolumeClaim;
+use crate::model::{MetaView, PersistentVolumeClaim};
 use crate::snapshot::{Snapshot, Source};
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::StatefulSet;
@@ -245,8 +245,8 @@ fn owner_statefulset(pvc: &PersistentVolumeClaim) -> Option<(&str, &str)> {
         .map(|o| (o.name.as_str(), o.uid.as_str()))
 }
 
-fn uid(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> &str {
-    meta.uid.as_deref().unwrap_or("")
+fn uid<M: MetaView + ?Sized>(meta: &M) -> &str {
+    meta.uid().unwrap_or("")
 }
 
 fn selector_selects(sts: &StatefulSet, pvc: &PersistentVolumeClaim) -> bool {
