@@ -55,7 +55,8 @@ fn move_crowded(ctx: &Ctx, f: &mut Finding, name: &str, crowded: &[(&str, &Vec<&
             ));
             f.commands.push(Remedy::run(
                 format!(
-                    "Wait until {pod_name} is Ready again (and check its new node with -o wide) before moving the next one"
+                    "Wait until {pod_name} is Ready again (and check its new node with -o wide) before moving the next one ({})",
+                    sts::WAIT_NOT_FOUND
                 ),
                 ctx.kubectl.wait_ready(ns, pod_name, "10m"),
             ));
@@ -127,7 +128,8 @@ fn leave_zone(
         ));
         f.commands.push(Remedy::run(
             format!(
-                "Wait until {pod_name} is Ready and has re-synced before moving another member"
+                "Wait until {pod_name} is Ready and has re-synced before moving another member ({})",
+                sts::WAIT_NOT_FOUND
             ),
             ctx.kubectl.wait_ready(ns, pod_name, "30m"),
         ));

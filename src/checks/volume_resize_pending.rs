@@ -166,7 +166,8 @@ fn finding(
     ));
     let (restart, lower) = case_evidence(found, &mut f.evidence);
     if restart {
-        f.commands.extend(restarts(ctx, ns, users));
+        let steps = restarts(ctx, ns, users, &mut f.evidence);
+        f.commands.extend(steps);
     }
     if lower {
         f.evidence.push(
@@ -238,21 +239,43 @@ fn case_evidence(found: &[Case], evidence: &mut Vec<String>) -> (bool, bool) {
     (restart, lower)
 }
 
-/// Restart each pod using the claim, one at a time, waiting for Ready in between.
-fn restarts(ctx: &Ctx, ns: &str, users: &[&Pod]) -> Vec<Remedy> {
+/// Restart each pod using the claim, one at a time, waiting for Ready in between. Only a
+/// pod with a controller comes back after `kubectl delete pod`: a StatefulSet re-creates
+/// it under its name, anything else under a new one; a pod without a controller would be
+/// gone for good, so it gets no delete.
+fn restarts(ctx: &Ctx, ns: &str, users: &[&Pod], evidence: &mut Vec<String>) -> Vec<Remedy> {
     let mut out = Vec::new();
     for p in users {
         let pname = k8s::name(&p.metadata);
+        let Some(owner) = k8s::controller_of(&p.metadata) else {
+            evidence.push(format!(
+                "{pname} has no controller: deleted, it would not come back; restart it by re-creating it from its manifest"
+            ));
+            continue;
+        };
         out.push(Remedy::run(
             format!(
                 "Restart {pname} so the kubelet grows the filesystem when it mounts the volume again; one pod at a time, waiting for Ready before the next (`kubectl delete pod` bypasses the PodDisruptionBudget)"
             ),
             ctx.kubectl.argv(Some(ns), &["delete", "pod", pname]),
         ));
-        out.push(Remedy::run(
-            format!("Wait until {pname} is Ready again"),
-            ctx.kubectl.wait_ready(ns, pname, "15m"),
-        ));
+        if owner.kind == "StatefulSet" {
+            out.push(Remedy::run(
+                format!(
+                    "Wait until {pname} is Ready again ({})",
+                    sts::WAIT_NOT_FOUND
+                ),
+                ctx.kubectl.wait_ready(ns, pname, "15m"),
+            ));
+        } else {
+            out.push(Remedy::run(
+                format!(
+                    "Its {} {} replaces it under a new name: see the replacement Running and Ready before the next",
+                    owner.kind, owner.name
+                ),
+                ctx.kubectl.argv(Some(ns), &["get", "pods", "-o", "wide"]),
+            ));
+        }
     }
     out
 }
@@ -319,6 +342,65 @@ mod tests {
             .unwrap();
         assert!(del.description.contains("bypasses the PodDisruptionBudget"));
         assert!(!del.destructive);
+        let wait = r[0]
+            .commands
+            .iter()
+            .find(|c| {
+                c.command == "kubectl -n shop wait --for=condition=Ready pod/db-0 --timeout=15m"
+            })
+            .unwrap();
+        assert!(
+            wait.description.contains("NotFound"),
+            "{}",
+            wait.description
+        );
+    }
+
+    /// A pod that is not a StatefulSet's member is re-created under another name, or, with
+    /// no controller at all, not at all: waiting on its name would wait for nothing, and
+    /// deleting a bare pod loses it.
+    #[test]
+    fn only_pods_with_a_controller_are_restarted_by_deleting_them() {
+        let pending = serde_json::json!([{"type": "FileSystemResizePending", "status": "True",
+            "lastTransitionTime": "2026-11-22T02:58:00Z",
+            "message": "Waiting for user to (re-)start a pod to finish file system resize of volume on node."}]);
+        let mut s = with_pod(claim(pending, serde_json::json!({})));
+        let p = &mut s.pods[0];
+        p.metadata.name = Some("web-7d9c-abcde".into());
+        p.metadata.owner_references.as_mut().unwrap()[0] = from_json(serde_json::json!({
+            "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7d9c", "uid": "rs-1",
+            "controller": true}));
+        let r = run_check(&s, CHECK);
+        let commands: Vec<&str> = r[0].commands.iter().map(|c| c.command.as_str()).collect();
+        assert!(
+            commands.contains(&"kubectl -n shop delete pod web-7d9c-abcde"),
+            "{commands:?}"
+        );
+        assert!(
+            !commands.iter().any(|c| c.contains(" wait ")),
+            "{commands:?}"
+        );
+        let next = r[0].commands.last().unwrap();
+        assert_eq!(next.command, "kubectl -n shop get pods -o wide");
+        assert!(
+            next.description
+                .contains("ReplicaSet web-7d9c replaces it under a new name")
+        );
+
+        s.pods[0].metadata.owner_references = None;
+        let r = run_check(&s, CHECK);
+        assert!(
+            !r[0].commands.iter().any(|c| c.command.contains("delete")),
+            "{:#?}",
+            r[0].commands
+        );
+        assert!(
+            r[0].evidence
+                .iter()
+                .any(|e| e.contains("web-7d9c-abcde has no controller")),
+            "{:?}",
+            r[0].evidence
+        );
     }
 
     #[test]

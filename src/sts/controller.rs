@@ -397,6 +397,12 @@ pub(crate) fn replace_after_template_change(
     ))
 }
 
+/// Said with every `kubectl wait` for a member just deleted: `kubectl delete pod` returns
+/// once the old pod is gone, and the controller may not have re-created it yet, which
+/// `kubectl wait` reports as NotFound instead of waiting.
+pub(crate) const WAIT_NOT_FOUND: &str =
+    "if it says NotFound, the controller has not re-created it yet: run it again";
+
 /// `kubectl delete pod X` then `kubectl wait` for it to be Ready again.
 pub(crate) fn delete_and_wait(ctx: &Ctx, ns: &str, pod: &str, why: &str) -> [Remedy; 2] {
     [
@@ -405,9 +411,7 @@ pub(crate) fn delete_and_wait(ctx: &Ctx, ns: &str, pod: &str, why: &str) -> [Rem
             ctx.kubectl.argv(Some(ns), &["delete", "pod", pod]),
         ),
         Remedy::run(
-            format!(
-                "Wait until the re-created {pod} is Ready before going on (if it says NotFound, the controller has not re-created it yet: run it again)"
-            ),
+            format!("Wait until the re-created {pod} is Ready before going on ({WAIT_NOT_FOUND})"),
             ctx.kubectl.wait_ready(ns, pod, "10m"),
         ),
     ]
