@@ -592,15 +592,12 @@ fn as_sends_impersonation_headers() {
     }
 }
 
-#[test]
-fn ten_thousand_pods_cost_one_request_per_kind_per_500_objects() {
-    // A synthetic 10k-pod cluster served whole: the request count grows with pages, never
-    // with objects (no per-object GETs, no per-namespace lists).
-    let snap = kubectl_sts::synth::cluster(kubectl_sts::synth::Shape::pods(10_000));
+/// Every kind of a synthetic cluster, as the fake API server serves it.
+fn served(snap: &Snapshot) -> [(&'static str, Vec<Value>); 13] {
     fn values<T: serde::Serialize>(v: &[T]) -> Vec<Value> {
         v.iter().map(|o| serde_json::to_value(o).unwrap()).collect()
     }
-    let served = [
+    [
         ("statefulsets", values(&snap.statefulsets)),
         ("pods", values(&snap.pods)),
         ("persistentvolumeclaims", values(&snap.pvcs)),
@@ -614,7 +611,15 @@ fn ten_thousand_pods_cost_one_request_per_kind_per_500_objects() {
         ("volumeattachments", values(&snap.volume_attachments)),
         ("controllerrevisions", values(&snap.controller_revisions)),
         ("deployments", Vec::new()),
-    ];
+    ]
+}
+
+#[test]
+fn ten_thousand_pods_cost_one_request_per_kind_per_500_objects() {
+    // A synthetic 10k-pod cluster served whole: the request count grows with pages, never
+    // with objects (no per-object GETs, no per-namespace lists).
+    let snap = kubectl_sts::synth::cluster(kubectl_sts::synth::Shape::pods(10_000));
+    let served = served(&snap);
     let mut options = Options::default();
     let mut expected: Vec<(String, usize)> = Vec::new();
     for (resource, items) in &served {
@@ -714,4 +719,69 @@ async fn a_list_is_allocated_at_the_size_its_first_page_announces() {
     assert_eq!(pods.capacity(), 9);
     let first = &server.requests()[0];
     assert!(first.issued_continue.is_some(), "paginated: {first:?}");
+}
+
+/// The live path's peak memory, for `scripts/perf-table.py` (not a timed test: ignored,
+/// run by the script): `diagnose -A` of the binary named by `PERF_BIN` (the release build)
+/// against the fake API server serving a synthetic cluster of `PERF_PODS` pods in sets of
+/// `PERF_REPLICAS`, under `/usr/bin/time`. Prints one JSON line. The server is this
+/// process, so what is measured is the client alone: every kind listed at once in pages
+/// of 500, each page turned into compact objects as it arrives.
+#[test]
+#[ignore = "a measurement, run by scripts/perf-table.py"]
+fn live_diagnose_peak_memory() {
+    let env = |k: &str, default: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let (pods, replicas) = (env("PERF_PODS", 10_000), env("PERF_REPLICAS", 10));
+    let mut shape = kubectl_sts::synth::Shape::pods(pods);
+    shape.replicas = replicas.max(1);
+    shape.statefulsets = pods.div_ceil(shape.replicas);
+    let snap = kubectl_sts::synth::cluster(shape);
+    let objects: usize = kubectl_sts::snapshot::Source::ALL
+        .iter()
+        .map(|s| snap.count(*s))
+        .sum();
+    let mut options = Options::default();
+    for (resource, items) in served(&snap) {
+        options = options.items(resource, items);
+    }
+    drop(snap);
+    let server = FakeApiServer::with(options);
+    let kube = Kube::new(&server.url());
+    let bin =
+        std::env::var("PERF_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_kubectl-sts").to_string());
+    let out = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "%e %M", &bin, "--kubeconfig"])
+        .arg(&kube.kubeconfig)
+        .args(["diagnose", "-A", "-o", "json", "--fail-on", "never"])
+        .env_remove("KUBECONFIG")
+        .env("HOME", kube.dir.path().join("home"))
+        .env("NO_COLOR", "1")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .output()
+        .expect("/usr/bin/time runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    assert!(
+        report["skipped"].as_array().is_none_or(|s| s.is_empty()),
+        "{report}"
+    );
+    let last = stderr.lines().last().unwrap_or_default();
+    let (wall, kb) = last.split_once(' ').expect("time's line");
+    println!(
+        "{}",
+        json!({"pods": pods, "replicas": replicas, "objects": objects,
+               "requests": server.requests().len(),
+               "wall": wall.parse::<f64>().unwrap(), "rss_kb": kb.parse::<u64>().unwrap()})
+    );
 }
