@@ -7,8 +7,9 @@
 //!
 //! The numerous kinds (pods, claims, volumes, attachments, slices, revisions) hold [`Meta`]
 //! rather than k8s-openapi's `ObjectMeta` (issue 15): the same fields, but label and
-//! annotation maps as sorted vectors instead of a ~540-byte `BTreeMap` node each, and
-//! lists boxed to their length. Code that only reads metadata takes any [`MetaView`].
+//! annotation maps as sorted vectors instead of a ~540-byte `BTreeMap` node each (and, as
+//! every list, trimmed to its length). Code that only reads metadata takes any
+//! [`MetaView`].
 
 use super::map::SmallMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
@@ -158,10 +159,6 @@ impl<'a> Labels<'a> {
 
     pub fn values(&self) -> impl Iterator<Item = &'a String> + use<'a> {
         self.iter().map(|(_, v)| v)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.iter().next().is_none()
     }
 }
 
