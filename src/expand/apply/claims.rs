@@ -4,8 +4,7 @@
 use super::super::progress::{self, Resize};
 use super::super::{ClaimPlan, ExpandPlan, steps::patch_body};
 use crate::act::{self, send};
-use crate::model::LivePod;
-use crate::model::{LivePersistentVolumeClaim, PersistentVolumeClaim};
+use crate::model::{LivePersistentVolumeClaim, LivePod, PersistentVolumeClaim};
 use kube::api::Api;
 use serde_json::Value;
 use std::io::Write;
