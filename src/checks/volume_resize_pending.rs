@@ -268,9 +268,16 @@ fn restarts(ctx: &Ctx, ns: &str, users: &[&Pod], evidence: &mut Vec<String>) -> 
                 ctx.kubectl.wait_ready(ns, pname, "15m"),
             ));
         } else {
+            // Built-in controllers name the replacement anew; an operator's own pod sets
+            // (Strimzi, CloudNativePG) keep the name, others are not known here.
+            let name = if matches!(owner.kind.as_str(), "ReplicaSet" | "DaemonSet" | "Job") {
+                "under a new name"
+            } else {
+                "under the same name or a new one"
+            };
             out.push(Remedy::run(
                 format!(
-                    "Its {} {} replaces it under a new name: see the replacement Running and Ready before the next",
+                    "Its {} {} replaces it {name}: see the replacement Running and Ready before the next",
                     owner.kind, owner.name
                 ),
                 ctx.kubectl.argv(Some(ns), &["get", "pods", "-o", "wide"]),
@@ -385,6 +392,18 @@ mod tests {
         assert!(
             next.description
                 .contains("ReplicaSet web-7d9c replaces it under a new name")
+        );
+
+        s.pods[0].metadata.owner_references.as_mut().unwrap()[0] = from_json(serde_json::json!({
+            "apiVersion": "core.strimzi.io/v1beta2", "kind": "StrimziPodSet", "name": "kafka",
+            "uid": "sps-1", "controller": true}));
+        let r = run_check(&s, CHECK);
+        let next = r[0].commands.last().unwrap();
+        assert!(
+            next.description
+                .contains("StrimziPodSet kafka replaces it under the same name or a new one"),
+            "{}",
+            next.description
         );
 
         s.pods[0].metadata.owner_references = None;
