@@ -241,8 +241,8 @@ fn case_evidence(found: &[Case], evidence: &mut Vec<String>) -> (bool, bool) {
 
 /// Restart each pod using the claim, one at a time, waiting for Ready in between. Only a
 /// pod with a controller comes back after `kubectl delete pod`: a StatefulSet re-creates
-/// it under its name, anything else under a new one; a pod without a controller would be
-/// gone for good, so it gets no delete.
+/// it under its name, where it can be waited for; other controllers may name it anew; a
+/// pod without a controller would be gone for good, so it gets no delete.
 fn restarts(ctx: &Ctx, ns: &str, users: &[&Pod], evidence: &mut Vec<String>) -> Vec<Remedy> {
     let mut out = Vec::new();
     for p in users {
