@@ -74,6 +74,7 @@ pub struct PodSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topology_spread_constraints: Option<Shared<Vec<TopologySpreadConstraint>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "data_volumes")]
     pub volumes: Option<Vec<Volume>>,
 }
 
@@ -140,9 +141,23 @@ pub struct Volume {
     /// Another source, not kept.
     #[serde(skip)]
     pub other: bool,
-    /// A Secret, ConfigMap, projected or downward-API volume: dropped when the pod is read.
+    /// A Secret, ConfigMap, projected or downward-API volume: set while reading, for
+    /// [`data_volumes`] to drop it.
     #[serde(skip)]
-    pub config: bool,
+    config: bool,
+}
+
+/// A pod's volumes without its config volumes: costly (a projected service-account token
+/// is on every pod) and read by nothing. Only pods: StatefulSet and Deployment templates
+/// keep k8s-openapi's volumes whole, because plans print manifests built from them and a
+/// manifest missing a volume would break the workload. Dropped as the pod is read, from
+/// the cluster or from files, so no list ever holds them.
+fn data_volumes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<Volume>>, D::Error> {
+    let mut volumes = Option::<Vec<Volume>>::deserialize(d)?;
+    if let Some(v) = &mut volumes {
+        v.retain(|v| !v.config);
+    }
+    Ok(volumes)
 }
 
 impl<'de> Deserialize<'de> for Volume {

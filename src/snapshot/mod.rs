@@ -310,19 +310,13 @@ pub struct Partial {
 
 /// What every object read goes through, from files, live pages and watches alike, as it
 /// arrives: metadata [`collect::slim`]med (StatefulSets keep managedFields, which date spec
-/// changes), pods' config volumes dropped ([`slim_pod`]), and lists trimmed
-/// ([`crate::model::Trim`]).
+/// changes) and lists trimmed ([`crate::model::Trim`]). Pods' config volumes never get this
+/// far: reading a pod drops them (`model::Volume`).
 pub(crate) fn tidy<K>(o: &mut K)
 where
     K: k8s_openapi::Resource + Object + crate::model::Trim + 'static,
 {
     o.slim(K::KIND == "StatefulSet");
-    let any = o as &mut dyn std::any::Any;
-    if let Some(pod) = any.downcast_mut::<Pod>() {
-        slim_pod(pod);
-    } else if let Some(pod) = any.downcast_mut::<crate::model::LivePod>() {
-        slim_pod(pod);
-    }
     o.trim();
 }
 
@@ -382,19 +376,6 @@ compact_objects!(
     crate::model::EndpointSlice,
     crate::model::ControllerRevision
 );
-
-/// Drops from a Pod what no check reads and what costs several KB of memory on every pod:
-/// Secret, ConfigMap, projected (service-account token) and downward-API volumes. Only
-/// Pods: StatefulSet and Deployment templates stay whole, because plans print manifests
-/// built from them and a manifest missing a volume would break the workload.
-/// Applied to each pod as it is read, from the cluster or from files (so the peak never
-/// holds the full ones).
-pub fn slim_pod<M>(p: &mut Pod<M>) {
-    if let Some(vols) = p.spec.as_mut().and_then(|s| s.volumes.as_mut()) {
-        vols.retain(|v| !v.config);
-        vols.shrink_to_fit();
-    }
-}
 
 impl Snapshot {
     pub fn is_skipped(&self, source: Source) -> Option<&Skipped> {
