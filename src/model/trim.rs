@@ -228,7 +228,8 @@ impl Trim for StorageClass {
     }
 }
 
-/// Kinds with no list worth trimming beyond their metadata.
+/// Kinds with no list worth trimming beyond their metadata (as listed, `ObjectMeta`, or as
+/// held: `Meta`, or `EventMeta`, which has no list).
 macro_rules! meta_only {
     ($($t:ident),*) => {$(
         impl<M: Trim> Trim for super::$t<M> {
@@ -238,14 +239,7 @@ macro_rules! meta_only {
         }
     )*};
 }
-meta_only!(VolumeAttachment, ControllerRevision);
-
-/// Events as listed (`ObjectMeta`) and as held (`EventMeta`, which has no list).
-impl<M: Trim> Trim for super::Event<M> {
-    fn trim(&mut self) {
-        self.metadata.trim();
-    }
-}
+meta_only!(VolumeAttachment, ControllerRevision, Event);
 
 #[cfg(test)]
 mod tests {
