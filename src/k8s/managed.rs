@@ -3,6 +3,7 @@
 //! size) to such an object lasts only until that tool's next sync or upgrade puts its own
 //! version back, so the commands that mutate say so before they act.
 
+use super::label;
 use crate::model::MetaView;
 
 /// The tool that manages an object, the name it knows it by, and what to do about it.
@@ -15,13 +16,6 @@ pub struct Manager {
     pub name: String,
     /// One sentence for people: what may happen and how to make the change stick.
     pub hint: String,
-}
-
-fn label<'a, M: MetaView + ?Sized>(meta: &'a M, key: &str) -> Option<&'a str> {
-    meta.labels()
-        .get(key)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
 }
 
 fn annotation<'a, M: MetaView + ?Sized>(meta: &'a M, key: &str) -> Option<&'a str> {

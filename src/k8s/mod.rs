@@ -26,6 +26,15 @@ pub fn namespace<M: MetaView + ?Sized>(meta: &M) -> &str {
     meta.namespace().unwrap_or("")
 }
 
+/// A label's value, when it is set and not empty (tools and operators mark objects with
+/// labels; an empty value names nothing).
+pub fn label<'a, M: MetaView + ?Sized>(meta: &'a M, key: &str) -> Option<&'a str> {
+    meta.labels()
+        .get(key)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+}
+
 /// The owner reference with `controller: true`.
 pub fn controller_of<M: MetaView + ?Sized>(meta: &M) -> Option<&OwnerReference> {
     meta.owner_references()

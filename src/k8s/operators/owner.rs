@@ -3,6 +3,7 @@
 //! in a known chain.
 
 use super::{OPERATORS, Operator};
+use crate::k8s::label;
 pub use crate::model::CrState;
 use crate::model::MetaView;
 use crate::model::{CustomResource, CustomResources, resource_name};
@@ -44,13 +45,6 @@ pub struct Upstream {
     /// Where in it the downstream resource is described.
     pub field: String,
     pub evidence: String,
-}
-
-pub(super) fn label<'a, M: MetaView + ?Sized>(meta: &'a M, key: &str) -> Option<&'a str> {
-    meta.labels()
-        .get(key)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
 }
 
 fn find(group: &str, kind: &str) -> Option<&'static Operator> {

@@ -1,8 +1,9 @@
 //! Working with an operator's custom resource: locating a field in what was read, the patch
 //! that changes it, and what the evidence says of it.
 
-use super::owner::{CrState, Owner, label};
+use super::owner::{CrState, Owner};
 use super::{Drift, Expansion, Operator};
+use crate::k8s::label;
 use serde_json::{Value, json};
 
 /// A field of the custom resource located in what was read: its value (if set), its JSON
