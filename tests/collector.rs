@@ -73,7 +73,16 @@ impl Kube {
 
     /// The binary, pointed at this kubeconfig only.
     fn sts(&self) -> Command {
-        let mut c = Command::cargo_bin("kubectl-sts").unwrap();
+        let mut c = Command::from_std(self.sealed(env!("CARGO_BIN_EXE_kubectl-sts")));
+        c.arg("--kubeconfig").arg(&self.kubeconfig);
+        // Generous: a hung run fails the test instead of hanging the suite.
+        c.timeout(Duration::from_secs(60));
+        c
+    }
+
+    /// `program` with this HOME, no KUBECONFIG, no colour and no proxy.
+    fn sealed(&self, program: &str) -> std::process::Command {
+        let mut c = std::process::Command::new(program);
         c.env_remove("KUBECONFIG")
             .env("HOME", self.dir.path().join("home"))
             .env("NO_COLOR", "1");
@@ -92,9 +101,6 @@ impl Kube {
         ] {
             c.env_remove(var);
         }
-        c.arg("--kubeconfig").arg(&self.kubeconfig);
-        // Generous: a hung run fails the test instead of hanging the suite.
-        c.timeout(Duration::from_secs(60));
         c
     }
 }
@@ -754,19 +760,11 @@ fn live_diagnose_peak_memory() {
     let kube = Kube::new(&server.url());
     let bin =
         std::env::var("PERF_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_kubectl-sts").to_string());
-    let out = std::process::Command::new("/usr/bin/time")
+    let out = kube
+        .sealed("/usr/bin/time")
         .args(["-f", "%e %M", &bin, "--kubeconfig"])
         .arg(&kube.kubeconfig)
         .args(["diagnose", "-A", "-o", "json", "--fail-on", "never"])
-        .env_remove("KUBECONFIG")
-        .env("HOME", kube.dir.path().join("home"))
-        .env("NO_COLOR", "1")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("HTTP_PROXY")
-        .env_remove("http_proxy")
-        .env_remove("ALL_PROXY")
-        .env_remove("all_proxy")
         .output()
         .expect("/usr/bin/time runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
