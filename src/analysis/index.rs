@@ -421,7 +421,7 @@ impl<'a> Index<'a> {
                 .is_some_and(|sel| k8s::labels::matches(sel, labels))
         };
         for (k, v) in labels.iter() {
-            if let Some(c) = self.pdb_by_label.get(&(ns, k.as_str(), v.as_str())) {
+            if let Some(c) = self.pdb_by_label.get(&(ns, k, v)) {
                 out.extend(c.iter().copied().filter(|p| selects(p)));
             }
         }

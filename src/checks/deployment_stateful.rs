@@ -43,7 +43,7 @@ fn sharing(pvc: Option<&PersistentVolumeClaim>) -> Sharing {
         .or_else(|| pvc.status.as_ref().and_then(|s| s.access_modes.as_deref()))
         .unwrap_or_default()
         .iter()
-        .map(String::as_str)
+        .map(|m| m.as_str())
         .collect();
     if modes
         .iter()

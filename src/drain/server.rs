@@ -160,7 +160,7 @@ mod tests {
         s.statefulsets.push(sts("shop", "zk", 3));
         for (i, n) in ["node-a", "node-a", "node-b"].iter().enumerate() {
             let mut p = pod("shop", "zk", i as u32, true);
-            p.spec.as_mut().unwrap().node_name = Some(n.to_string());
+            p.spec.as_mut().unwrap().node_name = Some((*n).into());
             s.pods.push(p);
         }
         let mut b = pdb("shop", "zk", json!({"matchLabels": {"app": "zk"}}));

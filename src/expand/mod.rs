@@ -592,12 +592,12 @@ fn member_claims(
             pod: pod_name,
             request: pvc.and_then(|p| p.storage_request()).map(str::to_string),
             capacity: pvc.and_then(|p| p.storage_capacity()).map(str::to_string),
-            storage_class: spec.and_then(|s| s.storage_class_name.clone()),
+            storage_class: spec.and_then(|s| s.storage_class_name.as_deref().map(str::to_string)),
             phase: pvc
                 .and_then(|p| p.status.as_ref())
-                .and_then(|s| s.phase.clone()),
+                .and_then(|s| s.phase.as_deref().map(str::to_string)),
             volume_mode: spec
-                .and_then(|s| s.volume_mode.clone())
+                .and_then(|s| s.volume_mode.as_deref().map(str::to_string))
                 .or_else(|| tpl.spec.as_ref().and_then(|s| s.volume_mode.clone()))
                 .unwrap_or_else(|| "Filesystem".into()),
             action,

@@ -17,8 +17,8 @@ pub fn matches<'a>(sel: &LabelSelector, labels: impl Into<Labels<'a>>) -> bool {
         let values = e.values.as_deref().unwrap_or_default();
         let have = labels.get(&e.key);
         let ok = match e.operator.as_str() {
-            "In" => have.is_some_and(|v| values.contains(v)),
-            "NotIn" => have.is_none_or(|v| !values.contains(v)),
+            "In" => have.is_some_and(|v| values.iter().any(|x| x == v)),
+            "NotIn" => have.is_none_or(|v| !values.iter().any(|x| x == v)),
             "Exists" => have.is_some(),
             "DoesNotExist" => have.is_none(),
             // An operator the server would reject: select nothing rather than guess.

@@ -29,10 +29,7 @@ pub fn namespace<M: MetaView + ?Sized>(meta: &M) -> &str {
 /// A label's value, when it is set and not empty (tools and operators mark objects with
 /// labels; an empty value names nothing).
 pub fn label<'a, M: MetaView + ?Sized>(meta: &'a M, key: &str) -> Option<&'a str> {
-    meta.labels()
-        .get(key)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
+    meta.labels().get(key).filter(|v| !v.is_empty())
 }
 
 /// The owner reference with `controller: true`.

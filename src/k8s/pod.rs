@@ -2,7 +2,7 @@
 //! problem in one phrase.
 
 use super::time::short;
-use crate::model::{MetaView, Pod};
+use crate::model::{MetaView, Pod, PodCondition};
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Node;
 
@@ -11,10 +11,7 @@ pub fn is_ready(pod: &Pod) -> bool {
     condition(pod, "Ready").is_some_and(|c| c.status == "True")
 }
 
-pub fn condition<'a>(
-    pod: &'a Pod,
-    kind: &str,
-) -> Option<&'a k8s_openapi::api::core::v1::PodCondition> {
+pub fn condition<'a>(pod: &'a Pod, kind: &str) -> Option<&'a PodCondition> {
     pod.status
         .as_ref()?
         .conditions
@@ -44,7 +41,7 @@ pub fn revision(pod: &Pod) -> Option<&str> {
         .labels
         .as_ref()?
         .get("controller-revision-hash")
-        .map(String::as_str)
+        .map(|v| v.as_str())
 }
 
 /// Whether a node is Ready (condition Ready=True).

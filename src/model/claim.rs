@@ -7,6 +7,7 @@
 use super::map::SmallMap;
 use super::meta::{Meta, ReadMeta, read_meta};
 use super::object;
+use super::text::Text;
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::{
     ModifyVolumeStatus, PersistentVolumeClaimCondition, TypedLocalObjectReference,
@@ -54,7 +55,7 @@ impl PersistentVolumeClaim {
 #[serde(rename_all = "camelCase")]
 pub struct PersistentVolumeClaimSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access_modes: Option<Vec<String>>,
+    pub access_modes: Option<Vec<Text>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_source: Option<Box<TypedLocalObjectReference>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,11 +65,11 @@ pub struct PersistentVolumeClaimSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selector: Option<Box<LabelSelector>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub storage_class_name: Option<String>,
+    pub storage_class_name: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume_attributes_class_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub volume_mode: Option<String>,
+    pub volume_mode: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume_name: Option<String>,
 }
@@ -85,7 +86,7 @@ pub struct VolumeResourceRequirements {
 #[serde(rename_all = "camelCase")]
 pub struct PersistentVolumeClaimStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access_modes: Option<Vec<String>>,
+    pub access_modes: Option<Vec<Text>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocated_resource_statuses: Option<SmallMap<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -99,5 +100,5 @@ pub struct PersistentVolumeClaimStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modify_volume_status: Option<Box<ModifyVolumeStatus>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phase: Option<String>,
+    pub phase: Option<Text>,
 }

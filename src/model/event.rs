@@ -8,9 +8,11 @@
 //! one as it arrives.
 
 use super::meta::{ReadMeta, read_meta};
-use super::{Unset, nullable, object};
+use super::reference::ObjectReference;
+use super::text::Text;
+use super::{nullable, object};
 use k8s_openapi::NamespaceResourceScope;
-use k8s_openapi::api::core::v1::{EventSeries, EventSource, ObjectReference};
+use k8s_openapi::api::core::v1::{EventSeries, EventSource};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Time};
 use serde::{Deserialize, Serialize};
 
@@ -33,15 +35,15 @@ pub struct Event<M = EventMeta> {
     #[serde(default)]
     pub message: Option<String>,
     #[serde(default)]
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
     #[serde(default)]
-    pub reporting_component: Option<String>,
+    pub reporting_component: Option<Text>,
     #[serde(default)]
     pub series: Option<Box<EventSeries>>,
     #[serde(default)]
     pub source: Option<Box<EventSource>>,
     #[serde(default, rename = "type")]
-    pub type_: Option<String>,
+    pub type_: Option<Text>,
 }
 
 /// An Event as kube lists and watches it.
@@ -56,7 +58,7 @@ pub struct EventMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creation_timestamp: Option<Time>,
 }
@@ -65,7 +67,7 @@ impl From<ObjectMeta> for EventMeta {
     fn from(m: ObjectMeta) -> Self {
         EventMeta {
             name: m.name,
-            namespace: m.namespace,
+            namespace: m.namespace.map(Text::from),
             creation_timestamp: m.creation_timestamp,
         }
     }
@@ -84,12 +86,6 @@ object!(Event<M>, "", "v1", "v1", "events", NamespaceResourceScope, {
     source => "source",
     type_ => "type",
 });
-
-impl Unset for ObjectReference {
-    fn unset(&self) -> bool {
-        false
-    }
-}
 
 #[cfg(test)]
 mod tests {

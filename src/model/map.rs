@@ -5,6 +5,7 @@
 //! `get`, `iter` and `contains_key` as on a `BTreeMap`, iteration in key order, and a
 //! later duplicate key replacing an earlier one, as `BTreeMap` does when deserialising.
 
+use super::text::Text;
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -13,7 +14,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 #[derive(Clone, PartialEq, Eq)]
-pub struct SmallMap<V>(Box<[(String, V)]>);
+pub struct SmallMap<V>(Box<[(Text, V)]>);
 
 impl<V> Default for SmallMap<V> {
     fn default() -> Self {
@@ -39,11 +40,11 @@ impl<V> SmallMap<V> {
         self.get(key).is_some()
     }
 
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &V)> + ExactSizeIterator {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&Text, &V)> + ExactSizeIterator {
         self.0.iter().map(|(k, v)| (k, v))
     }
 
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Text> + ExactSizeIterator {
         self.0.iter().map(|(k, _)| k)
     }
 
@@ -61,7 +62,8 @@ impl<V> SmallMap<V> {
 
     /// Sets `key`, as `BTreeMap::insert` does (rebuilds the slice: these maps are tiny and
     /// written only by tests and patches).
-    pub fn insert(&mut self, key: String, value: V) -> Option<V> {
+    pub fn insert(&mut self, key: impl Into<Text>, value: V) -> Option<V> {
+        let key = key.into();
         let mut v = std::mem::take(&mut self.0).into_vec();
         let old = match v.binary_search_by(|(k, _)| k.cmp(&key)) {
             Ok(i) => Some(std::mem::replace(&mut v[i].1, value)),
@@ -75,7 +77,7 @@ impl<V> SmallMap<V> {
     }
 
     /// Sorted by key, the last of equal keys kept.
-    fn from_vec(mut v: Vec<(String, V)>) -> Self {
+    fn from_vec(mut v: Vec<(Text, V)>) -> Self {
         v.reverse();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v.dedup_by(|later, earlier| later.0 == earlier.0);
@@ -83,7 +85,7 @@ impl<V> SmallMap<V> {
     }
 }
 
-impl<K: Into<String>, V> FromIterator<(K, V)> for SmallMap<V> {
+impl<K: Into<Text>, V> FromIterator<(K, V)> for SmallMap<V> {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(it: I) -> Self {
         SmallMap::from_vec(it.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
@@ -91,20 +93,19 @@ impl<K: Into<String>, V> FromIterator<(K, V)> for SmallMap<V> {
 
 impl<V> From<BTreeMap<String, V>> for SmallMap<V> {
     fn from(m: BTreeMap<String, V>) -> Self {
-        SmallMap(m.into_iter().collect())
+        SmallMap(m.into_iter().map(|(k, v)| (Text::from(k), v)).collect())
     }
 }
 
-impl<K: Into<String>, V, const N: usize> From<[(K, V); N]> for SmallMap<V> {
+impl<K: Into<Text>, V, const N: usize> From<[(K, V); N]> for SmallMap<V> {
     fn from(a: [(K, V); N]) -> Self {
         a.into_iter().collect()
     }
 }
 
 impl<'a, V> IntoIterator for &'a SmallMap<V> {
-    type Item = (&'a String, &'a V);
-    type IntoIter =
-        std::iter::Map<std::slice::Iter<'a, (String, V)>, fn(&(String, V)) -> (&String, &V)>;
+    type Item = (&'a Text, &'a V);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (Text, V)>, fn(&(Text, V)) -> (&Text, &V)>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter().map(|(k, v)| (k, v))
     }
@@ -130,7 +131,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for SmallMap<V> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<SmallMap<T>, A::Error> {
                 let mut v = Vec::with_capacity(m.size_hint().unwrap_or(1).min(16));
-                while let Some(entry) = m.next_entry::<String, T>()? {
+                while let Some(entry) = m.next_entry::<Text, T>()? {
                     v.push(entry);
                 }
                 Ok(SmallMap::from_vec(v))
@@ -154,7 +155,11 @@ mod tests {
                 .unwrap();
         assert_eq!(m.get("zone").map(String::as_str), Some("b"));
         assert_eq!(m.get("nope"), None);
-        assert!(m.iter().eq(b.iter()));
+        assert!(
+            m.iter()
+                .map(|(k, v)| (k.as_str(), v))
+                .eq(b.iter().map(|(k, v)| (k.as_str(), v)))
+        );
         assert_eq!(
             serde_json::to_string(&m).unwrap(),
             serde_json::to_string(&b).unwrap()
@@ -164,10 +169,10 @@ mod tests {
     #[test]
     fn insert_keeps_the_order_and_returns_the_replaced_value() {
         let mut m: SmallMap<i32> = [("b", 2), ("a", 1)].into();
-        assert_eq!(m.insert("c".into(), 3), None);
-        assert_eq!(m.insert("a".into(), 9), Some(1));
+        assert_eq!(m.insert("c", 3), None);
+        assert_eq!(m.insert("a", 9), Some(1));
         assert_eq!(
-            m.keys().map(String::as_str).collect::<Vec<_>>(),
+            m.keys().map(Text::as_str).collect::<Vec<_>>(),
             ["a", "b", "c"]
         );
         assert_eq!(m.get("a"), Some(&9));

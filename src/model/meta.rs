@@ -12,6 +12,7 @@
 //! [`MetaView`].
 
 use super::map::SmallMap;
+use super::text::Text;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -19,7 +20,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// Object metadata as the compact kinds hold it: what [`slim_meta`] keeps, with the maps
-/// as [`SmallMap`]s. Field names, types (but the maps) and serialisation are `ObjectMeta`'s,
+/// as [`SmallMap`]s and the namespace and label values, which many objects repeat, as
+/// shared [`Text`]. Field names, types (but the maps) and serialisation are `ObjectMeta`'s,
 /// in its (alphabetical) order, so code reading `meta.name` or `meta.labels` reads either
 /// and `kubectl sts snapshot` writes the same text.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -41,11 +43,11 @@ pub struct Meta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub labels: Option<SmallMap<String>>,
+    pub labels: Option<SmallMap<Text>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_references: Option<Vec<OwnerReference>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,9 +72,11 @@ impl From<ObjectMeta> for Meta {
             finalizers: m.finalizers,
             generate_name: m.generate_name,
             generation: m.generation,
-            labels: m.labels.map(SmallMap::from),
+            labels: m
+                .labels
+                .map(|l| l.into_iter().map(|(k, v)| (k, Text::from(v))).collect()),
             name: m.name,
-            namespace: m.namespace,
+            namespace: m.namespace.map(Text::from),
             owner_references: m.owner_references,
             resource_version: m.resource_version,
             uid: m.uid,
@@ -133,31 +137,32 @@ pub enum Labels<'a> {
     #[default]
     None,
     Tree(&'a BTreeMap<String, String>),
-    Small(&'a SmallMap<String>),
+    Small(&'a SmallMap<Text>),
 }
 
 impl<'a> Labels<'a> {
-    pub fn get(&self, key: &str) -> Option<&'a String> {
+    pub fn get(&self, key: &str) -> Option<&'a str> {
         match *self {
             Labels::None => None,
-            Labels::Tree(m) => m.get(key),
-            Labels::Small(m) => m.get(key),
+            Labels::Tree(m) => m.get(key).map(String::as_str),
+            Labels::Small(m) => m.get(key).map(Text::as_str),
         }
     }
 
     /// In key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&'a String, &'a String)> + use<'a> {
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + use<'a> {
         let (tree, small) = match *self {
             Labels::None => (None, None),
             Labels::Tree(m) => (Some(m.iter()), None),
             Labels::Small(m) => (None, Some(m.iter())),
         };
-        tree.into_iter()
-            .flatten()
-            .chain(small.into_iter().flatten())
+        let tree = tree.into_iter().flatten();
+        let small = small.into_iter().flatten();
+        tree.map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(small.map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
-    pub fn values(&self) -> impl Iterator<Item = &'a String> + use<'a> {
+    pub fn values(&self) -> impl Iterator<Item = &'a str> + use<'a> {
         self.iter().map(|(_, v)| v)
     }
 }
@@ -174,14 +179,14 @@ impl<'a> From<&'a BTreeMap<String, String>> for Labels<'a> {
     }
 }
 
-impl<'a> From<Option<&'a SmallMap<String>>> for Labels<'a> {
-    fn from(m: Option<&'a SmallMap<String>>) -> Self {
+impl<'a> From<Option<&'a SmallMap<Text>>> for Labels<'a> {
+    fn from(m: Option<&'a SmallMap<Text>>) -> Self {
         m.map_or(Labels::None, Labels::Small)
     }
 }
 
-impl<'a> From<&'a SmallMap<String>> for Labels<'a> {
-    fn from(m: &'a SmallMap<String>) -> Self {
+impl<'a> From<&'a SmallMap<Text>> for Labels<'a> {
+    fn from(m: &'a SmallMap<Text>) -> Self {
         Labels::Small(m)
     }
 }
@@ -371,12 +376,9 @@ mod tests {
             assert_eq!(m.name(), Some("data-db-0"));
             assert_eq!(m.uid(), Some("u-1"));
             assert_eq!(m.owner_references()[0].name, "db");
-            assert_eq!(m.labels().get("tier").map(String::as_str), Some("data"));
+            assert_eq!(m.labels().get("tier"), Some("data"));
             assert_eq!(
-                m.labels()
-                    .iter()
-                    .map(|(k, _)| k.as_str())
-                    .collect::<Vec<_>>(),
+                m.labels().iter().map(|(k, _)| k).collect::<Vec<_>>(),
                 ["app", "tier"]
             );
             assert!(m.creation_timestamp().is_some());

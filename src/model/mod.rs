@@ -20,9 +20,11 @@ mod event;
 mod map;
 mod meta;
 mod pod;
+mod reference;
 mod revision;
 mod shared;
 mod storage;
+mod text;
 mod trim;
 
 pub use claim::{
@@ -35,10 +37,13 @@ pub use event::{Event, EventMeta, LiveEvent};
 pub use map::SmallMap;
 pub use meta::{LAST_APPLIED, Labels, Meta, MetaView};
 pub use pod::{
-    Container, ContainerStatus, LivePod, Pod, PodSpec, PodStatus, ResourceRequirements, Volume,
+    Container, ContainerStatus, LivePod, Pod, PodCondition, PodSpec, PodStatus,
+    ResourceRequirements, Volume,
 };
+pub use reference::ObjectReference;
 pub use revision::{ControllerRevision, LiveControllerRevision};
 pub use shared::Shared;
+pub use text::Text;
 pub use trim::Trim;
 
 pub use storage::{

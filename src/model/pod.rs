@@ -7,13 +7,14 @@
 use super::map::SmallMap;
 use super::meta::{Meta, ReadMeta, read_meta};
 use super::shared::Shared;
+use super::text::Text;
 use super::{nullable, object};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::{
     Affinity, ContainerPort, ContainerState, EmptyDirVolumeSource, EnvFromSource, EnvVar,
     EphemeralVolumeSource, HostPathVolumeSource, LocalObjectReference,
-    PersistentVolumeClaimVolumeSource, PodCondition, PodSecurityContext, Probe, ResourceClaim,
-    Toleration, TopologySpreadConstraint, VolumeMount,
+    PersistentVolumeClaimVolumeSource, PodSecurityContext, Probe, ResourceClaim, Toleration,
+    TopologySpreadConstraint, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
@@ -52,7 +53,7 @@ pub struct PodSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_containers: Option<Shared<Vec<Container>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node_name: Option<String>,
+    pub node_name: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_selector: Option<SmallMap<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -210,7 +211,7 @@ pub struct PodStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_statuses: Option<Vec<ContainerStatus>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host_ip: Option<String>,
+    pub host_ip: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_container_statuses: Option<Vec<ContainerStatus>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -218,15 +219,36 @@ pub struct PodStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nominated_node_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phase: Option<String>,
+    pub phase: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_ip: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub qos_class: Option<String>,
+    pub qos_class: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Time>,
+}
+
+/// A pod condition: k8s-openapi's fields, names and order, with the type, status and
+/// reason (the same few words on every pod) as [`Text`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodCondition {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_probe_time: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_transition_time: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Text>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub status: Text,
+    #[serde(default, rename = "type", deserialize_with = "nullable")]
+    pub type_: Text,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -235,14 +257,14 @@ pub struct ContainerStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_id: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    pub image: String,
+    pub image: Text,
     #[serde(default, rename = "imageID", deserialize_with = "nullable")]
-    pub image_id: String,
+    pub image_id: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     /// Shared: `{}` (never restarted) on most containers.
     pub last_state: Option<Shared<ContainerState>>,
     #[serde(default, deserialize_with = "nullable")]
-    pub name: String,
+    pub name: Text,
     #[serde(default, deserialize_with = "nullable")]
     pub ready: bool,
     #[serde(default, deserialize_with = "nullable")]
@@ -251,4 +273,28 @@ pub struct ContainerStatus {
     pub started: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<Box<ContainerState>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_condition_is_written_back_as_k8s_openapi_writes_it() {
+        for json in [
+            json!({"lastProbeTime": null, "lastTransitionTime": "2026-11-20T00:00:00Z",
+                   "message": "0/3 nodes are available", "observedGeneration": 2,
+                   "reason": "Unschedulable", "status": "False", "type": "PodScheduled"}),
+            json!({"type": "Ready"}),
+        ] {
+            let full: k8s_openapi::api::core::v1::PodCondition =
+                serde_json::from_value(json.clone()).unwrap();
+            let compact: PodCondition = serde_json::from_value(json).unwrap();
+            assert_eq!(
+                serde_json::to_string(&compact).unwrap(),
+                serde_json::to_string(&full).unwrap()
+            );
+        }
+    }
 }

@@ -2,13 +2,15 @@
 
 use super::map::SmallMap;
 use super::meta::{Meta, ReadMeta, read_meta};
+use super::reference::ObjectReference;
 use super::shared::Shared;
+use super::text::Text;
 use super::{nullable, object};
 use k8s_openapi::ClusterResourceScope;
 use k8s_openapi::api::core::v1::{
     AWSElasticBlockStoreVolumeSource, AzureDiskVolumeSource, CSIPersistentVolumeSource,
     GCEPersistentDiskVolumeSource, HostPathVolumeSource, LocalVolumeSource, NFSVolumeSource,
-    ObjectReference, PersistentVolumeStatus, VolumeNodeAffinity,
+    PersistentVolumeStatus, VolumeNodeAffinity,
 };
 use k8s_openapi::api::storage::v1::VolumeError;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -41,7 +43,7 @@ pub type LivePersistentVolume = PersistentVolume<ObjectMeta>;
 #[serde(rename_all = "camelCase")]
 pub struct PersistentVolumeSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access_modes: Option<Vec<String>>,
+    pub access_modes: Option<Vec<Text>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aws_elastic_block_store: Option<Box<AWSElasticBlockStoreVolumeSource>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,11 +67,11 @@ pub struct PersistentVolumeSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_affinity: Option<Shared<VolumeNodeAffinity>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub persistent_volume_reclaim_policy: Option<String>,
+    pub persistent_volume_reclaim_policy: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub storage_class_name: Option<String>,
+    pub storage_class_name: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub volume_mode: Option<String>,
+    pub volume_mode: Option<Text>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -98,9 +100,9 @@ pub type LiveVolumeAttachment = VolumeAttachment<ObjectMeta>;
 #[serde(rename_all = "camelCase")]
 pub struct VolumeAttachmentSpec {
     #[serde(default, deserialize_with = "nullable")]
-    pub attacher: String,
+    pub attacher: Text,
     #[serde(default, deserialize_with = "nullable")]
-    pub node_name: String,
+    pub node_name: Text,
     #[serde(default, deserialize_with = "nullable")]
     pub source: VolumeAttachmentSource,
 }

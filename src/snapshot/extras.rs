@@ -168,7 +168,7 @@ pub fn log_targets(
                 targets.push((
                     k8s::namespace(&p.metadata).to_string(),
                     k8s::name(&p.metadata).to_string(),
-                    c.name.clone(),
+                    c.name.to_string(),
                 ));
                 any = true;
             }

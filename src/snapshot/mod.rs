@@ -361,7 +361,7 @@ macro_rules! compact_objects {
                 self.metadata.namespace.as_deref()
             }
             fn set_namespace(&mut self, namespace: String) {
-                self.metadata.namespace = Some(namespace);
+                self.metadata.namespace = Some(namespace.into());
             }
             fn slim(&mut self, _: bool) {}
         }

@@ -135,13 +135,15 @@ pub(crate) fn conflicts<'a>(ctx: &Ctx<'a>, pod: &'a Pod) -> Vec<Conflict<'a>> {
         }
         // The other node: from the attachment, else from a pod that still uses the claim.
         let users = ctx.idx.pods_of_claim(ns, &claim);
-        let other_node = attachment.map(|va| va.spec.node_name.clone()).or_else(|| {
-            users
-                .iter()
-                .filter(|p| k8s::name(&p.metadata) != name && !k8s::pod::is_terminal(p))
-                .find_map(|p| k8s::pod::node_name(p).filter(|n| *n != here))
-                .map(str::to_string)
-        });
+        let other_node = attachment
+            .map(|va| va.spec.node_name.to_string())
+            .or_else(|| {
+                users
+                    .iter()
+                    .filter(|p| k8s::name(&p.metadata) != name && !k8s::pod::is_terminal(p))
+                    .find_map(|p| k8s::pod::node_name(p).filter(|n| *n != here))
+                    .map(str::to_string)
+            });
         let Some(other_node) = other_node else {
             continue;
         };

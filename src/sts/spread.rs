@@ -205,10 +205,10 @@ pub(crate) fn mismatch<'a>(sel: &LabelSelector, labels: impl Into<Labels<'a>>) -
             ("In" | "Exists", None) => {
                 return format!("key `{key}` is not a label of its pods");
             }
-            ("In", Some(a)) if !values.contains(a) => {
+            ("In", Some(a)) if !values.iter().any(|v| v == a) => {
                 return format!("`{key}` is `{a}` on its pods, the term wants In [{list}]");
             }
-            ("NotIn", Some(a)) if values.contains(a) => {
+            ("NotIn", Some(a)) if values.iter().any(|v| v == a) => {
                 return format!(
                     "`{key}` is `{a}` on its pods, which the term excludes (NotIn [{list}])"
                 );
@@ -226,7 +226,7 @@ pub(crate) fn mismatch<'a>(sel: &LabelSelector, labels: impl Into<Labels<'a>>) -
 /// Whether a selector that misses the pods still names them: one of its values is a value
 /// of their labels (`app In [zk]` against `app.kubernetes.io/name: zk`).
 pub(crate) fn names_own<'a>(sel: &LabelSelector, labels: impl Into<Labels<'a>>) -> bool {
-    let own: Vec<&String> = labels.into().values().collect();
+    let own: Vec<&str> = labels.into().values().collect();
     let wanted = sel.match_labels.iter().flat_map(|m| m.values()).chain(
         sel.match_expressions
             .iter()
@@ -234,7 +234,7 @@ pub(crate) fn names_own<'a>(sel: &LabelSelector, labels: impl Into<Labels<'a>>) 
             .filter(|e| e.operator == "In")
             .flat_map(|e| e.values.iter().flatten()),
     );
-    wanted.into_iter().any(|v| own.contains(&v))
+    wanted.into_iter().any(|v| own.contains(&v.as_str()))
 }
 
 /// Whether `sel` selects some other pod of the namespace: then a term that misses the set

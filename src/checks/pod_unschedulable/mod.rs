@@ -417,7 +417,7 @@ fn node_rules(
     let keys: BTreeSet<String> = spec
         .and_then(|s| s.node_selector.as_ref())
         .into_iter()
-        .flat_map(|m| m.keys().cloned())
+        .flat_map(|m| m.keys().map(|k| k.to_string()))
         .chain(
             spec.and_then(|s| s.affinity.as_ref())
                 .and_then(|a| a.node_affinity.as_ref())
