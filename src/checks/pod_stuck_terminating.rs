@@ -157,7 +157,7 @@ fn finding(ctx: &Ctx, pod: &Pod, sts: Option<&str>, overdue: i64) -> Finding {
         .finalizers
         .iter()
         .flatten()
-        .map(String::as_str)
+        .map(|f| f.as_str())
         .collect();
     let (node_down, why) = why_stuck(node_name, node, &finalizers);
     let mut f = ctx.finding(

@@ -51,7 +51,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
             .finalizers
             .iter()
             .flatten()
-            .map(String::as_str)
+            .map(|f| f.as_str())
             .collect();
         if !finalizers.contains(&PVC_PROTECTION) {
             continue;

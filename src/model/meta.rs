@@ -20,8 +20,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// Object metadata as the compact kinds hold it: what [`slim_meta`] keeps, with the maps
-/// as [`SmallMap`]s and the namespace and label values, which many objects repeat, as
-/// shared [`Text`]. Field names, types (but the maps) and serialisation are `ObjectMeta`'s,
+/// as [`SmallMap`]s and the namespace, label and annotation values and finalizers, which
+/// many objects repeat, as shared [`Text`]. Field names, types (but the maps) and serialisation are `ObjectMeta`'s,
 /// in its (alphabetical) order, so code reading `meta.name` or `meta.labels` reads either
 /// and `kubectl sts snapshot` writes the same text.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -29,7 +29,7 @@ use std::fmt;
 pub struct Meta {
     #[serde(default, deserialize_with = "annotations")]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<SmallMap<String>>,
+    pub annotations: Option<SmallMap<Text>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creation_timestamp: Option<Time>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -37,7 +37,7 @@ pub struct Meta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deletion_timestamp: Option<Time>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub finalizers: Option<Vec<String>>,
+    pub finalizers: Option<Vec<Text>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generate_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,14 +62,16 @@ impl From<ObjectMeta> for Meta {
     fn from(m: ObjectMeta) -> Self {
         let annotations = m.annotations.map(|mut a| {
             a.remove(LAST_APPLIED);
-            SmallMap::from(a)
+            a.into_iter().map(|(k, v)| (k, Text::from(v))).collect()
         });
         Meta {
             annotations,
             creation_timestamp: m.creation_timestamp,
             deletion_grace_period_seconds: m.deletion_grace_period_seconds,
             deletion_timestamp: m.deletion_timestamp,
-            finalizers: m.finalizers,
+            finalizers: m
+                .finalizers
+                .map(|f| f.into_iter().map(Text::from).collect()),
             generate_name: m.generate_name,
             generation: m.generation,
             labels: m
@@ -122,7 +124,7 @@ macro_rules! meta_view {
                 self.labels.as_ref().into()
             }
             fn annotation(&self, key: &str) -> Option<&str> {
-                self.annotations.as_ref()?.get(key).map(String::as_str)
+                self.annotations.as_ref()?.get(key).map(|v| v.as_ref())
             }
         }
     };
@@ -192,8 +194,9 @@ impl<'a> From<&'a SmallMap<Text>> for Labels<'a> {
 }
 
 /// `annotations` without the last-applied copy, as a [`SmallMap`].
-fn annotations<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SmallMap<String>>, D::Error> {
-    Ok(Option::<Annotations>::deserialize(d)?.map(|a| a.0.into_iter().collect()))
+fn annotations<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SmallMap<Text>>, D::Error> {
+    Ok(Option::<Annotations>::deserialize(d)?
+        .map(|a| a.0.into_iter().map(|(k, v)| (k, Text::from(v))).collect()))
 }
 
 /// The annotation `kubectl apply` writes: the whole object again, as JSON text.

@@ -48,7 +48,8 @@ pub use trim::Trim;
 
 pub use storage::{
     LivePersistentVolume, LiveVolumeAttachment, PersistentVolume, PersistentVolumeSpec,
-    VolumeAttachment, VolumeAttachmentSource, VolumeAttachmentSpec, VolumeAttachmentStatus,
+    PersistentVolumeStatus, VolumeAttachment, VolumeAttachmentSource, VolumeAttachmentSpec,
+    VolumeAttachmentStatus,
 };
 
 use serde::{Deserialize, Deserializer};

@@ -10,11 +10,11 @@ use k8s_openapi::ClusterResourceScope;
 use k8s_openapi::api::core::v1::{
     AWSElasticBlockStoreVolumeSource, AzureDiskVolumeSource, CSIPersistentVolumeSource,
     GCEPersistentDiskVolumeSource, HostPathVolumeSource, LocalVolumeSource, NFSVolumeSource,
-    PersistentVolumeStatus, VolumeNodeAffinity,
+    VolumeNodeAffinity,
 };
 use k8s_openapi::api::storage::v1::VolumeError;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -74,6 +74,21 @@ pub struct PersistentVolumeSpec {
     pub volume_mode: Option<Text>,
 }
 
+/// k8s-openapi's fields, names and order, with the phase (`Bound` or `Released` on
+/// thousands of volumes) as [`Text`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersistentVolumeStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_phase_transition_time: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Text>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(bound(deserialize = "M: ReadMeta"))]
 pub struct VolumeAttachment<M = Meta> {
@@ -119,15 +134,34 @@ pub struct VolumeAttachmentSource {
 #[serde(rename_all = "camelCase")]
 pub struct VolumeAttachmentStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attach_error: Option<VolumeError>,
+    pub attach_error: Option<Box<VolumeError>>,
     #[serde(default, deserialize_with = "nullable")]
     pub attached: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detach_error: Option<VolumeError>,
+    pub detach_error: Option<Box<VolumeError>>,
 }
 
 impl super::Unset for VolumeAttachmentSpec {
     fn unset(&self) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_volume_status_is_written_back_as_k8s_openapi_writes_it() {
+        let json = json!({"lastPhaseTransitionTime": "2026-11-20T00:00:00Z",
+            "message": "released by db-0", "phase": "Released", "reason": "x"});
+        let full: k8s_openapi::api::core::v1::PersistentVolumeStatus =
+            serde_json::from_value(json.clone()).unwrap();
+        let compact: PersistentVolumeStatus = serde_json::from_value(json).unwrap();
+        assert_eq!(
+            serde_json::to_string(&compact).unwrap(),
+            serde_json::to_string(&full).unwrap()
+        );
     }
 }

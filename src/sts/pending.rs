@@ -73,7 +73,7 @@ pub(crate) fn annotation<'a>(pvc: &'a PersistentVolumeClaim, key: &str) -> Optio
         .annotations
         .as_ref()?
         .get(key)
-        .map(String::as_str)
+        .map(|v| v.as_str())
 }
 
 /// The claim's events that are about this claim (not an earlier one of the same name),
