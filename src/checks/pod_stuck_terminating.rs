@@ -143,7 +143,7 @@ fn finding(ctx: &Ctx, pod: &Pod, sts: Option<&str>, overdue: i64) -> Finding {
     let name = k8s::name(&pod.metadata);
     let grace = pod
         .metadata
-        .deletion_grace_period_seconds
+        .deletion_grace_period_seconds()
         .or_else(|| {
             pod.spec
                 .as_ref()
@@ -292,7 +292,7 @@ mod tests {
         p.metadata.deletion_timestamp = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
             now() - jiff::SignedDuration::from_secs(deleted_ago_secs),
         ));
-        p.metadata.deletion_grace_period_seconds = Some(30);
+        p.metadata.rare_mut().deletion_grace_period_seconds = Some(30);
         s.pods.push(p);
         s
     }

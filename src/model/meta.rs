@@ -20,40 +20,147 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// Object metadata as the compact kinds hold it: what [`slim_meta`] keeps, with the maps
-/// as [`SmallMap`]s and the namespace, label and annotation values and finalizers, which
-/// many objects repeat, as shared [`Text`]. Field names, types (but the maps) and serialisation are `ObjectMeta`'s,
-/// in its (alphabetical) order, so code reading `meta.name` or `meta.labels` reads either
-/// and `kubectl sts snapshot` writes the same text.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// as [`SmallMap`]s and what many objects repeat (the namespace, label and annotation
+/// values, finalizers) as shared [`Text`]. Field names and types (but the maps and
+/// texts) are `ObjectMeta`'s, so code reading `meta.name` or `meta.labels` reads either;
+/// the fields few objects set are boxed in [`RareMeta`] and read through methods.
+/// Serialised as `ObjectMeta` is, in its (alphabetical) order, so `kubectl sts snapshot`
+/// writes the same text.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Meta {
-    #[serde(default, deserialize_with = "annotations")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotations: Option<SmallMap<Text>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creation_timestamp: Option<Time>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deletion_grace_period_seconds: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deletion_timestamp: Option<Time>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finalizers: Option<Vec<Text>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generate_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generation: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<SmallMap<Text>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Text>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_references: Option<Vec<OwnerReference>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_version: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
+    /// `None` when none of its fields is set: a pointer on the many objects without
+    /// them instead of 56 bytes each.
+    pub rare: Option<Box<RareMeta>>,
+}
+
+/// The metadata fields few of the numerous objects set: a grace period only while a pod
+/// terminates, a generated name only on pods of Deployments, DaemonSets and Jobs, a
+/// generation not on pods, claims or volumes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RareMeta {
+    pub deletion_grace_period_seconds: Option<i64>,
+    pub generate_name: Option<String>,
+    pub generation: Option<i64>,
+}
+
+impl RareMeta {
+    /// Boxed, or `None` when no field is set.
+    fn boxed(self) -> Option<Box<RareMeta>> {
+        (self != RareMeta::default()).then(|| Box::new(self))
+    }
+}
+
+impl Meta {
+    pub fn deletion_grace_period_seconds(&self) -> Option<i64> {
+        self.rare.as_ref()?.deletion_grace_period_seconds
+    }
+
+    pub fn generate_name(&self) -> Option<&str> {
+        self.rare.as_ref()?.generate_name.as_deref()
+    }
+
+    pub fn generation(&self) -> Option<i64> {
+        self.rare.as_ref()?.generation
+    }
+
+    /// The rare fields, to set one.
+    pub fn rare_mut(&mut self) -> &mut RareMeta {
+        self.rare.get_or_insert_default()
+    }
+}
+
+/// `ObjectMeta`'s fields as they are read and written: every field flat, in its order
+/// (an absent or `null` field is `None`).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Fields<A, T, F, L, N, O, S> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    annotations: Option<A>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    creation_timestamp: Option<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deletion_grace_period_seconds: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deletion_timestamp: Option<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finalizers: Option<F>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    generate_name: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    generation: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<L>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<N>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner_references: Option<O>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_version: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uid: Option<S>,
+}
+
+impl Serialize for Meta {
+    fn serialize<Ser: serde::Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
+        Fields {
+            annotations: self.annotations.as_ref(),
+            creation_timestamp: self.creation_timestamp.as_ref(),
+            deletion_grace_period_seconds: self.deletion_grace_period_seconds(),
+            deletion_timestamp: self.deletion_timestamp.as_ref(),
+            finalizers: self.finalizers.as_ref(),
+            generate_name: self.generate_name(),
+            generation: self.generation(),
+            labels: self.labels.as_ref(),
+            name: self.name.as_deref(),
+            namespace: self.namespace.as_ref(),
+            owner_references: self.owner_references.as_ref(),
+            resource_version: self.resource_version.as_deref(),
+            uid: self.uid.as_deref(),
+        }
+        .serialize(s)
+    }
+}
+
+/// As read: annotations without the last-applied copy.
+type Read = Fields<Annotations, Time, Vec<Text>, SmallMap<Text>, Text, Vec<OwnerReference>, String>;
+
+impl<'de> Deserialize<'de> for Meta {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let f = Read::deserialize(d)?;
+        let rare = RareMeta {
+            deletion_grace_period_seconds: f.deletion_grace_period_seconds,
+            generate_name: f.generate_name,
+            generation: f.generation,
+        }
+        .boxed();
+        Ok(Meta {
+            annotations: f
+                .annotations
+                .map(|a| a.0.into_iter().map(|(k, v)| (k, Text::from(v))).collect()),
+            creation_timestamp: f.creation_timestamp,
+            deletion_timestamp: f.deletion_timestamp,
+            finalizers: f.finalizers,
+            labels: f.labels,
+            name: f.name,
+            namespace: f.namespace,
+            owner_references: f.owner_references,
+            resource_version: f.resource_version,
+            uid: f.uid,
+            rare,
+        })
+    }
 }
 
 /// What kube listed or watched, as the snapshot holds it: managedFields, selfLink and the
@@ -64,16 +171,19 @@ impl From<ObjectMeta> for Meta {
             a.remove(LAST_APPLIED);
             a.into_iter().map(|(k, v)| (k, Text::from(v))).collect()
         });
+        let rare = RareMeta {
+            deletion_grace_period_seconds: m.deletion_grace_period_seconds,
+            generate_name: m.generate_name,
+            generation: m.generation,
+        }
+        .boxed();
         Meta {
             annotations,
             creation_timestamp: m.creation_timestamp,
-            deletion_grace_period_seconds: m.deletion_grace_period_seconds,
             deletion_timestamp: m.deletion_timestamp,
             finalizers: m
                 .finalizers
                 .map(|f| f.into_iter().map(Text::from).collect()),
-            generate_name: m.generate_name,
-            generation: m.generation,
             labels: m
                 .labels
                 .map(|l| l.into_iter().map(|(k, v)| (k, Text::from(v))).collect()),
@@ -82,6 +192,7 @@ impl From<ObjectMeta> for Meta {
             owner_references: m.owner_references,
             resource_version: m.resource_version,
             uid: m.uid,
+            rare,
         }
     }
 }
@@ -191,12 +302,6 @@ impl<'a> From<&'a SmallMap<Text>> for Labels<'a> {
     fn from(m: &'a SmallMap<Text>) -> Self {
         Labels::Small(m)
     }
-}
-
-/// `annotations` without the last-applied copy, as a [`SmallMap`].
-fn annotations<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SmallMap<Text>>, D::Error> {
-    Ok(Option::<Annotations>::deserialize(d)?
-        .map(|a| a.0.into_iter().map(|(k, v)| (k, Text::from(v))).collect()))
 }
 
 /// The annotation `kubectl apply` writes: the whole object again, as JSON text.
@@ -387,6 +492,31 @@ mod tests {
             assert!(m.creation_timestamp().is_some());
         }
         assert!(std::mem::size_of::<Meta>() + 64 < std::mem::size_of::<ObjectMeta>());
+    }
+
+    #[test]
+    fn the_fields_few_objects_set_are_boxed_and_written_back_in_their_place() {
+        let meta = json!({
+            "name": "web-7f9c-x2x", "namespace": "shop", "generateName": "web-7f9c-",
+            "generation": 2, "deletionGracePeriodSeconds": 30,
+            "deletionTimestamp": "2026-12-01T00:00:00Z", "labels": {"app": "web"},
+        });
+        let compact: Meta = serde_json::from_value(meta.clone()).unwrap();
+        let full: ObjectMeta = serde_json::from_value(meta).unwrap();
+        assert_eq!(Meta::from(full.clone()), compact);
+        assert_eq!(compact.generate_name(), Some("web-7f9c-"));
+        assert_eq!(compact.generation(), Some(2));
+        assert_eq!(compact.deletion_grace_period_seconds(), Some(30));
+        assert_eq!(
+            serde_json::to_string(&compact).unwrap(),
+            serde_json::to_string(&full).unwrap()
+        );
+        let plain: Meta = serde_json::from_value(json!({"name": "db-0"})).unwrap();
+        assert!(plain.rare.is_none());
+        assert_eq!(
+            serde_json::to_value(&plain).unwrap(),
+            json!({"name": "db-0"})
+        );
     }
 
     #[test]

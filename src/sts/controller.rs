@@ -170,7 +170,7 @@ pub(crate) fn stuck_not_ready(ctx: &Ctx, pod: &Pod) -> bool {
         return false;
     }
     if let Some(del) = &pod.metadata.deletion_timestamp {
-        let grace = pod.metadata.deletion_grace_period_seconds.unwrap_or(30);
+        let grace = pod.metadata.deletion_grace_period_seconds().unwrap_or(30);
         return k8s::time::secs_since(del.0, ctx.now) > grace.saturating_add(60);
     }
     if failing_container(pod).is_some() {
