@@ -8,7 +8,9 @@
 //! kind is generic over its metadata: kube lists, watches and mutates `Live…` types
 //! (`Pod<ObjectMeta>`: its `Resource` hands out `&ObjectMeta`), converted to the compact
 //! ones page by page; helpers read either through [`MetaView`], the snapshot's own code
-//! through `snapshot::Object`.
+//! through `snapshot::Object`. Strings that many objects repeat (namespaces, label keys
+//! and values, node names, images, phases) are [`Text`], one shared copy each, and parts
+//! a StatefulSet's members repeat word for word are [`Shared`].
 //!
 //! Serialising writes `apiVersion` and `kind` as the full types do, so `kubectl sts
 //! snapshot` output is read back as the same objects.
