@@ -12,7 +12,7 @@ use super::reference::ObjectReference;
 use super::text::Text;
 use super::{nullable, object};
 use k8s_openapi::NamespaceResourceScope;
-use k8s_openapi::api::core::v1::{EventSeries, EventSource};
+use k8s_openapi::api::core::v1::EventSeries;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Time};
 use serde::{Deserialize, Serialize};
 
@@ -41,9 +41,19 @@ pub struct Event<M = EventMeta> {
     #[serde(default)]
     pub series: Option<Box<EventSeries>>,
     #[serde(default)]
-    pub source: Option<Box<EventSource>>,
+    pub source: Option<EventSource>,
     #[serde(default, rename = "type")]
     pub type_: Option<Text>,
+}
+
+/// Who reported an event: k8s-openapi's fields, as [`Text`] (the same component and node
+/// names on thousands of events). Kept for `kubectl sts snapshot`; nothing reads it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventSource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<Text>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<Text>,
 }
 
 /// An Event as kube lists and watches it.
@@ -101,7 +111,7 @@ mod tests {
                          "managedFields": [{"manager": "kubelet", "operation": "Update"}]},
             "involvedObject": {"kind": "Pod", "name": "db-0", "namespace": "shop"},
             "reason": "BackOff", "message": "Back-off restarting failed container", "count": 4,
-            "type": "Warning",
+            "type": "Warning", "source": {"component": "kubelet", "host": "node-1"},
         });
         let live: LiveEvent = serde_json::from_value(json.clone()).unwrap();
         let read: Event = serde_json::from_value(json).unwrap();
@@ -122,6 +132,10 @@ mod tests {
                                             "creationTimestamp": "2026-11-22T03:00:00Z"})
         );
         assert_eq!(out["type"], json!("Warning"));
+        assert_eq!(
+            out["source"],
+            json!({"component": "kubelet", "host": "node-1"})
+        );
         assert!(std::mem::size_of::<Event>() + 250 < std::mem::size_of::<LiveEvent>());
     }
 }
