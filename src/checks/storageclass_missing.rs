@@ -242,7 +242,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                 pending.push(c.name.as_str());
             }
             if let Some(d) = c.pv.and_then(|pv| pv.spec.as_ref()?.csi.as_ref()) {
-                drivers.push((c.template, d.driver.clone()));
+                drivers.push((c.template, d.driver.to_string()));
             }
         }
         if !pending.is_empty() {

@@ -49,9 +49,9 @@ pub use text::Text;
 pub use trim::Trim;
 
 pub use storage::{
-    LivePersistentVolume, LiveVolumeAttachment, PersistentVolume, PersistentVolumeSpec,
-    PersistentVolumeStatus, VolumeAttachment, VolumeAttachmentSource, VolumeAttachmentSpec,
-    VolumeAttachmentStatus,
+    CSIPersistentVolumeSource, LivePersistentVolume, LiveVolumeAttachment, PersistentVolume,
+    PersistentVolumeSpec, PersistentVolumeStatus, VolumeAttachment, VolumeAttachmentSource,
+    VolumeAttachmentSpec, VolumeAttachmentStatus,
 };
 
 use serde::{Deserialize, Deserializer};
