@@ -141,6 +141,24 @@ macro_rules! object {
 }
 pub(crate) use object;
 
+/// Asserts that `json`, read as the compact type `C` and as k8s-openapi's `F`, is written
+/// back as the same text: the compact types keep k8s-openapi's fields, names and order,
+/// so `kubectl sts snapshot` writes what it read. Returns the compact value.
+#[cfg(test)]
+pub(crate) fn writes_like<F, C>(json: serde_json::Value) -> C
+where
+    F: serde::de::DeserializeOwned + serde::Serialize,
+    C: serde::de::DeserializeOwned + serde::Serialize,
+{
+    let full: F = serde_json::from_value(json.clone()).unwrap();
+    let compact: C = serde_json::from_value(json).unwrap();
+    assert_eq!(
+        serde_json::to_string(&compact).unwrap(),
+        serde_json::to_string(&full).unwrap()
+    );
+    compact
+}
+
 /// Whether a top-level field is left out when serialising, as k8s-openapi does: an
 /// optional field that is not set. Required fields are always written.
 pub(crate) trait Unset {

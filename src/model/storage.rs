@@ -187,13 +187,11 @@ mod tests {
             "fsType": "ext4", "nodeStageSecretRef": {"name": "s", "namespace": "kube-system"},
             "volumeAttributes": {"storage.kubernetes.io/csiProvisionerIdentity": "1763-ebs",
                                  "a": "b"}});
-        let full: k8s_openapi::api::core::v1::CSIPersistentVolumeSource =
-            serde_json::from_value(json.clone()).unwrap();
-        let compact: CSIPersistentVolumeSource = serde_json::from_value(json).unwrap();
-        assert_eq!(
-            serde_json::to_string(&compact).unwrap(),
-            serde_json::to_string(&full).unwrap()
-        );
+        let compact = crate::model::writes_like::<
+            k8s_openapi::api::core::v1::CSIPersistentVolumeSource,
+            CSIPersistentVolumeSource,
+        >(json);
+        assert_eq!(compact.volume_attributes.map(|a| a.len()), Some(2));
         assert!(
             std::mem::size_of::<CSIPersistentVolumeSource>() + 200
                 < std::mem::size_of::<k8s_openapi::api::core::v1::CSIPersistentVolumeSource>()
@@ -204,12 +202,9 @@ mod tests {
     fn a_volume_status_is_written_back_as_k8s_openapi_writes_it() {
         let json = json!({"lastPhaseTransitionTime": "2026-11-20T00:00:00Z",
             "message": "released by db-0", "phase": "Released", "reason": "x"});
-        let full: k8s_openapi::api::core::v1::PersistentVolumeStatus =
-            serde_json::from_value(json.clone()).unwrap();
-        let compact: PersistentVolumeStatus = serde_json::from_value(json).unwrap();
-        assert_eq!(
-            serde_json::to_string(&compact).unwrap(),
-            serde_json::to_string(&full).unwrap()
-        );
+        crate::model::writes_like::<
+            k8s_openapi::api::core::v1::PersistentVolumeStatus,
+            PersistentVolumeStatus,
+        >(json);
     }
 }
