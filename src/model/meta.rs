@@ -81,8 +81,9 @@ impl Meta {
     }
 }
 
-/// `ObjectMeta`'s fields as they are read and written: every field flat, in its order
-/// (an absent or `null` field is `None`).
+/// `ObjectMeta`'s fields but managedFields and selfLink, flat and in its order, generic
+/// over how each is held: what [`slim_meta`] and [`Meta`] read and what `Meta` writes (an
+/// absent or `null` field is `None`).
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Fields<A, T, F, L, N, O, S> {
@@ -135,7 +136,8 @@ impl Serialize for Meta {
     }
 }
 
-/// As read: annotations without the last-applied copy.
+/// As [`Meta`] reads them: annotations without the last-applied copy, the maps and
+/// repeated strings compact as they are read.
 type Read = Fields<Annotations, Time, Vec<Text>, SmallMap<Text>, Text, Vec<OwnerReference>, String>;
 
 impl<'de> Deserialize<'de> for Meta {
@@ -148,9 +150,7 @@ impl<'de> Deserialize<'de> for Meta {
         }
         .boxed();
         Ok(Meta {
-            annotations: f
-                .annotations
-                .map(|a| a.0.into_iter().map(|(k, v)| (k, Text::from(v))).collect()),
+            annotations: f.annotations.map(|a| texts(a.0)),
             creation_timestamp: f.creation_timestamp,
             deletion_timestamp: f.deletion_timestamp,
             finalizers: f.finalizers,
@@ -165,13 +165,18 @@ impl<'de> Deserialize<'de> for Meta {
     }
 }
 
+/// A map of strings as a [`SmallMap`] of shared [`Text`] values.
+fn texts(m: impl IntoIterator<Item = (String, String)>) -> SmallMap<Text> {
+    m.into_iter().map(|(k, v)| (k, Text::from(v))).collect()
+}
+
 /// What kube listed or watched, as the snapshot holds it: managedFields, selfLink and the
 /// last-applied annotation dropped, as reading a file drops them.
 impl From<ObjectMeta> for Meta {
     fn from(m: ObjectMeta) -> Self {
         let annotations = m.annotations.map(|mut a| {
             a.remove(LAST_APPLIED);
-            a.into_iter().map(|(k, v)| (k, Text::from(v))).collect()
+            texts(a)
         });
         let rare = RareMeta {
             deletion_grace_period_seconds: m.deletion_grace_period_seconds,
@@ -186,9 +191,7 @@ impl From<ObjectMeta> for Meta {
             finalizers: m
                 .finalizers
                 .map(|f| f.into_iter().map(Text::from).collect()),
-            labels: m
-                .labels
-                .map(|l| l.into_iter().map(|(k, v)| (k, Text::from(v))).collect()),
+            labels: m.labels.map(texts),
             name: m.name,
             namespace: m.namespace.map(Text::from),
             owner_references: m.owner_references,
@@ -363,37 +366,17 @@ pub(crate) fn read_meta<'de, D: Deserializer<'de>, M: ReadMeta>(d: D) -> Result<
     M::read(d)
 }
 
-/// The fields kept; any other key (managedFields, selfLink) is skipped unread.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Wire {
-    #[serde(default)]
-    annotations: Option<Annotations>,
-    #[serde(default)]
-    creation_timestamp: Option<Time>,
-    #[serde(default)]
-    deletion_grace_period_seconds: Option<i64>,
-    #[serde(default)]
-    deletion_timestamp: Option<Time>,
-    #[serde(default)]
-    finalizers: Option<Vec<String>>,
-    #[serde(default)]
-    generate_name: Option<String>,
-    #[serde(default)]
-    generation: Option<i64>,
-    #[serde(default)]
-    labels: Option<BTreeMap<String, String>>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    namespace: Option<String>,
-    #[serde(default)]
-    owner_references: Option<Vec<OwnerReference>>,
-    #[serde(default)]
-    resource_version: Option<String>,
-    #[serde(default)]
-    uid: Option<String>,
-}
+/// The fields [`slim_meta`] keeps, as k8s-openapi holds them; any other key
+/// (managedFields, selfLink) is skipped unread.
+type Wire = Fields<
+    Annotations,
+    Time,
+    Vec<String>,
+    BTreeMap<String, String>,
+    String,
+    Vec<OwnerReference>,
+    String,
+>;
 
 /// Annotations in the order read, without the last-applied copy.
 struct Annotations(Vec<(String, String)>);
