@@ -3,7 +3,7 @@
 //! in a known chain.
 
 use super::{OPERATORS, Operator};
-use crate::k8s::label;
+use crate::k8s::{controller_of, label};
 pub use crate::model::CrState;
 use crate::model::MetaView;
 use crate::model::{CustomResource, CustomResources, resource_name};
@@ -70,11 +70,7 @@ pub fn is_custom_kind(group: &str, kind: &str) -> bool {
 /// purge).
 pub fn owner<M: MetaView + ?Sized>(meta: &M) -> Option<Owner> {
     let component = label(meta, "app.kubernetes.io/component").map(str::to_string);
-    let controller = meta
-        .owner_references()
-        .iter()
-        .find(|r| r.controller == Some(true));
-    if let Some(r) = controller {
+    if let Some(r) = controller_of(meta) {
         let group = r.api_version.split_once('/').map(|(g, _)| g).unwrap_or("");
         if let Some(op) = find(group, &r.kind) {
             return Some(Owner {
@@ -227,10 +223,7 @@ fn upstream_of(o: &Owner, cr: &CustomResource) -> Option<Upstream> {
 pub fn pod_controller_without_statefulset<M: MetaView + ?Sized>(
     meta: &M,
 ) -> Option<(&'static str, String)> {
-    let r = meta
-        .owner_references()
-        .iter()
-        .find(|r| r.controller == Some(true))?;
+    let r = controller_of(meta)?;
     let group = r.api_version.split_once('/').map(|(g, _)| g).unwrap_or("");
     let operator = match (group, r.kind.as_str()) {
         ("core.strimzi.io", "StrimziPodSet") => "Strimzi",
