@@ -92,8 +92,10 @@ impl fmt::Display for ObjectRef {
     }
 }
 
-/// One remediation step. `command` is a complete shell command line; `argv` and `stdin` are
-/// the same command as data, so it can be run without a shell.
+/// One remediation step. `command` is a complete shell command line; [`Remedy::argv`] and
+/// [`Remedy::stdin`] read the same command back as data, so it can be run without a shell.
+/// Only the line is kept: a busy cluster has tens of thousands of these, and keeping the
+/// words and the document a second time was a third of a finding's memory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Remedy {
     pub description: String,
@@ -101,11 +103,11 @@ pub struct Remedy {
     /// Deletes or replaces something that cannot be recovered by re-running the tool.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub destructive: bool,
-    #[serde(skip)]
-    pub argv: Vec<String>,
-    #[serde(skip)]
-    pub stdin: Option<String>,
 }
+
+/// What starts the here-document of [`Remedy::with_stdin`]. `<` is never left unquoted by
+/// [`shell_join`], so the first unquoted one is this.
+const HEREDOC: &str = "<<'EOF'\n";
 
 impl Remedy {
     /// A command run as is.
@@ -114,25 +116,25 @@ impl Remedy {
             description: description.into(),
             command: shell_join(&argv),
             destructive: false,
-            argv,
-            stdin: None,
         }
     }
 
     /// A command fed a document on standard input, rendered as a quoted here-document so the
     /// printed line can be pasted into a shell as it is.
     pub fn with_stdin(description: impl Into<String>, argv: Vec<String>, stdin: String) -> Self {
-        let mut doc = stdin;
-        if !doc.ends_with('\n') {
-            doc.push('\n');
+        let mut command = shell_join(&argv);
+        command.reserve_exact(HEREDOC.len() + stdin.len() + 5);
+        command.push(' ');
+        command.push_str(HEREDOC);
+        command.push_str(&stdin);
+        if !stdin.ends_with('\n') {
+            command.push('\n');
         }
-        let command = format!("{} <<'EOF'\n{}EOF", shell_join(&argv), doc);
+        command.push_str("EOF");
         Remedy {
             description: description.into(),
             command,
             destructive: false,
-            argv,
-            stdin: Some(doc),
         }
     }
 
@@ -140,6 +142,61 @@ impl Remedy {
         self.destructive = true;
         self
     }
+
+    /// The words of the command, as [`Remedy::run`] or [`Remedy::with_stdin`] was given
+    /// them: the inverse of [`shell_join`], up to the here-document.
+    pub fn argv(&self) -> Vec<String> {
+        split_words(&self.command).0
+    }
+
+    /// The document fed on standard input (ending in a newline), if there is one.
+    pub fn stdin(&self) -> Option<&str> {
+        let (_, rest) = split_words(&self.command);
+        rest.and_then(|doc| doc.strip_suffix("EOF"))
+    }
+}
+
+/// Splits a line written by [`shell_join`] into its words, and returns what follows an
+/// unquoted here-document marker (the document and the closing `EOF`), if any.
+fn split_words(line: &str) -> (Vec<String>, Option<&str>) {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    // A word was begun: `''` is an empty word, not none.
+    let mut begun = false;
+    let mut quoted = false;
+    let mut chars = line.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                begun = true;
+            }
+            _ if quoted => word.push(c),
+            '\\' => {
+                if let Some((_, next)) = chars.next() {
+                    word.push(next);
+                }
+                begun = true;
+            }
+            ' ' => {
+                if begun {
+                    words.push(std::mem::take(&mut word));
+                    begun = false;
+                }
+            }
+            '<' if !begun && line[i..].starts_with(HEREDOC) => {
+                return (words, Some(&line[i + HEREDOC.len()..]));
+            }
+            _ => {
+                word.push(c);
+                begun = true;
+            }
+        }
+    }
+    if begun {
+        words.push(word);
+    }
+    (words, None)
 }
 
 /// Joins words into one shell line, quoting only the words that need it.
@@ -232,6 +289,33 @@ mod tests {
             "a: 1".into(),
         );
         assert_eq!(r.command, "kubectl apply -f - <<'EOF'\na: 1\nEOF");
-        assert_eq!(r.stdin.as_deref(), Some("a: 1\n"));
+        assert_eq!(r.stdin(), Some("a: 1\n"));
+        assert_eq!(r.argv(), words(&["kubectl", "apply", "-f", "-"]));
+    }
+
+    #[test]
+    fn the_words_and_the_document_are_read_back_from_the_line() {
+        // Words shell_join must quote, and words that look like the here-document marker
+        // or its end: each comes back as it went in.
+        let awkward = words(&[
+            "kubectl",
+            "",
+            "it's",
+            "'",
+            "a b",
+            "<<'EOF'\n",
+            "two\nlines",
+            r#"{"spec":{"x":"\\"}}"#,
+            "EOF",
+            "--type=merge",
+        ]);
+        let r = Remedy::run("x", awkward.clone());
+        assert_eq!(r.argv(), awkward);
+        assert_eq!(r.stdin(), None);
+        let doc = "kind: ConfigMap\ndata:\n  q: \"it's <<'EOF'\"\nEOF inside\n";
+        let r = Remedy::with_stdin("x", awkward.clone(), doc.to_string());
+        assert_eq!(r.argv(), awkward);
+        assert_eq!(r.stdin(), Some(doc));
+        assert!(Remedy::run("x", Vec::new()).argv().is_empty());
     }
 }

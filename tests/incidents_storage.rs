@@ -79,7 +79,7 @@ fn check(name: &str, path: &Path, expected: &[(&str, &str, Severity)]) -> Vec<Fi
         );
         for c in &f.commands {
             assert!(c.command.starts_with("kubectl "), "{}", c.command);
-            if c.stdin.is_none() {
+            if c.stdin().is_none() {
                 assert!(!c.command.contains('<'), "placeholder in {}", c.command);
             }
         }

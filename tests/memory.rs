@@ -79,6 +79,8 @@ fn measure(path: &std::path::Path) -> (usize, usize) {
     let held = CURRENT.load(Relaxed);
     let (report, analysis) = peak_of(|| analyze(&snap, now, &Kubectl::default()));
     assert!(!report.findings.is_empty());
+    let report_held = CURRENT.load(Relaxed) - held;
+    let findings = report.findings.len();
     drop(report);
     let mut snap = snap;
     // What each kind holds, measured by freeing it: shows where the next saving is.
@@ -107,11 +109,13 @@ fn measure(path: &std::path::Path) -> (usize, usize) {
     let text_mb = std::fs::metadata(path).expect("readable").len() as f64 / MB;
     println!(
         "{}: JSON {text_mb:.1} MB; load peak {:.1} MB; \
-         snapshot held after load {:.1} MB; analysis peak {:.1} MB above that",
+         snapshot held after load {:.1} MB; analysis peak {:.1} MB above that, \
+         of which the report holds {:.1} MB ({findings} findings)",
         path.display(),
         load as f64 / MB,
         held as f64 / MB,
         analysis as f64 / MB,
+        report_held as f64 / MB,
     );
     println!("held by kind: {}", kinds.join(", "));
     (load, analysis)
@@ -143,7 +147,8 @@ fn peak_heap_of_loading_and_analysing_a_saved_cluster() {
     // Dropped before counting starts.
     drop(text);
     let (load, analysis) = measure(&path);
-    // Budgets: what was measured (21.5 MB load peak, 5.0 MB analysis peak; 24.4 MB with
+    // Budgets: what was measured (21.5 MB load peak, 4.2 MB analysis peak, 5.0 MB while
+    // every remediation kept its words and document besides its line; 24.4 MB with
     // every string copied per object, 27.3 MB with
     // k8s-openapi's metadata on every kind but events, 28.4 MB on events too, 33.7 MB
     // before lists were trimmed to their length, 44.4 MB with full claims, no shared parts
@@ -153,7 +158,7 @@ fn peak_heap_of_loading_and_analysing_a_saved_cluster() {
     // (see docs/performance.md).
     const MB_BYTES: usize = 1024 * 1024;
     const LOAD_BUDGET: usize = 24 * MB_BYTES;
-    const ANALYSIS_BUDGET: usize = 11 * MB_BYTES / 2;
+    const ANALYSIS_BUDGET: usize = 46 * MB_BYTES / 10;
     assert!(
         load <= LOAD_BUDGET,
         "load peak {load} B over the budget {LOAD_BUDGET} B"

@@ -86,7 +86,7 @@ fn no_command_changes_an_operator_owned_statefulset() {
                 f.evidence
             );
             for c in &f.commands {
-                let text = format!("{}\n{}", c.command, c.stdin.as_deref().unwrap_or_default());
+                let text = format!("{}\n{}", c.command, c.stdin().unwrap_or_default());
                 assert!(
                     !changes_the_statefulset(&text, &sts),
                     "{name}: {} advises changing the StatefulSet: {}",
@@ -136,7 +136,7 @@ fn without_an_owner_the_statefulset_itself_is_fixed() {
         .flat_map(|f| &f.commands)
         .filter(|c| {
             changes_the_statefulset(
-                &format!("{}\n{}", c.command, c.stdin.as_deref().unwrap_or_default()),
+                &format!("{}\n{}", c.command, c.stdin().unwrap_or_default()),
                 "hello-server",
             )
         })
@@ -161,7 +161,7 @@ fn the_operators_own_budget_is_not_doubled_but_a_budget_next_to_none_is_fine() {
         .iter()
         .find(|f| f.runbook == "pdb-missing")
         .unwrap();
-    assert!(pdb.commands.iter().all(|c| c.stdin.is_none()), "{pdb:#?}");
+    assert!(pdb.commands.iter().all(|c| c.stdin().is_none()), "{pdb:#?}");
     assert!(
         pdb.commands[0]
             .description
@@ -176,8 +176,7 @@ fn the_operators_own_budget_is_not_doubled_but_a_budget_next_to_none_is_fine() {
         .find(|f| f.runbook == "pdb-missing")
         .unwrap();
     assert!(pdb.commands.iter().any(|c| {
-        c.stdin
-            .as_deref()
+        c.stdin()
             .is_some_and(|m| m.contains("kind: PodDisruptionBudget"))
     }));
 }

@@ -370,7 +370,7 @@ mod tests {
             r[0].commands[0].command,
             "kubectl -n shop delete statefulset redis --cascade=orphan"
         );
-        let m = r[0].commands[1].stdin.as_deref().unwrap();
+        let m = r[0].commands[1].stdin().unwrap();
         assert!(
             m.contains("volumeClaimTemplates:") && m.contains("storage: 10Gi"),
             "{m}"

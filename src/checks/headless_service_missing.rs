@@ -85,7 +85,7 @@ mod tests {
                 .command
                 .starts_with("kubectl apply -f - <<'EOF'\n")
         );
-        let doc = f.commands[0].stdin.as_deref().unwrap();
+        let doc = f.commands[0].stdin().unwrap();
         assert!(doc.contains("clusterIP: None"), "{doc}");
         assert!(
             doc.contains("name: db") && doc.contains("namespace: shop"),

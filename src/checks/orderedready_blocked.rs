@@ -281,7 +281,7 @@ mod tests {
             .unwrap();
         assert!(del.destructive);
         let apply = f.commands.last().unwrap();
-        let doc = apply.stdin.as_deref().unwrap();
+        let doc = apply.stdin().unwrap();
         assert!(doc.contains("podManagementPolicy: Parallel"), "{doc}");
         assert!(
             !doc.contains("uid:") && !doc.contains("readyReplicas"),
@@ -323,7 +323,7 @@ mod tests {
                 f.commands.iter().all(|c| !c.destructive
                     && !c.command.contains("delete statefulset")
                     && !c.command.contains("patch service")
-                    && c.stdin.is_none()),
+                    && c.stdin().is_none()),
                 "{:#?}",
                 f.commands
             );

@@ -88,7 +88,7 @@ mod tests {
         ));
         let r = run_check(&s, super::CHECK);
         assert_eq!(r.len(), 1);
-        let doc = r[0].commands[0].stdin.as_deref().unwrap();
+        let doc = r[0].commands[0].stdin().unwrap();
         assert!(doc.contains("maxUnavailable: 1"), "{doc}");
         assert!(doc.contains("kind: PodDisruptionBudget"), "{doc}");
         assert!(r[0].evidence[1].contains("quorum 2"));

@@ -333,8 +333,8 @@ mod tests {
             "{}",
             f.summary
         );
-        let apply = f.commands.iter().find(|c| c.stdin.is_some()).unwrap();
-        let doc = apply.stdin.as_deref().unwrap();
+        let apply = f.commands.iter().find(|c| c.stdin().is_some()).unwrap();
+        let doc = apply.stdin().unwrap();
         assert!(doc.contains("uid: uid-data-db-0"), "{doc}");
         assert!(doc.contains("name: pvc-abc"), "{doc}");
         assert!(doc.contains("driver: ebs.csi.aws.com"), "{doc}");
@@ -361,7 +361,7 @@ mod tests {
         let doc = r[0]
             .commands
             .iter()
-            .find_map(|c| c.stdin.as_deref())
+            .find_map(|c| c.stdin())
             .unwrap();
         assert!(doc.contains("volumeHandle: vol-pvc-old"), "{doc}");
         assert!(doc.contains("topology.kubernetes.io/zone"), "{doc}");

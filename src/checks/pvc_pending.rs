@@ -523,7 +523,7 @@ mod tests {
             .position(|c| *c == "kubectl -n shop delete pvc data-db-0")
             .expect("delete pvc");
         assert!(orphan < apply && apply < del);
-        let doc = f.commands[apply].stdin.as_deref().unwrap();
+        let doc = f.commands[apply].stdin().unwrap();
         assert!(doc.contains("storageClassName: standard"), "{doc}");
         assert!(!doc.contains("storageClassName: fast"), "{doc}");
         assert!(!doc.contains("status"), "{doc}");

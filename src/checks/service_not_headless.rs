@@ -164,7 +164,7 @@ mod tests {
         assert_eq!(f.object.kind, "Service");
         assert_eq!(f.statefulset.as_deref(), Some("db"));
         assert_eq!(f.commands[0].command, "kubectl -n shop delete service db");
-        let doc = f.commands[1].stdin.as_deref().unwrap();
+        let doc = f.commands[1].stdin().unwrap();
         assert!(
             doc.contains("clusterIP: None") && !doc.contains("10.0.0.5"),
             "{doc}"
@@ -199,8 +199,7 @@ mod tests {
         );
         assert!(
             r[0].commands[1]
-                .stdin
-                .as_deref()
+                .stdin()
                 .unwrap()
                 .contains("clusterIP: None")
         );

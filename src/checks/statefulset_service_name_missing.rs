@@ -182,12 +182,12 @@ mod tests {
                 ],
                 "{v}"
             );
-            let svc = r[0].commands[0].stdin.as_deref().unwrap();
+            let svc = r[0].commands[0].stdin().unwrap();
             assert!(
                 svc.contains("clusterIP: None") && svc.contains("name: db"),
                 "{svc}"
             );
-            let m = r[0].commands[2].stdin.as_deref().unwrap();
+            let m = r[0].commands[2].stdin().unwrap();
             assert!(
                 m.contains("kind: StatefulSet") && m.contains("serviceName: db"),
                 "{m}"
@@ -210,8 +210,7 @@ mod tests {
         );
         assert!(
             r[0].commands[1]
-                .stdin
-                .as_deref()
+                .stdin()
                 .unwrap()
                 .contains("serviceName: db-hl")
         );
@@ -222,15 +221,13 @@ mod tests {
         let r = run_check(&s, super::CHECK);
         assert!(
             r[0].commands[0]
-                .stdin
-                .as_deref()
+                .stdin()
                 .unwrap()
                 .contains("name: db-headless")
         );
         assert!(
             r[0].commands[2]
-                .stdin
-                .as_deref()
+                .stdin()
                 .unwrap()
                 .contains("serviceName: db-headless")
         );

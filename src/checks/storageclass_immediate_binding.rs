@@ -292,7 +292,7 @@ mod tests {
         assert_eq!(r.len(), 1);
         let f = &r[0];
         assert_eq!(f.object.kind, "StorageClass");
-        let sc = f.commands[0].stdin.as_deref().unwrap();
+        let sc = f.commands[0].stdin().unwrap();
         assert!(
             sc.contains("name: gp2-wffc")
                 && sc.contains("volumeBindingMode: WaitForFirstConsumer")
@@ -306,8 +306,7 @@ mod tests {
         );
         assert!(
             f.commands[2]
-                .stdin
-                .as_deref()
+                .stdin()
                 .unwrap()
                 .contains("storageClassName: gp2-wffc")
         );

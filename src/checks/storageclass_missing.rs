@@ -312,7 +312,7 @@ mod tests {
                 .iter()
                 .any(|e| e == "Pending because of it now: data-db-1")
         );
-        let doc = f.commands[0].stdin.as_deref().unwrap();
+        let doc = f.commands[0].stdin().unwrap();
         assert!(
             doc.contains("provisioner: ebs.csi.aws.com") && doc.contains("name: fast-ssd"),
             "{doc}"
@@ -321,7 +321,7 @@ mod tests {
             f.commands[1].command,
             "kubectl -n shop delete statefulset db --cascade=orphan"
         );
-        let m = f.commands[2].stdin.as_deref().unwrap();
+        let m = f.commands[2].stdin().unwrap();
         assert!(
             m.contains("storageClassName: standard") && !m.contains("status"),
             "{m}"

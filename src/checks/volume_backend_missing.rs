@@ -310,9 +310,9 @@ mod tests {
         let apply = f
             .commands
             .iter()
-            .find(|c| c.stdin.is_some())
+            .find(|c| c.stdin().is_some())
             .expect("restored PV manifest");
-        let doc = apply.stdin.as_deref().unwrap();
+        let doc = apply.stdin().unwrap();
         assert!(doc.contains("volumeHandle: RESTORED-VOLUME-ID"), "{doc}");
         assert!(doc.contains("name: data-kafka-0"), "{doc}");
         assert!(

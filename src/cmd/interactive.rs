@@ -93,7 +93,7 @@ pub fn offer_commands(report: &Report, yes: bool) -> Result<()> {
         .findings
         .iter()
         .flat_map(|f| f.commands.iter().map(move |c| (f.runbook.as_str(), c)))
-        .filter(|(_, c)| c.argv.first().map(String::as_str) == Some("kubectl"))
+        .filter(|(_, c)| c.argv().first().map(String::as_str) == Some("kubectl"))
         .collect();
     if remedies.is_empty() {
         return Ok(());
@@ -141,14 +141,15 @@ pub fn offer_commands(report: &Report, yes: bool) -> Result<()> {
 }
 
 fn run(remedy: &Remedy) -> Result<()> {
-    let (prog, args) = remedy.argv.split_first().context("empty command")?;
+    let argv = remedy.argv();
+    let (prog, args) = argv.split_first().context("empty command")?;
     let mut cmd = std::process::Command::new(prog);
     cmd.args(args);
-    if remedy.stdin.is_some() {
+    if remedy.stdin().is_some() {
         cmd.stdin(Stdio::piped());
     }
     let mut child = cmd.spawn().with_context(|| format!("cannot run {prog}"))?;
-    if let (Some(doc), Some(mut stdin)) = (remedy.stdin.as_deref(), child.stdin.take()) {
+    if let (Some(doc), Some(mut stdin)) = (remedy.stdin(), child.stdin.take()) {
         stdin
             .write_all(doc.as_bytes())
             .context("writing the manifest to kubectl")?;

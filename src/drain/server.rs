@@ -99,7 +99,7 @@ pub fn merge(
             node.findings.push(f);
             if node.verdict == Verdict::Safe {
                 for c in &mut node.commands {
-                    if c.argv.iter().any(|a| a == "drain") {
+                    if c.argv().iter().any(|a| a == "drain") {
                         c.description = format!(
                             "Only once the findings above are dealt with: {}",
                             c.description

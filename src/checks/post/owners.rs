@@ -56,13 +56,14 @@ fn kind_and_name(args: &[String]) -> Option<(String, Option<String>)> {
 }
 
 fn target(r: &Remedy, sts: &str) -> Target {
-    if r.argv.get(1).map(String::as_str) == Some("sts") {
-        return match r.argv.get(2).map(String::as_str) {
+    let argv = r.argv();
+    if argv.get(1).map(String::as_str) == Some("sts") {
+        return match argv.get(2).map(String::as_str) {
             Some(a @ ("rollout" | "pvc-expand")) => Target::OwnAction(a.to_string()),
             _ => Target::Other,
         };
     }
-    let (verb, args) = verb_args(&r.argv);
+    let (verb, args) = verb_args(&argv);
     if !MUTATING.contains(&verb) {
         return Target::Other;
     }
@@ -80,7 +81,7 @@ fn target(r: &Remedy, sts: &str) -> Target {
     } else {
         args
     };
-    if let (true, Some(stdin)) = (matches!(verb, "apply" | "create" | "replace"), &r.stdin) {
+    if let (true, Some(stdin)) = (matches!(verb, "apply" | "create" | "replace"), r.stdin()) {
         return manifest_target(stdin, sts);
     }
     match kind_and_name(args) {
@@ -130,7 +131,7 @@ fn manifest_target(stdin: &str, sts: &str) -> Target {
 /// Which CR field a change of the StatefulSet maps to, from what its command touches.
 fn field_for(owner: &Owner, r: &Remedy, runbook: &str) -> String {
     let op = owner.operator;
-    let text = format!("{} {}", r.command, r.stdin.as_deref().unwrap_or_default());
+    let text = format!("{} {}", r.command, r.stdin().unwrap_or_default());
     let field = |f: Option<&'static str>, what: &str| match f {
         Some(f) => format!("{what}: {}", owner.field(f)),
         None => format!(
@@ -352,8 +353,9 @@ fn budget_advice(ctx: &Ctx, own: &Owner, ns: &str, name: &str, r: &Remedy) -> Op
 
 /// `--size SIZE` of a `kubectl sts pvc-expand` suggestion.
 fn size_arg(r: &Remedy) -> Option<String> {
-    let i = r.argv.iter().position(|a| a == "--size")?;
-    r.argv.get(i + 1).cloned()
+    let argv = r.argv();
+    let i = argv.iter().position(|a| a == "--size")?;
+    argv.get(i + 1).cloned()
 }
 
 #[cfg(test)]
@@ -417,9 +419,11 @@ mod tests {
     }
 
     fn remedy(argv: &[&str], stdin: Option<&str>) -> Remedy {
-        let mut r = Remedy::run("x", argv.iter().map(|s| s.to_string()).collect());
-        r.stdin = stdin.map(str::to_string);
-        r
+        let argv = argv.iter().map(|s| s.to_string()).collect();
+        match stdin {
+            Some(doc) => Remedy::with_stdin("x", argv, doc.to_string()),
+            None => Remedy::run("x", argv),
+        }
     }
 
     #[test]
