@@ -234,6 +234,31 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Gives back what the strings and lists were given to grow into (`format!` and `push`
+    /// leave up to half of it unused): findings are kept until the run ends, and a busy
+    /// cluster has tens of thousands of them.
+    pub fn shrink_to_fit(&mut self) {
+        self.runbook.shrink_to_fit();
+        self.object.kind.shrink_to_fit();
+        if let Some(ns) = &mut self.object.namespace {
+            ns.shrink_to_fit();
+        }
+        self.object.name.shrink_to_fit();
+        if let Some(s) = &mut self.statefulset {
+            s.shrink_to_fit();
+        }
+        self.summary.shrink_to_fit();
+        for e in &mut self.evidence {
+            e.shrink_to_fit();
+        }
+        self.evidence.shrink_to_fit();
+        for c in &mut self.commands {
+            c.description.shrink_to_fit();
+            c.command.shrink_to_fit();
+        }
+        self.commands.shrink_to_fit();
+    }
+
     /// The contract's order: severity (critical first), namespace, StatefulSet, object name,
     /// runbook id.
     pub fn sort_key(&self) -> impl Ord + '_ {

@@ -229,7 +229,9 @@ fn run_checks(ctx: &Ctx, checks: &[&Check]) -> Vec<Finding> {
     if workers <= 1 {
         let mut out = Vec::new();
         for c in checks {
+            let from = out.len();
             (c.run)(ctx, &mut out);
+            out[from..].iter_mut().for_each(Finding::shrink_to_fit);
         }
         return out;
     }
@@ -244,6 +246,7 @@ fn run_checks(ctx: &Ctx, checks: &[&Check]) -> Vec<Finding> {
                         let Some(c) = checks.get(i) else { break };
                         let mut out = Vec::new();
                         (c.run)(ctx, &mut out);
+                        out.iter_mut().for_each(Finding::shrink_to_fit);
                         done.push((i, out));
                     }
                     done
