@@ -258,7 +258,7 @@ fn finding(ctx: &Ctx, pod: &Pod, found: &[sts::affinity::Conflict]) -> Finding {
         }
     }
     if let Some(c) = k8s::pod::condition(pod, "PodScheduled").filter(|c| c.status == "False")
-        && let Some(msg) = c.message.as_deref()
+        && let Some(msg) = c.message()
     {
         f.evidence.push(format!(
             "the scheduler says: {}",

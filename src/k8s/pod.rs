@@ -82,7 +82,7 @@ pub fn main_problem(pod: &Pod, node: Option<&Node>, now: Timestamp) -> String {
     if let Some(c) = condition(pod, "PodScheduled")
         && c.status == "False"
     {
-        let msg = c.message.as_deref().unwrap_or("no node fits");
+        let msg = c.message().unwrap_or("no node fits");
         return format!("unschedulable: {}", first_line(msg, 400));
     }
     let containers = status.and_then(|s| {
@@ -144,7 +144,7 @@ pub fn main_problem(pod: &Pod, node: Option<&Node>, now: Timestamp) -> String {
         }
         _ => {
             let msg = condition(pod, "Ready")
-                .and_then(|c| c.message.as_deref())
+                .and_then(|c| c.message())
                 .map(|m| format!(" ({})", first_line(m, 100)))
                 .unwrap_or_default();
             format!("running but not Ready: readiness probe failing or not yet passed{msg}")

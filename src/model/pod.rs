@@ -231,24 +231,94 @@ pub struct PodStatus {
 }
 
 /// A pod condition: k8s-openapi's fields, names and order, with the type, status and
-/// reason (the same few words on every pod) as [`Text`].
+/// reason (the same few words on every pod) as [`Text`]. What only a condition that is not
+/// met carries (its reason and message) and the probe time (which the API server writes
+/// as null) are boxed: a real pod has five conditions, and most are met.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(from = "ConditionFields", into = "ConditionFields")]
 pub struct PodCondition {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_probe_time: Option<Time>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_transition_time: Option<Time>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<Text>,
-    #[serde(default, deserialize_with = "nullable")]
     pub status: Text,
-    #[serde(default, rename = "type", deserialize_with = "nullable")]
     pub type_: Text,
+    detail: Option<Box<ConditionDetail>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct ConditionDetail {
+    last_probe_time: Option<Time>,
+    message: Option<String>,
+    reason: Option<Text>,
+}
+
+impl PodCondition {
+    pub fn last_probe_time(&self) -> Option<&Time> {
+        self.detail.as_ref()?.last_probe_time.as_ref()
+    }
+
+    pub fn message(&self) -> Option<&str> {
+        self.detail.as_ref()?.message.as_deref()
+    }
+
+    pub fn reason(&self) -> Option<&str> {
+        self.detail.as_ref()?.reason.as_deref()
+    }
+
+    pub fn set_message(&mut self, message: Option<String>) {
+        self.detail.get_or_insert_default().message = message;
+    }
+}
+
+/// A condition as the API writes it (k8s-openapi's field order).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConditionFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_probe_time: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_transition_time: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    observed_generation: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<Text>,
+    #[serde(default, deserialize_with = "nullable")]
+    status: Text,
+    #[serde(default, rename = "type", deserialize_with = "nullable")]
+    type_: Text,
+}
+
+impl From<ConditionFields> for PodCondition {
+    fn from(f: ConditionFields) -> Self {
+        let detail = ConditionDetail {
+            last_probe_time: f.last_probe_time,
+            message: f.message,
+            reason: f.reason,
+        };
+        PodCondition {
+            last_transition_time: f.last_transition_time,
+            observed_generation: f.observed_generation,
+            status: f.status,
+            type_: f.type_,
+            detail: (detail != ConditionDetail::default()).then(|| Box::new(detail)),
+        }
+    }
+}
+
+impl From<PodCondition> for ConditionFields {
+    fn from(c: PodCondition) -> Self {
+        let d = c.detail.map(|d| *d).unwrap_or_default();
+        ConditionFields {
+            last_probe_time: d.last_probe_time,
+            last_transition_time: c.last_transition_time,
+            message: d.message,
+            observed_generation: c.observed_generation,
+            reason: d.reason,
+            status: c.status,
+            type_: c.type_,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -282,15 +352,22 @@ mod tests {
 
     #[test]
     fn a_condition_is_written_back_as_k8s_openapi_writes_it() {
-        for json in [
+        use k8s_openapi::api::core::v1::PodCondition as Full;
+        let unmet = crate::model::writes_like::<Full, PodCondition>(
             json!({"lastProbeTime": null, "lastTransitionTime": "2026-11-20T00:00:00Z",
                    "message": "0/3 nodes are available", "observedGeneration": 2,
                    "reason": "Unschedulable", "status": "False", "type": "PodScheduled"}),
-            json!({"type": "Ready"}),
-        ] {
-            crate::model::writes_like::<k8s_openapi::api::core::v1::PodCondition, PodCondition>(
-                json,
-            );
-        }
+        );
+        assert_eq!(unmet.reason(), Some("Unschedulable"));
+        assert_eq!(unmet.message(), Some("0/3 nodes are available"));
+        // A met condition (the API server writes its probe time as null) allocates nothing
+        // beyond itself.
+        let met = crate::model::writes_like::<Full, PodCondition>(
+            json!({"lastProbeTime": null, "lastTransitionTime": "2026-11-20T00:00:00Z",
+                   "status": "True", "type": "Ready"}),
+        );
+        assert!(met.detail.is_none());
+        assert_eq!((met.reason(), met.message()), (None, None));
+        crate::model::writes_like::<Full, PodCondition>(json!({"type": "Ready"}));
     }
 }

@@ -149,10 +149,10 @@ fn unschedulable_message<'a>(
 ) -> Option<(String, Option<jiff::Timestamp>)> {
     if let Some(c) = k8s::pod::condition(pod, "PodScheduled")
         && c.status == "False"
-        && c.reason.as_deref() == Some("Unschedulable")
+        && c.reason() == Some("Unschedulable")
     {
         let since = c.last_transition_time.as_ref().map(|t| t.0);
-        if let Some(m) = c.message.as_deref().filter(|m| !m.is_empty()) {
+        if let Some(m) = c.message().filter(|m| !m.is_empty()) {
             return Some((m.to_string(), since));
         }
         let ev = ctx

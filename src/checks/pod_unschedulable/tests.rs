@@ -3,7 +3,7 @@ use crate::testutil::*;
 
 fn unsched(msg: &str) -> Pod {
     let mut p = unscheduled_pod("shop", "db", 2);
-    p.status.as_mut().unwrap().conditions.as_mut().unwrap()[0].message = Some(msg.into());
+    p.status.as_mut().unwrap().conditions.as_mut().unwrap()[0].set_message(Some(msg.into()));
     p
 }
 

@@ -184,7 +184,7 @@ mod tests {
         s.pods.push(pod("shop", "db", 0, true));
         s.pods.push(pod("shop", "db", 1, true));
         let mut p = unscheduled_pod("shop", "db", 2);
-        p.status.as_mut().unwrap().conditions.as_mut().unwrap()[0].message = Some(msg.into());
+        p.status.as_mut().unwrap().conditions.as_mut().unwrap()[0].set_message(Some(msg.into()));
         with_claim(&mut p, "data-db-2");
         s.pods.push(p);
         let mut c = bound_claim("shop", "data-db-2", "pv-2", "standard");
