@@ -252,10 +252,6 @@ struct ConditionDetail {
 }
 
 impl PodCondition {
-    pub fn last_probe_time(&self) -> Option<&Time> {
-        self.detail.as_ref()?.last_probe_time.as_ref()
-    }
-
     pub fn message(&self) -> Option<&str> {
         self.detail.as_ref()?.message.as_deref()
     }
