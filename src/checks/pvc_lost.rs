@@ -358,11 +358,7 @@ mod tests {
         old.status.as_mut().unwrap().phase = Some("Released".into());
         s.pvs.push(old);
         let r = run_check(&s, CHECK);
-        let doc = r[0]
-            .commands
-            .iter()
-            .find_map(|c| c.stdin())
-            .unwrap();
+        let doc = r[0].commands.iter().find_map(|c| c.stdin()).unwrap();
         assert!(doc.contains("volumeHandle: vol-pvc-old"), "{doc}");
         assert!(doc.contains("topology.kubernetes.io/zone"), "{doc}");
     }
