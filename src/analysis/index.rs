@@ -91,6 +91,13 @@ pub struct Index<'a> {
     pub claim_prefixes: HashMap<&'a str, HashMap<String, Vec<ClaimOwner<'a>>>>,
 }
 
+/// An empty list with room for one: most claims have one pod and one volume, most
+/// volumes one attachment, most Services one slice. A list's first push otherwise
+/// reserves four, three of them never used (0.7 MB of the indexes at 10k pods).
+fn one<T>() -> Vec<T> {
+    Vec::with_capacity(1)
+}
+
 impl<'a> Index<'a> {
     /// Builds every index. The event, claim and node indexes are independent of the
     /// others and are built on a second thread: on a 10k-pod snapshot they are half the
@@ -232,7 +239,7 @@ impl<'a> Index<'a> {
             {
                 ix.slices_of
                     .entry((k8s::namespace(&slice.metadata), svc.as_str()))
-                    .or_default()
+                    .or_insert_with(one)
                     .push(slice);
             }
         }
@@ -268,7 +275,7 @@ impl<'a> Index<'a> {
         for va in &s.volume_attachments {
             ix.any_attach_error |= va.status.as_ref().is_some_and(|s| s.attach_error.is_some());
             if let Some(pv) = va.spec.source.persistent_volume_name.as_deref() {
-                ix.attachments_of_pv.entry(pv).or_default().push(va);
+                ix.attachments_of_pv.entry(pv).or_insert_with(one).push(va);
             }
         }
         for sts in &s.statefulsets {
@@ -291,7 +298,7 @@ impl<'a> Index<'a> {
                     .entry(ns)
                     .or_default()
                     .entry(claim)
-                    .or_default()
+                    .or_insert_with(one)
                     .push(pod);
             }
         }
@@ -299,7 +306,10 @@ impl<'a> Index<'a> {
             if let Some(c) = pv.spec.as_ref().and_then(|s| s.claim_ref.as_ref())
                 && let (Some(ns), Some(name)) = (c.namespace.as_deref(), c.name.as_deref())
             {
-                self.pvs_claimed_by.entry((ns, name)).or_default().push(pv);
+                self.pvs_claimed_by
+                    .entry((ns, name))
+                    .or_insert_with(one)
+                    .push(pv);
             }
             if pv.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Available") {
                 let class = pv
