@@ -56,9 +56,17 @@ pub struct RareMeta {
 }
 
 impl RareMeta {
-    /// Boxed, or `None` when no field is set.
-    fn boxed(self) -> Option<Box<RareMeta>> {
-        (self != RareMeta::default()).then(|| Box::new(self))
+    /// The fields as read, boxed, or `None` when none is set.
+    fn read(
+        deletion_grace_period_seconds: Option<i64>,
+        generate_name: Option<String>,
+        generation: Option<i64>,
+    ) -> Option<Box<RareMeta>> {
+        super::boxed_if_set(RareMeta {
+            deletion_grace_period_seconds,
+            generate_name: generate_name.map(Text::from),
+            generation,
+        })
     }
 }
 
@@ -143,12 +151,11 @@ type Read = Fields<Annotations, Time, Vec<Text>, SmallMap<Text>, Text, Vec<Owner
 impl<'de> Deserialize<'de> for Meta {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let f = Read::deserialize(d)?;
-        let rare = RareMeta {
-            deletion_grace_period_seconds: f.deletion_grace_period_seconds,
-            generate_name: f.generate_name.map(Text::from),
-            generation: f.generation,
-        }
-        .boxed();
+        let rare = RareMeta::read(
+            f.deletion_grace_period_seconds,
+            f.generate_name,
+            f.generation,
+        );
         Ok(Meta {
             annotations: f.annotations.map(|a| texts(a.0)),
             creation_timestamp: f.creation_timestamp,
@@ -178,12 +185,11 @@ impl From<ObjectMeta> for Meta {
             a.remove(LAST_APPLIED);
             texts(a)
         });
-        let rare = RareMeta {
-            deletion_grace_period_seconds: m.deletion_grace_period_seconds,
-            generate_name: m.generate_name.map(Text::from),
-            generation: m.generation,
-        }
-        .boxed();
+        let rare = RareMeta::read(
+            m.deletion_grace_period_seconds,
+            m.generate_name,
+            m.generation,
+        );
         Meta {
             annotations,
             creation_timestamp: m.creation_timestamp,
@@ -486,16 +492,12 @@ mod tests {
             "generation": 2, "deletionGracePeriodSeconds": 30,
             "deletionTimestamp": "2026-12-01T00:00:00Z", "labels": {"app": "web"},
         });
-        let compact: Meta = serde_json::from_value(meta.clone()).unwrap();
+        let compact = crate::model::writes_like::<ObjectMeta, Meta>(meta.clone());
         let full: ObjectMeta = serde_json::from_value(meta).unwrap();
-        assert_eq!(Meta::from(full.clone()), compact);
+        assert_eq!(Meta::from(full), compact);
         assert_eq!(compact.generate_name(), Some("web-7f9c-"));
         assert_eq!(compact.generation(), Some(2));
         assert_eq!(compact.deletion_grace_period_seconds(), Some(30));
-        assert_eq!(
-            serde_json::to_string(&compact).unwrap(),
-            serde_json::to_string(&full).unwrap()
-        );
         let plain: Meta = serde_json::from_value(json!({"name": "db-0"})).unwrap();
         assert!(plain.rare.is_none());
         assert_eq!(

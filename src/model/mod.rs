@@ -159,6 +159,12 @@ where
     compact
 }
 
+/// `part` boxed, or `None` when none of its fields is set: for the parts few objects
+/// carry, a pointer on the objects without them instead of the fields inline.
+pub(crate) fn boxed_if_set<T: Default + PartialEq>(part: T) -> Option<Box<T>> {
+    (part != T::default()).then(|| Box::new(part))
+}
+
 /// Whether a top-level field is left out when serialising, as k8s-openapi does: an
 /// optional field that is not set. Required fields are always written.
 pub(crate) trait Unset {

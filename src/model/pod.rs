@@ -287,17 +287,16 @@ struct ConditionFields {
 
 impl From<ConditionFields> for PodCondition {
     fn from(f: ConditionFields) -> Self {
-        let detail = ConditionDetail {
-            last_probe_time: f.last_probe_time,
-            message: f.message,
-            reason: f.reason,
-        };
         PodCondition {
             last_transition_time: f.last_transition_time,
             observed_generation: f.observed_generation,
             status: f.status,
             type_: f.type_,
-            detail: (detail != ConditionDetail::default()).then(|| Box::new(detail)),
+            detail: super::boxed_if_set(ConditionDetail {
+                last_probe_time: f.last_probe_time,
+                message: f.message,
+                reason: f.reason,
+            }),
         }
     }
 }
