@@ -146,13 +146,18 @@ impl Remedy {
     /// The words of the command, as [`Remedy::run`] or [`Remedy::with_stdin`] was given
     /// them: the inverse of [`shell_join`], up to the here-document.
     pub fn argv(&self) -> Vec<String> {
-        split_words(&self.command).0
+        self.parts().0
     }
 
     /// The document fed on standard input (ending in a newline), if there is one.
     pub fn stdin(&self) -> Option<&str> {
-        let (_, rest) = split_words(&self.command);
-        rest.and_then(|doc| doc.strip_suffix("EOF"))
+        self.parts().1
+    }
+
+    /// [`Remedy::argv`] and [`Remedy::stdin`] from one reading of the line.
+    pub fn parts(&self) -> (Vec<String>, Option<&str>) {
+        let (words, rest) = split_words(&self.command);
+        (words, rest.and_then(|doc| doc.strip_suffix("EOF")))
     }
 }
 

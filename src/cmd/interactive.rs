@@ -141,15 +141,15 @@ pub fn offer_commands(report: &Report, yes: bool) -> Result<()> {
 }
 
 fn run(remedy: &Remedy) -> Result<()> {
-    let argv = remedy.argv();
+    let (argv, doc) = remedy.parts();
     let (prog, args) = argv.split_first().context("empty command")?;
     let mut cmd = std::process::Command::new(prog);
     cmd.args(args);
-    if remedy.stdin().is_some() {
+    if doc.is_some() {
         cmd.stdin(Stdio::piped());
     }
     let mut child = cmd.spawn().with_context(|| format!("cannot run {prog}"))?;
-    if let (Some(doc), Some(mut stdin)) = (remedy.stdin(), child.stdin.take()) {
+    if let (Some(doc), Some(mut stdin)) = (doc, child.stdin.take()) {
         stdin
             .write_all(doc.as_bytes())
             .context("writing the manifest to kubectl")?;

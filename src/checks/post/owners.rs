@@ -56,7 +56,7 @@ fn kind_and_name(args: &[String]) -> Option<(String, Option<String>)> {
 }
 
 fn target(r: &Remedy, sts: &str) -> Target {
-    let argv = r.argv();
+    let (argv, stdin) = r.parts();
     if argv.get(1).map(String::as_str) == Some("sts") {
         return match argv.get(2).map(String::as_str) {
             Some(a @ ("rollout" | "pvc-expand")) => Target::OwnAction(a.to_string()),
@@ -81,7 +81,7 @@ fn target(r: &Remedy, sts: &str) -> Target {
     } else {
         args
     };
-    if let (true, Some(stdin)) = (matches!(verb, "apply" | "create" | "replace"), r.stdin()) {
+    if let (true, Some(stdin)) = (matches!(verb, "apply" | "create" | "replace"), stdin) {
         return manifest_target(stdin, sts);
     }
     match kind_and_name(args) {
