@@ -694,12 +694,16 @@ async fn listed_objects_are_tidied_as_their_pages_arrive() {
     assert_eq!(statuses.capacity(), statuses.len());
     // StatefulSets keep who wrote which part, down to its top level only.
     let sts = &snap.statefulsets[0];
-    let entries = sts.metadata.managed_fields.as_ref().expect("kept on sets");
+    let object = sts.object();
+    let entries = object["metadata"]["managedFields"]
+        .as_array()
+        .expect("kept on sets");
     assert!(!entries.is_empty());
     for e in entries {
-        let fields = e.fields_v1.as_ref().unwrap().0.as_object().unwrap();
+        let fields = e["fieldsV1"].as_object().unwrap();
         assert!(fields.values().all(|v| v == &json!({})), "{fields:?}");
     }
+    assert!(sts.last_spec_change().is_some(), "{entries:?}");
 }
 
 /// A list is allocated once, at the size the first page announces (`remainingItemCount`):

@@ -129,7 +129,12 @@ fn no_command_changes_an_operator_owned_statefulset() {
 #[test]
 fn without_an_owner_the_statefulset_itself_is_fixed() {
     let mut snap = load("rabbitmq");
-    snap.statefulsets[0].metadata.owner_references = None;
+    snap.statefulsets[0].edit(|v| {
+        v["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("ownerReferences");
+    });
     let report = analyze(&snap, snap.captured_at.unwrap(), &Kubectl::default());
     let direct = findings_of(&report.findings, "hello-server")
         .iter()

@@ -8,11 +8,9 @@ use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
-use crate::model::{ContainerStatus, Pod};
+use crate::model::{ContainerStatus, Pod, ResourceRequirements, StatefulSet};
 use crate::snapshot::Source;
 use crate::sts;
-use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::ResourceRequirements;
 use serde_json::{Value, json};
 
 pub const CHECK: Check = Check {
@@ -25,27 +23,13 @@ pub const CHECK: Check = Check {
 const RECENT_SECS: i64 = 3600;
 
 /// The container's memory limit or request: `resources` of a pod's or a template's.
-fn memory(r: Option<&impl MemoryOf>, kind: &str) -> Option<String> {
-    r?.memory(kind == "limits")
-}
-
-/// A template's container keeps k8s-openapi's resources, a pod's the compact ones.
-trait MemoryOf {
-    fn memory(&self, limit: bool) -> Option<String>;
-}
-
-impl MemoryOf for ResourceRequirements {
-    fn memory(&self, limit: bool) -> Option<String> {
-        let map = if limit { &self.limits } else { &self.requests };
-        map.as_ref()?.get("memory").map(|q| q.0.clone())
-    }
-}
-
-impl MemoryOf for crate::model::ResourceRequirements {
-    fn memory(&self, limit: bool) -> Option<String> {
-        let map = if limit { &self.limits } else { &self.requests };
-        map.as_ref()?.get("memory").map(|q| q.0.clone())
-    }
+fn memory(r: Option<&ResourceRequirements>, kind: &str) -> Option<String> {
+    let map = if kind == "limits" {
+        &r?.limits
+    } else {
+        &r?.requests
+    };
+    map.as_ref()?.get("memory").map(|q| q.0.clone())
 }
 
 fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -253,7 +237,7 @@ mod tests {
         )
     }
 
-    fn sts_with_limit(limit: &str) -> k8s_openapi::api::apps::v1::StatefulSet {
+    fn sts_with_limit(limit: &str) -> crate::model::StatefulSet {
         merged(
             &sts("shop", "db", 3),
             json!({"spec": {"template": {"spec": {"containers": [

@@ -103,7 +103,7 @@ mod tests {
     use crate::testutil::*;
     use serde_json::json;
 
-    fn lagging(change_at: Option<&str>) -> k8s_openapi::api::apps::v1::StatefulSet {
+    fn lagging(change_at: Option<&str>) -> crate::model::StatefulSet {
         let mut patch = json!({"metadata": {"generation": 4}, "status": {"observedGeneration": 3}});
         if let Some(t) = change_at {
             patch["metadata"]["managedFields"] = json!([

@@ -15,12 +15,11 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
+use crate::model::{Container, PodSpec, StatefulSet, Volume};
 use crate::snapshot::Source;
 use crate::sts;
 use crate::sts::classes::{orphan_delete, recreate_manifest};
 use crate::sts::template::{pod_spec, template_change_note};
-use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{Container, PodSpec, Volume};
 use serde_json::{Value, json};
 
 pub const CHECK: Check = Check {

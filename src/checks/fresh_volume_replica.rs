@@ -10,10 +10,10 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::k8s::time::short;
+use crate::model::StatefulSet;
 use crate::snapshot::Source;
 use crate::sts;
 use jiff::Timestamp;
-use k8s_openapi::api::apps::v1::StatefulSet;
 use sts::template::pod_spec;
 
 pub const CHECK: Check = Check {

@@ -12,10 +12,10 @@ use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::StatefulSet;
 use crate::snapshot::Source;
 use crate::sts;
 use crate::sts::template::{pod_spec, template_change_note};
-use k8s_openapi::api::apps::v1::StatefulSet;
 use serde_json::json;
 
 pub const CHECK: Check = Check {

@@ -8,10 +8,10 @@ use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::StatefulSet;
 use crate::model::{ContainerStatus, Pod};
 use crate::snapshot::Source;
 use crate::sts;
-use k8s_openapi::api::apps::v1::StatefulSet;
 
 use serde_json::json;
 use std::collections::HashMap;

@@ -8,10 +8,10 @@ use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::StatefulSet;
 use crate::model::{ContainerStatus, Pod};
 use crate::snapshot::Source;
 use crate::sts;
-use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Probe;
 use serde_json::{Map, Value, json};
 
@@ -197,7 +197,7 @@ mod tests {
     use crate::testutil::*;
     use serde_json::json;
 
-    fn probed_sts(startup: bool) -> k8s_openapi::api::apps::v1::StatefulSet {
+    fn probed_sts(startup: bool) -> crate::model::StatefulSet {
         let mut c = json!({"name": "db", "image": "mongo:7",
             "livenessProbe": {"tcpSocket": {"port": 27017}, "initialDelaySeconds": 30, "periodSeconds": 10,
                               "failureThreshold": 3, "timeoutSeconds": 5}});
@@ -210,7 +210,7 @@ mod tests {
         )
     }
 
-    fn killed_pod(s: &k8s_openapi::api::apps::v1::StatefulSet, exit: i32) -> crate::model::Pod {
+    fn killed_pod(s: &crate::model::StatefulSet, exit: i32) -> crate::model::Pod {
         merged(
             &pod("shop", "db", 2, false),
             json!({
@@ -268,10 +268,7 @@ mod tests {
     }
 
     /// A container that was SIGKILLed once, at `finished`, and has been Ready since.
-    fn recovered_pod(
-        s: &k8s_openapi::api::apps::v1::StatefulSet,
-        finished: &str,
-    ) -> crate::model::Pod {
+    fn recovered_pod(s: &crate::model::StatefulSet, finished: &str) -> crate::model::Pod {
         merged(
             &pod("shop", "db", 2, true),
             json!({

@@ -116,7 +116,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
 
 fn finding(
     ctx: &Ctx,
-    sts: &k8s_openapi::api::apps::v1::StatefulSet,
+    sts: &crate::model::StatefulSet,
     node_name: &str,
     pods: &[&Pod],
     state: &NodeState,

@@ -23,9 +23,9 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
+use crate::model::StatefulSet;
 use crate::snapshot::Source;
 use crate::sts;
-use k8s_openapi::api::apps::v1::StatefulSet;
 use serde_json::{Value, json};
 
 pub const CHECK: Check = Check {

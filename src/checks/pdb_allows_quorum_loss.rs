@@ -140,17 +140,7 @@ mod tests {
         let mut a = sts("shop", "a", 3);
         let mut b = sts("shop", "b", 3);
         for x in [&mut a, &mut b] {
-            x.spec
-                .as_mut()
-                .unwrap()
-                .template
-                .metadata
-                .as_mut()
-                .unwrap()
-                .labels
-                .as_mut()
-                .unwrap()
-                .insert("tier".into(), "data".into());
+            x.edit(|v| v["spec"]["template"]["metadata"]["labels"]["tier"] = json!("data"));
         }
         s.statefulsets.push(a);
         s.statefulsets.push(b);

@@ -60,7 +60,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
             "metadata": manifest::metadata(&pdb_name, ns),
             "spec": {
                 "maxUnavailable": 1,
-                "selector": manifest::selector_value(sts),
+                "selector": crate::sts::services::selector_value(sts),
             },
         });
         f.commands.push(Remedy::with_stdin(

@@ -9,10 +9,11 @@ use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::Container;
 use crate::snapshot::Source;
 use crate::sts::template::containers_patch;
 use crate::sts::template::{pod_spec, template_change_note};
-use k8s_openapi::api::core::v1::{Container, Probe};
+use k8s_openapi::api::core::v1::Probe;
 use serde_json::{Value, json};
 
 pub const CHECK: Check = Check {
@@ -86,7 +87,7 @@ fn identical(containers: &[Container]) -> Vec<(&Container, &Probe)> {
     containers
         .iter()
         .filter_map(|c| {
-            let (l, r) = (c.liveness_probe.as_ref()?, c.readiness_probe.as_ref()?);
+            let (l, r) = (c.liveness_probe.as_deref()?, c.readiness_probe.as_deref()?);
             (effective(l) == effective(r)).then_some((c, l))
         })
         .collect()

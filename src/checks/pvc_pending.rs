@@ -14,8 +14,8 @@ use crate::k8s;
 use crate::manifest;
 use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
+use crate::model::StatefulSet;
 use crate::sts;
-use k8s_openapi::api::apps::v1::StatefulSet;
 use serde_json::Value;
 
 pub const CHECK: Check = Check {
@@ -344,7 +344,7 @@ fn fixed_statefulset(
         .iter()
         .flatten()
         .filter(|(k, _)| k.as_str() != crate::model::LAST_APPLIED)
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
         .collect();
     if !annotations.is_empty() {
         meta["annotations"] = Value::Object(annotations);
@@ -477,12 +477,14 @@ mod tests {
     fn base(claim: PersistentVolumeClaim) -> crate::snapshot::Snapshot {
         let mut s = snapshot();
         let mut st = sts("shop", "db", 3);
-        st.spec.as_mut().unwrap().volume_claim_templates = Some(vec![from_json(json!({
-            "metadata": {"name": "data"},
-            "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "fast",
-                     "resources": {"requests": {"storage": "10Gi"}}},
-            "status": {"phase": "Pending"}
-        }))]);
+        st.edit(|v| {
+            v["spec"]["volumeClaimTemplates"] = json!([{
+                "metadata": {"name": "data"},
+                "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "fast",
+                         "resources": {"requests": {"storage": "10Gi"}}},
+                "status": {"phase": "Pending"}
+            }]);
+        });
         s.statefulsets.push(st);
         let mut p = unscheduled_pod("shop", "db", 0);
         with_claim(&mut p, k8s::name(&claim.metadata));

@@ -8,10 +8,10 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
 use crate::model::Pod;
+use crate::model::StatefulSet;
 use crate::snapshot::Source;
 use crate::sts;
 use crate::sts::spread::{has_spread, has_zone_rule, schedulable_zones, spread_fix, spread_patch};
-use k8s_openapi::api::apps::v1::StatefulSet;
 use std::collections::BTreeMap;
 
 pub const CHECK: Check = Check {

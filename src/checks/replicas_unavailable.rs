@@ -6,8 +6,8 @@ use crate::analysis::Ctx;
 use crate::analysis::index::MAX_MEMBERS;
 use crate::finding::{Finding, ObjectRef, Remedy, Severity};
 use crate::k8s;
+use crate::model::StatefulSet;
 use crate::snapshot::Source;
-use k8s_openapi::api::apps::v1::StatefulSet;
 
 /// Members named one by one in the evidence; the rest are counted.
 const MAX_LISTED: usize = 50;

@@ -14,9 +14,9 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::model::Pod;
+use crate::model::StatefulSet;
 use crate::snapshot::Source;
 use crate::sts;
-use k8s_openapi::api::apps::v1::StatefulSet;
 
 pub const CHECK: Check = Check {
     id: "rollout-broken-pod-trap",

@@ -141,7 +141,7 @@ mod tests {
     use crate::testutil::*;
     use serde_json::json;
 
-    fn on_delete() -> k8s_openapi::api::apps::v1::StatefulSet {
+    fn on_delete() -> crate::model::StatefulSet {
         merged(
             &sts("shop", "cass", 3),
             json!({"spec": {"updateStrategy": {"type": "OnDelete"}},

@@ -115,7 +115,7 @@ mod tests {
     use crate::testutil::*;
     use serde_json::json;
 
-    fn partitioned() -> k8s_openapi::api::apps::v1::StatefulSet {
+    fn partitioned() -> crate::model::StatefulSet {
         merged(
             &sts("shop", "pg", 3),
             json!({"spec": {"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}},

@@ -15,9 +15,9 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::model::Pod;
+use crate::model::StatefulSet;
 use crate::snapshot::Source;
 use crate::sts;
-use k8s_openapi::api::apps::v1::StatefulSet;
 
 pub const CHECK: Check = Check {
     id: "rollout-stuck",
@@ -141,7 +141,7 @@ mod tests {
     use crate::testutil::*;
     use serde_json::json;
 
-    fn rolling(replicas: i32) -> k8s_openapi::api::apps::v1::StatefulSet {
+    fn rolling(replicas: i32) -> crate::model::StatefulSet {
         merged(
             &sts("shop", "es", replicas),
             json!({"status": {"updateRevision": "es-rev2"}}),

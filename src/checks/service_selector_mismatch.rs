@@ -7,7 +7,6 @@ use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
-use crate::manifest;
 use crate::snapshot::Source;
 use crate::sts;
 use serde_json::{Map, Value, json};
@@ -46,7 +45,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
             .as_ref()
             .and_then(|s| s.selector.clone())
             .unwrap_or_default();
-        let want = manifest::service_selector(sts);
+        let want = sts::services::service_selector(sts);
         let mut f = ctx.finding(
             CHECK.id,
             ObjectRef::namespaced("Service", ns, svc_name),

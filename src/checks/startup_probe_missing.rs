@@ -7,10 +7,11 @@ use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::Container;
 use crate::snapshot::Source;
 use crate::sts::template::containers_patch;
 use crate::sts::template::{pod_spec, template_change_note};
-use k8s_openapi::api::core::v1::{Container, Probe};
+use k8s_openapi::api::core::v1::Probe;
 use serde_json::{Map, Value, json};
 
 pub const CHECK: Check = Check {

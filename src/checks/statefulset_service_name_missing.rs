@@ -11,10 +11,10 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
+use crate::model::{StatefulSet, Text};
 use crate::snapshot::Source;
 use crate::sts;
 use crate::sts::classes::{orphan_delete, recreate_manifest};
-use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Service;
 use serde_json::json;
 use sts::services::headless_service;
@@ -37,7 +37,10 @@ fn existing_headless<'a>(ctx: &Ctx<'a>, sts: &StatefulSet) -> Option<&'a Service
                 .as_ref()
                 .and_then(|s| s.selector.as_ref())
                 .is_some_and(|sel| {
-                    !sel.is_empty() && sel.iter().all(|(k, v)| labels.get(k) == Some(v))
+                    !sel.is_empty()
+                        && sel
+                            .iter()
+                            .all(|(k, v)| labels.get(k).map(Text::as_str) == Some(v.as_str()))
                 })
     })
 }

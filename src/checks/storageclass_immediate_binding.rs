@@ -12,13 +12,13 @@ use crate::k8s;
 use crate::k8s::node::{LEGACY_ZONE_LABEL, ZONE_LABEL};
 use crate::manifest;
 use crate::model::PersistentVolume;
+use crate::model::StatefulSet;
 use crate::snapshot::Source;
 use crate::sts;
 use crate::sts::classes::{
     DEFAULT_ANNOTATION, TemplateClass, orphan_delete, recreate_manifest, set_template_class,
     template_classes,
 };
-use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::storage::v1::StorageClass;
 use serde_json::{Value, json};
 use sts::spread::schedulable_zones;

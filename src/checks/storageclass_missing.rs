@@ -9,10 +9,10 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
+use crate::model::StatefulSet;
 use crate::snapshot::Source;
 use crate::sts;
 use crate::sts::classes::DEFAULT_ANNOTATION;
-use k8s_openapi::api::apps::v1::StatefulSet;
 use serde_json::json;
 
 pub const CHECK: Check = Check {

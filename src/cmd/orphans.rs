@@ -396,7 +396,7 @@ impl MountRecheck<'_> {
             ns,
             &self.input.snap.pvcs,
             pods,
-            sets,
+            sets.into_iter().map(Into::into).collect(),
             self.input.now,
         ))
     }

@@ -5,9 +5,9 @@ use super::{CheckResult, ClaimAction, ClaimPlan, Size, bytes, is_default, progre
 use crate::k8s::{self};
 use crate::kubectl::Kubectl;
 use crate::model::PersistentVolumeClaim;
+use crate::model::StatefulSet;
 use crate::snapshot::Snapshot;
 use crate::snapshot::Source;
-use k8s_openapi::api::apps::v1::StatefulSet;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub(super) fn check(name: &str, ok: bool, detail: String) -> CheckResult {

@@ -23,8 +23,8 @@ mod steps;
 mod tests;
 
 use crate::model::PersistentVolumeClaim;
+use crate::model::PersistentVolumeClaim as ClaimTemplate;
 use checks::*;
-use k8s_openapi::api::core::v1::PersistentVolumeClaim as ClaimTemplate;
 pub use quota::Quotas;
 pub use size::Size;
 
@@ -32,8 +32,8 @@ use crate::act::Step;
 use crate::k8s::{self, quantity};
 use crate::kubectl::Kubectl;
 use crate::model::Pod;
+use crate::model::StatefulSet;
 use crate::snapshot::{Snapshot, Source};
-use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::storage::v1::StorageClass;
 use serde::Serialize;
 use serde_json::Value;
@@ -220,7 +220,7 @@ impl ExpandPlan {
     }
 }
 
-/// A claim template's storage request, as written (templates stay k8s-openapi's claims).
+/// A claim template's storage request, as written.
 fn template_request(tpl: &ClaimTemplate) -> Option<&str> {
     tpl.spec
         .as_ref()?
@@ -339,7 +339,7 @@ pub fn plan(
         recreate_manifest,
         to_bytes: to.bytes,
         sts_uid: sts.metadata.uid.clone(),
-        sts_generation: sts.metadata.generation,
+        sts_generation: sts.metadata.generation(),
         selector,
         template_steps: None,
         manifest: new_manifest,
@@ -598,7 +598,11 @@ fn member_claims(
                 .and_then(|s| s.phase.as_deref().map(str::to_string)),
             volume_mode: spec
                 .and_then(|s| s.volume_mode.as_deref().map(str::to_string))
-                .or_else(|| tpl.spec.as_ref().and_then(|s| s.volume_mode.clone()))
+                .or_else(|| {
+                    tpl.spec
+                        .as_ref()
+                        .and_then(|s| s.volume_mode.as_deref().map(str::to_string))
+                })
                 .unwrap_or_else(|| "Filesystem".into()),
             action,
             resource_version: pvc.and_then(|p| p.metadata.resource_version.clone()),

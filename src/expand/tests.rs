@@ -339,20 +339,10 @@ fn templates_must_be_named_when_there_are_several() {
 #[test]
 fn a_managed_statefulset_says_where_else_to_change_the_size() {
     let mut s = world();
-    s.statefulsets[0].metadata.labels = Some(
-        [(
-            "app.kubernetes.io/managed-by".to_string(),
-            "Helm".to_string(),
-        )]
-        .into(),
-    );
-    s.statefulsets[0].metadata.annotations = Some(
-        [(
-            "meta.helm.sh/release-name".to_string(),
-            "orders".to_string(),
-        )]
-        .into(),
-    );
+    s.statefulsets[0].edit(|v| {
+        v["metadata"]["labels"] = json!({"app.kubernetes.io/managed-by": "Helm"});
+        v["metadata"]["annotations"] = json!({"meta.helm.sh/release-name": "orders"});
+    });
     let p = run(&s, &no_quotas(), size("20G"));
     assert!(
         p.warnings[0].starts_with("size 20G: did you mean 20Gi? 20G is 20×10⁹ bytes"),
@@ -361,13 +351,8 @@ fn a_managed_statefulset_says_where_else_to_change_the_size() {
     );
     assert!(p.warnings[1].contains("the chart value that sets the volumeClaimTemplates size (template data) for release orders to 20G"), "{}", p.warnings[1]);
     let mut s = world();
-    s.statefulsets[0].metadata.labels = Some(
-        [(
-            "argocd.argoproj.io/instance".to_string(),
-            "shop-db".to_string(),
-        )]
-        .into(),
-    );
+    s.statefulsets[0]
+        .edit(|v| v["metadata"]["labels"] = json!({"argocd.argoproj.io/instance": "shop-db"}));
     assert!(
         run(&s, &no_quotas(), size("20Gi")).warnings[0].starts_with("Argo CD application shop-db")
     );

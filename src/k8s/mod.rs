@@ -15,7 +15,7 @@ pub mod service;
 pub mod time;
 
 use crate::model::MetaView;
-use k8s_openapi::api::apps::v1::StatefulSet;
+use crate::model::StatefulSet;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 
 pub fn name<M: MetaView + ?Sized>(meta: &M) -> &str {

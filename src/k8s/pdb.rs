@@ -22,7 +22,8 @@
 //! `ceil(1.5) = 2`, while `minAvailable: 50%` of 3 keeps `ceil(1.5) = 2` healthy.
 
 use crate::model::Labels;
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use crate::model::StatefulSet;
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::{Value, json};
@@ -39,7 +40,7 @@ pub fn selects<'a>(pdb: &PodDisruptionBudget, labels: impl Into<Labels<'a>>) -> 
 }
 
 /// The labels every pod of a StatefulSet carries: its template's.
-pub fn template_labels(sts: &StatefulSet) -> Option<&BTreeMap<String, String>> {
+pub fn template_labels(sts: &StatefulSet) -> Option<&crate::model::SmallMap<crate::model::Text>> {
     sts.spec
         .as_ref()?
         .template

@@ -2,7 +2,8 @@
 //! in a `BTreeMap` (a ~540-byte node for the one `storage` entry) and every optional part
 //! inline; here the maps are [`SmallMap`]s and the rarely set parts boxed. Every field of
 //! the API's claim is kept: `kubectl sts snapshot` writes claims back whole.
-//! Claim templates inside StatefulSets stay k8s-openapi's: plans print them as written.
+//! A StatefulSet's claim templates are read as claims too; plans print them from the set's
+//! text ([`super::StatefulSet`]).
 
 use super::map::SmallMap;
 use super::meta::{Meta, ReadMeta, read_meta};

@@ -3,7 +3,8 @@
 //! and the last-applied annotation (the whole object again, as text). Dropping them after
 //! parsing still builds them first, and a live list holds every page until it is
 //! complete; skipping them while parsing means they are never held at all.
-//! StatefulSets keep k8s-openapi's reader: their managedFields date spec changes.
+//! StatefulSets hold a [`Meta`] too; when their spec last changed, which their
+//! managedFields record, is read apart ([`super::StatefulSet`]).
 //!
 //! The numerous kinds (pods, claims, volumes, attachments, slices, revisions) hold [`Meta`]
 //! rather than k8s-openapi's `ObjectMeta` (issue 15): the same fields, but label and
@@ -208,8 +209,8 @@ impl From<ObjectMeta> for Meta {
     }
 }
 
-/// The metadata the helpers read, from k8s-openapi's `ObjectMeta` (StatefulSets, budgets,
-/// services, what kube hands out) or from a compact [`Meta`].
+/// The metadata the helpers read, from k8s-openapi's `ObjectMeta` (budgets, services,
+/// what kube hands out) or from a compact [`Meta`].
 pub trait MetaView {
     fn name(&self) -> Option<&str>;
     fn namespace(&self) -> Option<&str>;

@@ -10,7 +10,9 @@
 //! ones page by page; helpers read either through [`MetaView`], the snapshot's own code
 //! through `snapshot::Object`. Strings that many objects repeat (namespaces, label keys
 //! and values, node names, images, phases) are [`Text`], one shared copy each, and parts
-//! a StatefulSet's members repeat word for word are [`Shared`].
+//! a StatefulSet's members repeat word for word are [`Shared`]. StatefulSets are few but
+//! large: the checks read a compact view of each, and plans and snapshots write the text
+//! it was read from ([`StatefulSet`]).
 //!
 //! Serialising writes `apiVersion` and `kind` as the full types do, so `kubectl sts
 //! snapshot` output is read back as the same objects.
@@ -25,6 +27,7 @@ mod pod;
 mod reference;
 mod revision;
 mod shared;
+mod statefulset;
 mod storage;
 mod text;
 mod trim;
@@ -45,6 +48,7 @@ pub use pod::{
 pub use reference::ObjectReference;
 pub use revision::{ControllerRevision, LiveControllerRevision};
 pub use shared::Shared;
+pub use statefulset::{PodTemplateSpec, StatefulSet, StatefulSetSpec};
 pub use text::Text;
 pub use trim::Trim;
 

@@ -2,7 +2,8 @@
 //! `Container` is 2.1 KB and a `Volume` 3.2 KB before any string), so a pod with one
 //! container and one claim costs ~13 KB. These types keep what the checks, commands and
 //! renderers read, under the same names and nesting; rarely set, large parts are boxed.
-//! StatefulSet templates keep k8s-openapi's `PodSpec`: plans print manifests from them.
+//! A StatefulSet's pod template is read as this `PodSpec` too ([`super::StatefulSet`]);
+//! plans print the template from the set's text, which keeps every field.
 
 use super::map::SmallMap;
 use super::meta::{Meta, ReadMeta, read_meta};
@@ -12,7 +13,7 @@ use super::{nullable, object};
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::{
     Affinity, ContainerPort, ContainerState, EmptyDirVolumeSource, EnvFromSource, EnvVar,
-    EphemeralVolumeSource, HostPathVolumeSource, LocalObjectReference,
+    EphemeralVolumeSource, HostPathVolumeSource, Lifecycle, LocalObjectReference,
     PersistentVolumeClaimVolumeSource, PodSecurityContext, Probe, ResourceClaim, Toleration,
     TopologySpreadConstraint, VolumeMount,
 };
@@ -94,6 +95,9 @@ pub struct Container {
     pub env_from: Option<Vec<EnvFromSource>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// Hooks: a template's preStop hook decides how long a member needs to stop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<Box<Lifecycle>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liveness_probe: Option<Box<Probe>>,
     #[serde(default, deserialize_with = "nullable")]
@@ -149,10 +153,10 @@ pub struct Volume {
 }
 
 /// A pod's volumes without its config volumes: costly (a projected service-account token
-/// is on every pod) and read by nothing. Only pods: StatefulSet and Deployment templates
-/// keep k8s-openapi's volumes whole, because plans print manifests built from them and a
-/// manifest missing a volume would break the workload. Dropped as the pod is read, from
-/// the cluster or from files, so no list ever holds them.
+/// is on every pod) and read by nothing. A StatefulSet template's view drops them too: a
+/// manifest missing a volume would break the workload, so plans print the set from its
+/// text, which keeps them. Dropped as the pod is read, from the cluster or from files, so
+/// no list ever holds them.
 fn data_volumes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<Volume>>, D::Error> {
     let mut volumes = Option::<Vec<Volume>>::deserialize(d)?;
     if let Some(v) = &mut volumes {

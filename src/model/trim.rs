@@ -91,8 +91,7 @@ impl Trim for super::Meta {
     }
 }
 
-/// A pod template as StatefulSets and Deployments hold it (k8s-openapi's, kept whole: plans
-/// print manifests from it).
+/// A pod template as Deployments (few) and kube's StatefulSets hold it.
 impl Trim for core::PodTemplateSpec {
     fn trim(&mut self) {
         if let Some(m) = &mut self.metadata {
@@ -121,6 +120,30 @@ impl Trim for StatefulSet {
                     opt(&mut s.access_modes, none);
                 }
             });
+        }
+        if let Some(s) = &mut self.status {
+            opt(&mut s.conditions, none);
+        }
+    }
+}
+
+/// The compact StatefulSet: its template as a pod's spec (the containers [`super::Shared`],
+/// trimmed as they are read), its claim templates as claims.
+impl Trim for super::StatefulSet {
+    fn trim(&mut self) {
+        self.metadata.trim();
+        if let Some(spec) = &mut self.spec {
+            if let Some(m) = &mut spec.template.metadata {
+                m.trim();
+            }
+            if let Some(s) = &mut spec.template.spec {
+                opt(&mut s.volumes, none);
+                opt(&mut s.image_pull_secrets, none);
+            }
+            opt(
+                &mut spec.volume_claim_templates,
+                super::PersistentVolumeClaim::trim,
+            );
         }
         if let Some(s) = &mut self.status {
             opt(&mut s.conditions, none);

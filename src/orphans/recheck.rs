@@ -7,9 +7,9 @@ use crate::analysis::index::Index;
 use crate::k8s;
 use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
+use crate::model::StatefulSet;
 use crate::snapshot::{Scope, Snapshot};
 use jiff::Timestamp;
-use k8s_openapi::api::apps::v1::StatefulSet;
 use std::collections::BTreeMap;
 
 /// What the fresh look says about one listed claim.

@@ -7,8 +7,8 @@ use crate::act::Plan;
 use crate::analysis::Ctx;
 use crate::k8s;
 use crate::model::Pod;
+use crate::model::StatefulSet;
 use crate::sts as rv;
-use k8s_openapi::api::apps::v1::StatefulSet;
 
 /// OnDelete: the next pod on an old revision, evicted so budgets are respected.
 pub(super) fn step(ctx: &Ctx, sts: &StatefulSet) -> Result<ActionPlan, Vec<String>> {

@@ -22,10 +22,10 @@ use crate::finding::{Category, Finding};
 use crate::k8s;
 use crate::kubectl::Kubectl;
 use crate::model::Pod;
+use crate::model::StatefulSet;
 use crate::snapshot::{Skipped, Snapshot, Source};
 use crate::sts as rv;
 use jiff::Timestamp;
-use k8s_openapi::api::apps::v1::StatefulSet;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -239,7 +239,7 @@ pub fn status(
             name: m.name,
             hint: m.hint,
         }),
-        generation: sts.metadata.generation,
+        generation: sts.metadata.generation(),
         observed_generation: sts.status.as_ref().and_then(|s| s.observed_generation),
         skipped: snap.skipped.clone(),
         not_checked,
@@ -334,7 +334,7 @@ fn cause(ctx: &Ctx, pod: &Pod) -> String {
 /// on a pod that does not become Ready.
 fn stuck(ctx: &Ctx, sts: &StatefulSet, observed: i64) -> Option<(State, String, Option<Blocking>)> {
     if rv::controller_lags(ctx, sts) {
-        let generation = sts.metadata.generation.unwrap_or(0);
+        let generation = sts.metadata.generation().unwrap_or(0);
         return Some((
             State::Stuck,
             format!(
@@ -400,7 +400,7 @@ fn judge(ctx: &Ctx, sts: &StatefulSet) -> (State, String, Option<Blocking>) {
         .as_ref()
         .and_then(|s| s.observed_generation)
         .unwrap_or(0);
-    let caught_up = sts.metadata.generation.is_none_or(|g| observed >= g);
+    let caught_up = sts.metadata.generation().is_none_or(|g| observed >= g);
     let done = |from: i64| {
         members
             .iter()
@@ -466,7 +466,7 @@ fn judge(ctx: &Ctx, sts: &StatefulSet) -> (State, String, Option<Blocking>) {
     } else {
         format!(
             "; the controller has not yet processed generation {}",
-            sts.metadata.generation.unwrap_or(0)
+            sts.metadata.generation().unwrap_or(0)
         )
     };
     (

@@ -16,8 +16,8 @@ use crate::finding::shell_join;
 use crate::k8s;
 use crate::model::ControllerRevision;
 use crate::model::Pod;
+use crate::model::StatefulSet;
 use crate::sts as rv;
-use k8s_openapi::api::apps::v1::StatefulSet;
 use serde_json::{Map, Value, json};
 
 /// The ControllerRevisions of `sts`, oldest revision number first.
@@ -236,11 +236,7 @@ pub(super) fn plan(
     let current = raw
         .and_then(|r| r.pointer("/spec/template"))
         .cloned()
-        .or_else(|| {
-            sts.spec
-                .as_ref()
-                .and_then(|s| serde_json::to_value(&s.template).ok())
-        })
+        .or_else(|| sts.object().pointer("/spec/template").cloned())
         .unwrap_or(json!({}));
     let diff = replace_patch(&current, &template);
     if diff.as_object().is_some_and(Map::is_empty) {
@@ -391,7 +387,7 @@ mod tests {
         // Applied as a merge patch, the template becomes exactly revision 1's.
         let after = merged(&s.statefulsets[0], body.clone());
         assert_eq!(
-            serde_json::to_value(&after.spec.unwrap().template).unwrap(),
+            after.object()["spec"]["template"],
             template_of(&s.controller_revisions[0]).unwrap()
         );
         assert_eq!(p.target_revision.as_deref(), Some("db-rev1"));

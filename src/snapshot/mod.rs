@@ -16,9 +16,10 @@ use crate::model::Event;
 use crate::model::PersistentVolume;
 use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
+use crate::model::StatefulSet;
 use crate::model::VolumeAttachment;
 use jiff::Timestamp;
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Node, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::storage::v1::StorageClass;
@@ -376,6 +377,20 @@ compact_objects!(
     crate::model::EndpointSlice,
     crate::model::ControllerRevision
 );
+
+/// A StatefulSet is also held as its text, which a new namespace must reach (plans print it).
+impl Object for crate::model::StatefulSet {
+    fn name(&self) -> Option<&str> {
+        self.metadata.name.as_deref()
+    }
+    fn namespace(&self) -> Option<&str> {
+        self.metadata.namespace.as_deref()
+    }
+    fn set_namespace(&mut self, namespace: String) {
+        self.edit(|v| v["metadata"]["namespace"] = namespace.into());
+    }
+    fn slim(&mut self, _: bool) {}
+}
 
 impl Snapshot {
     pub fn is_skipped(&self, source: Source) -> Option<&Skipped> {

@@ -7,8 +7,8 @@ use crate::k8s;
 use crate::model::PersistentVolume;
 use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
+use crate::model::StatefulSet;
 use crate::snapshot::Source;
-use k8s_openapi::api::apps::v1::StatefulSet;
 
 /// What `pvc-lost` needs to read: without it, nothing here explains a pod.
 pub(crate) const LOST_NEEDS: &[Source] = &[

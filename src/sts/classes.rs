@@ -3,9 +3,8 @@
 
 use crate::analysis::Ctx;
 use crate::finding::Remedy;
+use crate::model::StatefulSet;
 use crate::{k8s, manifest};
-use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use k8s_openapi::api::storage::v1::StorageClass;
 use serde_json::{Map, Value, json};
 
@@ -51,7 +50,7 @@ impl<'a> TemplateClass<'a> {
     }
 }
 
-pub(crate) fn claim_templates(sts: &StatefulSet) -> &[PersistentVolumeClaim] {
+pub(crate) fn claim_templates(sts: &StatefulSet) -> &[crate::model::PersistentVolumeClaim] {
     sts.spec
         .as_ref()
         .and_then(|s| s.volume_claim_templates.as_deref())
@@ -98,16 +97,15 @@ pub(crate) fn recreate_manifest(sts: &StatefulSet, edit: impl FnOnce(&mut Value)
         .filter(|(k, _)| {
             k.as_str() != crate::model::LAST_APPLIED && !k.starts_with("deployment.kubernetes.io/")
         })
-        .map(|(k, v)| (k.clone(), json!(v)))
+        .map(|(k, v)| (k.to_string(), json!(v)))
         .collect();
     if !annotations.is_empty() {
         meta["annotations"] = Value::Object(annotations);
     }
-    let mut spec = sts
-        .spec
-        .as_ref()
-        .and_then(|s| serde_json::to_value(s).ok())
-        .unwrap_or_else(|| json!({}));
+    let mut spec = sts.object()["spec"].take();
+    if spec.is_null() {
+        spec = json!({});
+    }
     if let Some(tpls) = spec
         .get_mut("volumeClaimTemplates")
         .and_then(Value::as_array_mut)

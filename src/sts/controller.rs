@@ -13,10 +13,11 @@ use crate::analysis::Ctx;
 use crate::finding::Remedy;
 use crate::k8s;
 use crate::model::Event;
-use crate::model::{ContainerStatus, Pod};
+use crate::model::StatefulSet;
+use crate::model::StatefulSetSpec;
+use crate::model::{Container, ContainerStatus, Pod};
 use jiff::Timestamp;
-use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
-use k8s_openapi::api::core::v1::{Container, ContainerStateTerminated, Service};
+use k8s_openapi::api::core::v1::{ContainerStateTerminated, Service};
 use std::collections::HashMap;
 
 /// How long a pod may stay not Ready, with no container in a failing state, before a check
@@ -420,23 +421,7 @@ pub(crate) fn delete_and_wait(ctx: &Ctx, ns: &str, pod: &str, why: &str) -> [Rem
 /// When the spec last changed and who changed it: the newest `managedFields` entry whose
 /// fields include `spec` (status writes do not count).
 pub(crate) fn last_spec_change(sts: &StatefulSet) -> Option<(Timestamp, &str)> {
-    sts.metadata
-        .managed_fields
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .filter(|m| {
-            m.fields_v1
-                .as_ref()
-                .and_then(|f| f.0.as_object())
-                .is_some_and(|o| o.contains_key("f:spec"))
-        })
-        .filter_map(|m| {
-            m.time
-                .as_ref()
-                .map(|t| (t.0, m.manager.as_deref().unwrap_or("unknown manager")))
-        })
-        .max_by_key(|(t, _)| *t)
+    sts.last_spec_change()
 }
 
 /// `kubectl rollout undo statefulset/NAME`, to the given revision's number when the

@@ -1,19 +1,15 @@
 //! The governing Service of a StatefulSet and whether it selects the members.
 
 use crate::analysis::Ctx;
+use crate::model::StatefulSet;
 use crate::{manifest, sts};
-use k8s_openapi::api::apps::v1::StatefulSet;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// A headless Service for the StatefulSet: ports from its containers, and
 /// `publishNotReadyAddresses: true` because quorum members must resolve each other before
 /// they are Ready (otherwise bootstrap can deadlock).
-pub(crate) fn headless_service(
-    sts: &k8s_openapi::api::apps::v1::StatefulSet,
-    svc_name: &str,
-    ns: &str,
-) -> Value {
+pub(crate) fn headless_service(sts: &crate::model::StatefulSet, svc_name: &str, ns: &str) -> Value {
     let mut ports: Vec<Value> = Vec::new();
     let containers = sts
         .spec
@@ -42,7 +38,7 @@ pub(crate) fn headless_service(
     let mut spec = json!({
         "clusterIP": "None",
         "publishNotReadyAddresses": true,
-        "selector": manifest::service_selector(sts),
+        "selector": service_selector(sts),
     });
     if !ports.is_empty() {
         spec["ports"] = Value::Array(ports);
@@ -55,10 +51,44 @@ pub(crate) fn headless_service(
     })
 }
 
+/// Labels a Service can select the StatefulSet's pods by: the selector's `matchLabels`,
+/// or, when the selector uses only expressions (which Services cannot express), the pod
+/// template's labels, which the API server guarantees satisfy the selector.
+pub(crate) fn service_selector(sts: &StatefulSet) -> BTreeMap<String, String> {
+    let spec = sts.spec.as_ref();
+    let ml = spec
+        .and_then(|s| s.selector.match_labels.clone())
+        .unwrap_or_default();
+    if !ml.is_empty() {
+        return ml;
+    }
+    spec.and_then(|s| s.template.metadata.as_ref())
+        .and_then(|m| m.labels.as_ref())
+        .map(|l| {
+            l.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A label selector as it appears in a manifest (matchLabels and matchExpressions).
+pub(crate) fn selector_value(sts: &StatefulSet) -> Value {
+    let Some(spec) = sts.spec.as_ref() else {
+        return json!({});
+    };
+    serde_json::to_value(&spec.selector).unwrap_or_else(|_| json!({}))
+}
+
 pub(crate) fn template_labels(sts: &StatefulSet) -> BTreeMap<String, String> {
     sts::spec(sts)
         .and_then(|s| s.template.metadata.as_ref())
-        .and_then(|m| m.labels.clone())
+        .and_then(|m| m.labels.as_ref())
+        .map(|l| {
+            l.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

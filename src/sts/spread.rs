@@ -5,9 +5,9 @@ use crate::analysis::Ctx;
 use crate::finding::Remedy;
 use crate::k8s::node::{HOSTNAME_LABEL, LEGACY_ZONE_LABEL, ZONE_LABEL};
 use crate::model::Labels;
+use crate::model::StatefulSet;
 use crate::snapshot::Source;
-use crate::{k8s, manifest, sts};
-use k8s_openapi::api::apps::v1::StatefulSet;
+use crate::{k8s, sts};
 use k8s_openapi::api::core::v1::PodAffinityTerm;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use serde_json::{Value, json};
@@ -281,7 +281,7 @@ pub(crate) fn correction_ops(
         ops.push(json!({
             "op": if r.selector.is_some() { "replace" } else { "add" },
             "path": format!("{at}/labelSelector"),
-            "value": manifest::selector_value(sts),
+            "value": super::services::selector_value(sts),
         }));
     }
     if fix_key {
@@ -312,7 +312,7 @@ pub(crate) fn schedulable_zones<'a>(ctx: &Ctx<'a>) -> Vec<&'a str> {
 pub(crate) fn spread_patch(ctx: &Ctx, sts: &StatefulSet, multi_zone: bool) -> Remedy {
     let ns = k8s::namespace(&sts.metadata);
     let name = k8s::name(&sts.metadata);
-    let selector = json!({"matchLabels": manifest::service_selector(sts)});
+    let selector = json!({"matchLabels": super::services::service_selector(sts)});
     let spec = sts::template::pod_spec(sts);
     let mut preferred: Vec<Value> = spec
         .and_then(|s| s.affinity.as_ref())

@@ -5,13 +5,13 @@
 
 use crate::analysis::Ctx;
 use crate::model::Pod;
+use crate::model::StatefulSet;
 use crate::snapshot::Source;
 use crate::{k8s, sts};
-use k8s_openapi::api::apps::v1::StatefulSet;
 
 /// (generation, observedGeneration) when the controller is behind.
 pub(crate) fn lag(sts: &StatefulSet) -> Option<(i64, i64)> {
-    let generation = sts.metadata.generation?;
+    let generation = sts.metadata.generation()?;
     let observed = sts
         .status
         .as_ref()

@@ -2,8 +2,8 @@
 //! does to running members under each update strategy.
 
 use crate::k8s;
-use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::PodSpec;
+use crate::model::PodSpec;
+use crate::model::StatefulSet;
 use serde_json::{Value, json};
 
 pub(crate) fn pod_spec(sts: &StatefulSet) -> Option<&PodSpec> {

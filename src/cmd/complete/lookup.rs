@@ -114,8 +114,8 @@ pub(super) fn from_files(what: Lookup, conn: &Conn) -> Vec<Candidate> {
 }
 
 /// StatefulSet names; with several namespaces, each says where it lives.
-pub(super) fn sts_candidates<'a>(
-    metas: impl Iterator<Item = &'a kube::core::ObjectMeta>,
+pub(super) fn sts_candidates<'a, M: crate::model::MetaView + 'a>(
+    metas: impl Iterator<Item = &'a M>,
     many_namespaces: bool,
 ) -> Vec<Candidate> {
     let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -64,7 +64,7 @@ pub(super) async fn reread(
         .ok_or_else(|| format!("statefulset {ns}/{name} no longer exists"))?;
     let raw =
         serde_json::to_value(&sts).map_err(|e| format!("reading statefulset {ns}/{name}: {e}"))?;
-    let typed: StatefulSet = serde_json::from_value(raw.clone())
+    let typed = crate::model::StatefulSet::from_value(raw.clone())
         .map_err(|e| format!("reading statefulset {ns}/{name}: not a StatefulSet ({e})"))?;
     let pods = pods.map_err(|e| format!("listing pods in {ns}: {}", e.reason()))?;
     let pods = pods.into_iter().map(Pod::from).collect();

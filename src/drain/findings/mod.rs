@@ -325,7 +325,7 @@ fn finding(w: &World, r: &StepResult, p: &Problem) -> Finding {
 }
 
 /// `app=zk` from the StatefulSet's selector.
-pub(super) fn selector_of(sts: &k8s_openapi::api::apps::v1::StatefulSet) -> String {
+pub(super) fn selector_of(sts: &crate::model::StatefulSet) -> String {
     sts.spec
         .as_ref()
         .map(|s| k8s::labels::to_kubectl(&s.selector))

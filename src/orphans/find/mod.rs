@@ -15,10 +15,10 @@
 use crate::analysis::index::Index;
 use crate::k8s;
 use crate::model::PersistentVolume;
+use crate::model::StatefulSet;
 use crate::model::{MetaView, PersistentVolumeClaim};
 use crate::snapshot::{Snapshot, Source};
 use jiff::Timestamp;
-use k8s_openapi::api::apps::v1::StatefulSet;
 use serde::Serialize;
 
 /// An unclaimed PV counts as an orphan only after this long: a freshly provisioned or

@@ -15,10 +15,10 @@ use crate::finding::shell_join;
 use crate::k8s;
 use crate::kubectl::Kubectl;
 use crate::model::Pod;
+use crate::model::StatefulSet;
 use crate::snapshot::Snapshot;
 use crate::sts as rv;
 use jiff::Timestamp;
-use k8s_openapi::api::apps::v1::StatefulSet;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -248,7 +248,7 @@ pub fn parse_image(s: &str) -> Result<(String, String), String> {
 
 /// "generation 3, observed 2" when the controller has not processed the latest spec.
 fn controller_lag(sts: &StatefulSet) -> Option<String> {
-    let generation = sts.metadata.generation?;
+    let generation = sts.metadata.generation()?;
     let observed = sts
         .status
         .as_ref()
@@ -663,22 +663,26 @@ fn image_step(
             "container {container} already runs {img}: the template would not change"
         )]);
     }
-    let pod_spec = sts.spec.as_ref().and_then(|s| s.template.spec.as_ref());
-    let (key, list) = if tc.init {
-        (
-            "initContainers",
-            pod_spec.and_then(|s| s.init_containers.clone()),
-        )
+    let key = if tc.init {
+        "initContainers"
     } else {
-        ("containers", pod_spec.map(|s| s.containers.clone()))
+        "containers"
     };
-    // A merge patch replaces a list whole: the list as read, with one image changed,
-    // under the same resourceVersion precondition, so nothing else can slip in.
+    // A merge patch replaces a list whole: the list as read (every field of every
+    // container, not the checks' view of them), with one image changed, under the same
+    // resourceVersion precondition, so nothing else can slip in.
+    let path = format!("/spec/template/spec/{key}");
     let mut list = raw
-        .and_then(|r| r.pointer(&format!("/spec/template/spec/{key}")))
+        .and_then(|r| r.pointer(&path))
         .filter(|l| l.is_array())
         .cloned()
-        .unwrap_or_else(|| serde_json::to_value(list.unwrap_or_default()).unwrap_or(json!([])));
+        .or_else(|| {
+            sts.object()
+                .pointer(&path)
+                .filter(|l| l.is_array())
+                .cloned()
+        })
+        .unwrap_or(json!([]));
     if let Some(c) = list.as_array_mut().and_then(|l| {
         l.iter_mut()
             .find(|c| c.get("name").and_then(Value::as_str) == Some(container))

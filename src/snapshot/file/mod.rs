@@ -621,8 +621,13 @@ fn clear_status(obj: &mut dyn std::any::Any) {
             })*
         };
     }
+    if let Some(o) = obj.downcast_mut::<crate::model::StatefulSet>() {
+        o.edit(|v| {
+            v.as_object_mut().map(|o| o.remove("status"));
+        });
+        return;
+    }
     clear!(
-        apps::StatefulSet,
         apps::Deployment,
         core::Pod,
         core::PersistentVolumeClaim,

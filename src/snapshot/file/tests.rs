@@ -276,12 +276,11 @@ fn statefulsets_keep_which_part_each_writer_touched_not_the_field_trees() {
                  "template": {"spec": {"containers": [{"name": "db"}]}}}}]})
     .to_string();
     let s = read_str(&text, "sts.json").unwrap();
-    let fields: Vec<serde_json::Value> = s.statefulsets[0]
-        .metadata
-        .managed_fields
+    let fields: Vec<serde_json::Value> = s.statefulsets[0].object()["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
         .iter()
-        .flatten()
-        .map(|m| m.fields_v1.as_ref().unwrap().0.clone())
+        .map(|m| m["fieldsV1"].clone())
         .collect();
     assert_eq!(
         fields,
