@@ -3,9 +3,8 @@
 
 use super::input::{self, Input};
 use crate::cli::{GlobalArgs, Output};
-use crate::cmd::out::{out, outln};
+use crate::cmd::out::outln;
 use crate::error::Failure;
-use crate::render;
 use crate::snapshot::file;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
@@ -32,7 +31,10 @@ pub async fn run(
             let path = write(&input, &file_name(name), dir, g.output)?;
             outln!("{}", path.display());
         }
-        None => out!("{}", text(&input, g.output)?),
+        None => {
+            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            file::write_list(&input.snap, format(g.output) == Output::Json, out)?;
+        }
     }
     Ok(0)
 }
@@ -46,10 +48,6 @@ fn format(output: Output) -> Output {
     }
 }
 
-fn text(input: &Input, output: Output) -> Result<String> {
-    render::machine(&file::to_list_value(&input.snap)?, format(output))
-}
-
 /// Writes `input` as `DIR/STEM.yaml` (or `.json`). Returns the path written.
 pub fn write(input: &Input, stem: &str, dir: &Path, output: Output) -> Result<PathBuf> {
     let ext = if format(output) == Output::Json {
@@ -58,8 +56,15 @@ pub fn write(input: &Input, stem: &str, dir: &Path, output: Output) -> Result<Pa
         "yaml"
     };
     let path = dir.join(format!("{stem}.{ext}"));
-    std::fs::write(&path, text(input, output)?)
-        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
+    let cannot =
+        |e: &dyn std::fmt::Display| Failure::usage(format!("cannot write {}: {e}", path.display()));
+    let f = std::fs::File::create(&path).map_err(|e| cannot(&e))?;
+    file::write_list(
+        &input.snap,
+        format(output) == Output::Json,
+        std::io::BufWriter::new(f),
+    )
+    .map_err(|e| cannot(&e))?;
     Ok(path)
 }
 

@@ -4,6 +4,9 @@
 mod lists;
 mod split;
 mod stream;
+mod write;
+
+pub use write::{to_list_value, write_list};
 
 use super::{Scope, Skipped, Snapshot, Source, versions};
 use crate::model::{CustomResource, Trim};
@@ -698,56 +701,6 @@ fn events_v1_to_core(mut doc: Value) -> Value {
         }
     }
     doc
-}
-
-/// Writes a snapshot as a `v1` `List` whose header records the capture time, scope, the
-/// kinds read and those skipped, so a later `--from-file` run knows what was absent.
-pub fn to_list_value(snap: &Snapshot) -> Result<Value> {
-    let mut items: Vec<Value> = Vec::new();
-    fn add<T: Serialize>(items: &mut Vec<Value>, list: &[T]) -> Result<()> {
-        for o in list {
-            items.push(serde_json::to_value(o)?);
-        }
-        Ok(())
-    }
-    let s = snap;
-    add(&mut items, &s.nodes)?;
-    add(&mut items, &s.storage_classes)?;
-    add(&mut items, &s.pvs)?;
-    add(&mut items, &s.volume_attachments)?;
-    add(&mut items, &s.statefulsets)?;
-    add(&mut items, &s.controller_revisions)?;
-    add(&mut items, &s.deployments)?;
-    add(&mut items, &s.pods)?;
-    add(&mut items, &s.pvcs)?;
-    add(&mut items, &s.pdbs)?;
-    add(&mut items, &s.services)?;
-    add(&mut items, &s.endpoint_slices)?;
-    add(&mut items, &s.events)?;
-    add(&mut items, &s.custom.items)?;
-    let header = Header {
-        captured_at: s.captured_at,
-        scope: s.scope.clone(),
-        server_version: s.server_version.clone(),
-        sources: Source::ALL
-            .into_iter()
-            .filter(|k| s.is_skipped(*k).is_none())
-            .collect(),
-        skipped: s.skipped.clone(),
-        tool: Some(format!("kubectl-sts {}", env!("CARGO_PKG_VERSION"))),
-        volume_stats: s.volume_stats.clone(),
-        volume_trends: s.volume_trends.clone(),
-        container_logs: s.container_logs.clone(),
-        partial: s.partial.clone(),
-        custom_resources: s.custom.kinds.clone(),
-    };
-    Ok(serde_json::json!({
-        "apiVersion": "v1",
-        "kind": "List",
-        "metadata": {"resourceVersion": ""},
-        HEADER_KEY: header,
-        "items": items,
-    }))
 }
 
 #[cfg(test)]
