@@ -6,9 +6,9 @@ use crate::checks::analyze_with;
 use crate::finding::Finding;
 use crate::kubectl::Kubectl;
 use crate::model::Pod;
+use crate::model::Service;
 use crate::model::StatefulSet;
 use crate::snapshot::{Scope, Snapshot};
-use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde_json::{Value, json};
 

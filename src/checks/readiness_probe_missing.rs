@@ -11,11 +11,11 @@ use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::Service;
 use crate::model::{Container, PodSpec, StatefulSet};
 use crate::snapshot::Source;
 use crate::sts;
 use crate::sts::template::{pod_spec, template_change_note};
-use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::{Value, json};
 

@@ -11,8 +11,8 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
+use crate::model::Service;
 use crate::snapshot::Source;
-use k8s_openapi::api::core::v1::Service;
 use serde_json::{Map, Value, json};
 
 pub const CHECK: Check = Check {
@@ -35,7 +35,7 @@ fn headless_copy(svc: &Service, ns: &str, name: &str) -> Value {
         .iter()
         .flatten()
         .filter(|(k, _)| k.as_str() != crate::model::LAST_APPLIED)
-        .map(|(k, v)| (k.clone(), json!(v)))
+        .map(|(k, v)| (k.to_string(), json!(v)))
         .collect();
     if !annotations.is_empty() {
         meta["annotations"] = Value::Object(annotations);

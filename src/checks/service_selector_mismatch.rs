@@ -43,7 +43,12 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let current: BTreeMap<String, String> = svc
             .spec
             .as_ref()
-            .and_then(|s| s.selector.clone())
+            .and_then(|s| s.selector.as_ref())
+            .map(|sel| {
+                sel.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            })
             .unwrap_or_default();
         let want = sts::services::service_selector(sts);
         let mut f = ctx.finding(

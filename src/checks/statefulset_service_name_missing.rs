@@ -11,11 +11,11 @@ use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
 use crate::manifest;
+use crate::model::Service;
 use crate::model::{StatefulSet, Text};
 use crate::snapshot::Source;
 use crate::sts;
 use crate::sts::classes::{orphan_delete, recreate_manifest};
-use k8s_openapi::api::core::v1::Service;
 use serde_json::json;
 use sts::services::headless_service;
 

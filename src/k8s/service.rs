@@ -1,7 +1,7 @@
 //! What a Service gives a StatefulSet's members: per-pod DNS records only when it is
 //! headless.
 
-use k8s_openapi::api::core::v1::Service;
+use crate::model::Service;
 
 /// Whether `svc` is headless. Only `clusterIP: None` is: a Service created without the
 /// field (a manifest, `kubectl create service clusterip`) gets a virtual IP allocated by the

@@ -26,6 +26,7 @@ mod meta;
 mod pod;
 mod reference;
 mod revision;
+mod service;
 mod shared;
 mod statefulset;
 mod storage;
@@ -47,6 +48,7 @@ pub use pod::{
 };
 pub use reference::ObjectReference;
 pub use revision::{ControllerRevision, LiveControllerRevision};
+pub use service::{LiveService, Service, ServiceSpec};
 pub use shared::Shared;
 pub use statefulset::{PodTemplateSpec, StatefulSet, StatefulSetSpec};
 pub use text::Text;

@@ -222,14 +222,12 @@ impl Trim for core::Node {
     }
 }
 
-impl Trim for core::Service {
+impl<M: Trim> Trim for super::Service<M> {
     fn trim(&mut self) {
         self.metadata.trim();
         if let Some(spec) = &mut self.spec {
             opt(&mut spec.ports, none);
             opt(&mut spec.cluster_ips, none);
-            opt(&mut spec.ip_families, none);
-            opt(&mut spec.external_ips, none);
         }
     }
 }

@@ -260,12 +260,13 @@ pub async fn collect(
     scope: Scope,
     timeout: Option<Duration>,
 ) -> anyhow::Result<Snapshot> {
+    use crate::model::LiveService;
     use crate::model::{
         LiveControllerRevision, LiveEndpointSlice, LivePersistentVolume, LivePersistentVolumeClaim,
         LivePod, LiveVolumeAttachment,
     };
     use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-    use k8s_openapi::api::core::v1::{Node, Service};
+    use k8s_openapi::api::core::v1::Node;
     use k8s_openapi::api::policy::v1::PodDisruptionBudget;
     use k8s_openapi::api::storage::v1::StorageClass;
 
@@ -280,7 +281,7 @@ pub async fn collect(
         tidied(Api::<LivePersistentVolume>::all(client.clone()), timeout),
         tidied(Api::<Node>::all(client.clone()), timeout),
         tidied(api::<PodDisruptionBudget>(client, &scope, true), timeout),
-        tidied(api::<Service>(client, &scope, true), timeout),
+        tidied(api::<LiveService>(client, &scope, true), timeout),
         tidied(api::<LiveEndpointSlice>(client, &scope, true), timeout),
         tidied(api::<LiveEvent>(client, &scope, true), timeout),
         tidied(Api::<StorageClass>::all(client.clone()), timeout),

@@ -16,11 +16,12 @@ use crate::model::Event;
 use crate::model::PersistentVolume;
 use crate::model::PersistentVolumeClaim;
 use crate::model::Pod;
+use crate::model::Service;
 use crate::model::StatefulSet;
 use crate::model::VolumeAttachment;
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Node, Service};
+use k8s_openapi::api::core::v1::Node;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::storage::v1::StorageClass;
 use serde::{Deserialize, Serialize};
@@ -370,6 +371,7 @@ macro_rules! compact_objects {
 }
 compact_objects!(
     Event,
+    crate::model::Service,
     crate::model::Pod,
     crate::model::PersistentVolumeClaim,
     crate::model::PersistentVolume,

@@ -13,11 +13,12 @@ use crate::analysis::Ctx;
 use crate::finding::Remedy;
 use crate::k8s;
 use crate::model::Event;
+use crate::model::Service;
 use crate::model::StatefulSet;
 use crate::model::StatefulSetSpec;
 use crate::model::{Container, ContainerStatus, Pod};
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::{ContainerStateTerminated, Service};
+use k8s_openapi::api::core::v1::ContainerStateTerminated;
 use std::collections::HashMap;
 
 /// How long a pod may stay not Ready, with no container in a failing state, before a check

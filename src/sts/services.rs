@@ -103,6 +103,8 @@ pub(crate) fn selector_misses_pods(ctx: &Ctx, sts: &StatefulSet) -> bool {
     match selector {
         None => true,
         Some(sel) if sel.is_empty() => true,
-        Some(sel) => !sel.iter().all(|(k, v)| labels.get(k) == Some(v)),
+        Some(sel) => !sel
+            .iter()
+            .all(|(k, v)| labels.get(k.as_str()).map(String::as_str) == Some(v.as_str())),
     }
 }

@@ -3,6 +3,7 @@
 //! re-list) feeding a reflector store per kind. Each kind reports what happens to it on a
 //! channel; the state is read from the stores when the analysis runs.
 
+use crate::model::LiveService;
 use crate::model::{
     LiveControllerRevision, LiveEndpointSlice, LiveEvent, LivePersistentVolume,
     LivePersistentVolumeClaim, LivePod, LiveVolumeAttachment,
@@ -12,7 +13,7 @@ use crate::snapshot::{Scope, Snapshot, Source, tidy};
 use futures::StreamExt;
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{Node, Service};
+use k8s_openapi::api::core::v1::Node;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::Api;
@@ -147,7 +148,7 @@ kinds! {
     pvs: LivePersistentVolume = PersistentVolumes, cluster;
     nodes: Node = Nodes, cluster;
     pdbs: PodDisruptionBudget = PodDisruptionBudgets, namespaced;
-    services: Service = Services, namespaced;
+    services: LiveService = Services, namespaced;
     endpoint_slices: LiveEndpointSlice = EndpointSlices, namespaced;
     // kube's watchers need k8s-openapi's metadata (the `Live` types); the snapshot holds
     // compact ones.

@@ -636,7 +636,6 @@ fn clear_status(obj: &mut dyn std::any::Any) {
         core::PersistentVolumeClaim,
         crate::model::PersistentVolume,
         core::Node,
-        core::Service,
         policy::PodDisruptionBudget
     );
 }
