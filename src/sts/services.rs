@@ -62,14 +62,7 @@ pub(crate) fn service_selector(sts: &StatefulSet) -> BTreeMap<String, String> {
     if !ml.is_empty() {
         return ml;
     }
-    spec.and_then(|s| s.template.metadata.as_ref())
-        .and_then(|m| m.labels.as_ref())
-        .map(|l| {
-            l.iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        })
-        .unwrap_or_default()
+    template_labels(sts)
 }
 
 /// A label selector as it appears in a manifest (matchLabels and matchExpressions).

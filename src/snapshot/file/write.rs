@@ -106,37 +106,31 @@ impl Serialize for Items<'_> {
             }
             Ok(())
         }
-        let s = self.0;
-        let len = s.nodes.len()
-            + s.storage_classes.len()
-            + s.pvs.len()
-            + s.volume_attachments.len()
-            + s.statefulsets.len()
-            + s.controller_revisions.len()
-            + s.deployments.len()
-            + s.pods.len()
-            + s.pvcs.len()
-            + s.pdbs.len()
-            + s.services.len()
-            + s.endpoint_slices.len()
-            + s.events.len()
-            + s.custom.items.len();
-        let mut seq = ser.serialize_seq(Some(len))?;
-        add(&mut seq, &s.nodes)?;
-        add(&mut seq, &s.storage_classes)?;
-        add(&mut seq, &s.pvs)?;
-        add(&mut seq, &s.volume_attachments)?;
-        add(&mut seq, &s.statefulsets)?;
-        add(&mut seq, &s.controller_revisions)?;
-        add(&mut seq, &s.deployments)?;
-        add(&mut seq, &s.pods)?;
-        add(&mut seq, &s.pvcs)?;
-        add(&mut seq, &s.pdbs)?;
-        add(&mut seq, &s.services)?;
-        add(&mut seq, &s.endpoint_slices)?;
-        add(&mut seq, &s.events)?;
-        add(&mut seq, &s.custom.items)?;
-        seq.end()
+        // Each kind once, in the order `kubectl sts snapshot` has always written them.
+        macro_rules! kinds {
+            ($($($field:ident).+),*) => {{
+                let s = self.0;
+                let mut seq = ser.serialize_seq(Some(0 $(+ s.$($field).+.len())*))?;
+                $(add(&mut seq, &s.$($field).+)?;)*
+                seq.end()
+            }};
+        }
+        kinds!(
+            nodes,
+            storage_classes,
+            pvs,
+            volume_attachments,
+            statefulsets,
+            controller_revisions,
+            deployments,
+            pods,
+            pvcs,
+            pdbs,
+            services,
+            endpoint_slices,
+            events,
+            custom.items
+        )
     }
 }
 
