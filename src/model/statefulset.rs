@@ -4,9 +4,9 @@
 //! checks read a compact view (the pod template as [`PodSpec`] and the claim templates as
 //! [`PersistentVolumeClaim`], the types pods and claims use, under the same names);
 //! plans that re-create a set and `kubectl sts snapshot` need the object exactly as read,
-//! so it is also kept as its JSON text, a third of the struct's size. Serialising writes
-//! that text: what was read is what is written, fields the compact view leaves out
-//! included.
+//! so it is also kept as its JSON text, a fifth of the struct's size or less. Serialising
+//! writes that text: what was read is what is written, fields the compact view leaves
+//! out included.
 //!
 //! The view and the text are made from the same reading and change together (see
 //! [`StatefulSet::edit`]); the view's fields are public for the checks to read, and a
