@@ -289,6 +289,41 @@ mod tests {
         );
     }
 
+    /// The set is re-created from what was read, not from the checks' view of it: a
+    /// config volume, the DNS policy, a container's pull policy and security context (none
+    /// of which the view keeps) survive, and the `creationTimestamp: null` of a
+    /// `kubectl get -o yaml` template does not appear.
+    #[test]
+    fn the_recreated_set_keeps_every_field_it_was_read_with() {
+        let mut s = snapshot();
+        s.statefulsets.push(merged(
+            &sts("shop", "zk", 3),
+            json!({"spec": {"template": {
+                "metadata": {"creationTimestamp": null},
+                "spec": {"dnsPolicy": "ClusterFirstWithHostNet",
+                         "volumes": [{"name": "conf", "configMap": {"name": "zk-conf"}}],
+                         "containers": [{"name": "zk", "image": "zookeeper:3.9",
+                                         "imagePullPolicy": "Always",
+                                         "securityContext": {"runAsUser": 1000},
+                                         "volumeMounts": [{"name": "conf", "mountPath": "/conf"}]}]}}}}),
+        ));
+        s.services.push(service("shop", "zk", None));
+        s.pods.push(stuck(pod("shop", "zk", 0, false)));
+        let r = run_check(&s, super::CHECK);
+        let doc = r[0].commands.last().unwrap().stdin().unwrap();
+        for kept in [
+            "configMap:",
+            "name: zk-conf",
+            "dnsPolicy: ClusterFirstWithHostNet",
+            "imagePullPolicy: Always",
+            "runAsUser: 1000",
+            "podManagementPolicy: Parallel",
+        ] {
+            assert!(doc.contains(kept), "{kept} missing from:\n{doc}");
+        }
+        assert!(!doc.contains("creationTimestamp"), "{doc}");
+    }
+
     #[test]
     fn a_member_that_does_not_run_gets_no_deadlock_remedy() {
         // zk-0 crash-loops (and between back-offs is briefly "running"), or cannot pull
