@@ -36,7 +36,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         };
         let ns = k8s::namespace(&sts.metadata);
         let name = k8s::name(&sts.metadata);
-        let change = sts::last_spec_change(sts);
+        let change = sts.last_spec_change();
         let since = change
             .map(|(t, _)| format!(" for {}", k8s::time::age(t, ctx.now)))
             .unwrap_or_default();

@@ -58,7 +58,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
-        if let Some((t, who)) = sts::last_spec_change(sts) {
+        if let Some((t, who)) = sts.last_spec_change() {
             f.evidence.push(format!(
                 "newest spec change by {who}, {} ago",
                 k8s::time::age(t, ctx.now)

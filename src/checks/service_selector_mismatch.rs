@@ -7,6 +7,7 @@ use super::Check;
 use crate::analysis::Ctx;
 use crate::finding::{Finding, ObjectRef, Remedy};
 use crate::k8s;
+use crate::model::Labels;
 use crate::snapshot::Source;
 use crate::sts;
 use serde_json::{Map, Value, json};
@@ -40,16 +41,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
         let name = k8s::name(&sts.metadata);
         let svc_name = k8s::name(&svc.metadata);
         let labels = sts::services::template_labels(sts);
-        let current: BTreeMap<String, String> = svc
-            .spec
-            .as_ref()
-            .and_then(|s| s.selector.as_ref())
-            .map(|sel| {
-                sel.iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let current = Labels::from(svc.spec.as_ref().and_then(|s| s.selector.as_ref())).to_map();
         let want = sts::services::service_selector(sts);
         let mut f = ctx.finding(
             CHECK.id,

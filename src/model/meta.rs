@@ -290,6 +290,13 @@ impl<'a> Labels<'a> {
     pub fn values(&self) -> impl Iterator<Item = &'a str> + use<'a> {
         self.iter().map(|(_, v)| v)
     }
+
+    /// An owned copy, for printing in a manifest or comparing as a whole.
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        self.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
 }
 
 impl<'a> From<Option<&'a BTreeMap<String, String>>> for Labels<'a> {

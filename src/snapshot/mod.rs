@@ -381,7 +381,7 @@ compact_objects!(
 );
 
 /// A StatefulSet is also held as its text, which a new namespace must reach (plans print it).
-impl Object for crate::model::StatefulSet {
+impl Object for StatefulSet {
     fn name(&self) -> Option<&str> {
         self.metadata.name.as_deref()
     }

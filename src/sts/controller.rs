@@ -17,7 +17,6 @@ use crate::model::Service;
 use crate::model::StatefulSet;
 use crate::model::StatefulSetSpec;
 use crate::model::{Container, ContainerStatus, Pod};
-use jiff::Timestamp;
 use k8s_openapi::api::core::v1::ContainerStateTerminated;
 use std::collections::HashMap;
 
@@ -419,12 +418,6 @@ pub(crate) fn delete_and_wait(ctx: &Ctx, ns: &str, pod: &str, why: &str) -> [Rem
     ]
 }
 
-/// When the spec last changed and who changed it: the newest `managedFields` entry whose
-/// fields include `spec` (status writes do not count).
-pub(crate) fn last_spec_change(sts: &StatefulSet) -> Option<(Timestamp, &str)> {
-    sts.last_spec_change()
-}
-
 /// `kubectl rollout undo statefulset/NAME`, to the given revision's number when the
 /// ControllerRevisions were read (a bare undo goes to the second newest revision, which is
 /// not always the one the other pods run).
@@ -514,10 +507,10 @@ mod tests {
                  "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:template": {}}}}
             ]}}),
         );
-        let (t, who) = last_spec_change(&s).unwrap();
+        let (t, who) = s.last_spec_change().unwrap();
         assert_eq!(t.to_string(), "2026-11-22T02:30:00Z");
         assert_eq!(who, "helm");
-        assert!(last_spec_change(&sts("shop", "db", 1)).is_none());
+        assert!(sts("shop", "db", 1).last_spec_change().is_none());
     }
 
     #[test]

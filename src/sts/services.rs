@@ -1,15 +1,15 @@
 //! The governing Service of a StatefulSet and whether it selects the members.
 
 use crate::analysis::Ctx;
-use crate::model::StatefulSet;
-use crate::{manifest, sts};
+use crate::model::{Labels, StatefulSet};
+use crate::{k8s, manifest, sts};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// A headless Service for the StatefulSet: ports from its containers, and
 /// `publishNotReadyAddresses: true` because quorum members must resolve each other before
 /// they are Ready (otherwise bootstrap can deadlock).
-pub(crate) fn headless_service(sts: &crate::model::StatefulSet, svc_name: &str, ns: &str) -> Value {
+pub(crate) fn headless_service(sts: &StatefulSet, svc_name: &str, ns: &str) -> Value {
     let mut ports: Vec<Value> = Vec::new();
     let containers = sts
         .spec
@@ -74,15 +74,7 @@ pub(crate) fn selector_value(sts: &StatefulSet) -> Value {
 }
 
 pub(crate) fn template_labels(sts: &StatefulSet) -> BTreeMap<String, String> {
-    sts::spec(sts)
-        .and_then(|s| s.template.metadata.as_ref())
-        .and_then(|m| m.labels.as_ref())
-        .map(|l| {
-            l.iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        })
-        .unwrap_or_default()
+    Labels::from(k8s::pdb::template_labels(sts)).to_map()
 }
 
 /// Whether the governing Service of `sts` exists and fails to select its pod template:
@@ -91,13 +83,11 @@ pub(crate) fn selector_misses_pods(ctx: &Ctx, sts: &StatefulSet) -> bool {
     let Some(svc) = sts::governing_service(ctx, sts) else {
         return false;
     };
-    let labels = template_labels(sts);
+    let labels = Labels::from(k8s::pdb::template_labels(sts));
     let selector = svc.spec.as_ref().and_then(|s| s.selector.as_ref());
     match selector {
         None => true,
         Some(sel) if sel.is_empty() => true,
-        Some(sel) => !sel
-            .iter()
-            .all(|(k, v)| labels.get(k.as_str()).map(String::as_str) == Some(v.as_str())),
+        Some(sel) => !sel.iter().all(|(k, v)| labels.get(k) == Some(v.as_str())),
     }
 }

@@ -23,7 +23,8 @@ pub(crate) fn lag(sts: &StatefulSet) -> Option<(i64, i64)> {
 /// Whether the controller lags on `sts` long enough (or for an unknown time) to report.
 pub(crate) fn controller_lags(ctx: &Ctx, sts: &StatefulSet) -> bool {
     lag(sts).is_some()
-        && sts::last_spec_change(sts)
+        && sts
+            .last_spec_change()
             .is_none_or(|(t, _)| k8s::time::secs_since(t, ctx.now) > sts::CONTROLLER_GRACE_SECS)
 }
 

@@ -289,7 +289,7 @@ fn statefulsets_keep_which_part_each_writer_touched_not_the_field_trees() {
             serde_json::json!({"f:status": {}})
         ]
     );
-    let (when, who) = crate::sts::last_spec_change(&s.statefulsets[0]).unwrap();
+    let (when, who) = s.statefulsets[0].last_spec_change().unwrap();
     assert_eq!(
         (when.to_string().as_str(), who),
         ("2026-11-30T10:00:00Z", "kubectl")
