@@ -45,7 +45,7 @@ fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
 /// The StatefulSet as a manifest to re-create it with `podManagementPolicy: Parallel`:
 /// server-set fields and status removed, everything else as it is.
 fn parallel_manifest(sts: &StatefulSet) -> Value {
-    let mut v = serde_json::to_value(sts).unwrap_or_else(|_| json!({}));
+    let mut v = sts.object();
     if let Some(o) = v.as_object_mut() {
         o.remove("status");
     }

@@ -329,7 +329,7 @@ fn fixed_statefulset(
     missing: Option<&str>,
     replacement: &str,
 ) -> Option<Value> {
-    let mut v = serde_json::to_value(sts).ok()?;
+    let mut v = sts.object();
     let obj = v.as_object_mut()?;
     obj.remove("status");
     let name = k8s::name(&sts.metadata);

@@ -309,7 +309,7 @@ pub fn plan(
     );
 
     let (backup, recreate_manifest) = backup_files(req, now, &to.text);
-    let live = serde_json::to_value(sts).unwrap_or(Value::Null);
+    let live = sts.object();
     let new_manifest = manifest::recreate(&live, &tpl_name, &to.text).unwrap_or(Value::Null);
     let selector = sts
         .spec

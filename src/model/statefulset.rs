@@ -211,12 +211,15 @@ impl From<k8s_openapi::api::apps::v1::StatefulSet> for StatefulSet {
         // k8s-openapi writes the API's shape, which the view reads (a test holds it to
         // that). Were it ever not so, the set keeps its name and text, and no spec: the
         // checks pass over it rather than read a wrong one.
-        Self::from_value(v.clone()).unwrap_or_else(|_| StatefulSet {
+        // The text is written again only then, rather than the value copied for every set.
+        Self::from_value(v).unwrap_or_else(|_| StatefulSet {
+            object: serde_json::to_string(&o)
+                .unwrap_or_default()
+                .into_boxed_str(),
             metadata: o.metadata.into(),
             spec: None,
             status: None,
             spec_changed: None,
-            object: v.to_string().into_boxed_str(),
         })
     }
 }
