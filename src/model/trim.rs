@@ -127,8 +127,7 @@ impl Trim for StatefulSet {
     }
 }
 
-/// The compact StatefulSet: its template as a pod's spec (the containers [`super::Shared`],
-/// trimmed as they are read), its claim templates as claims.
+/// The compact StatefulSet: its template as a pod's spec, its claim templates as claims.
 impl Trim for super::StatefulSet {
     fn trim(&mut self) {
         self.metadata.trim();
@@ -137,8 +136,7 @@ impl Trim for super::StatefulSet {
                 m.trim();
             }
             if let Some(s) = &mut spec.template.spec {
-                opt(&mut s.volumes, none);
-                opt(&mut s.image_pull_secrets, none);
+                s.trim();
             }
             opt(
                 &mut spec.volume_claim_templates,
@@ -163,12 +161,20 @@ impl Trim for Deployment {
     }
 }
 
+/// A pod's spec, or a StatefulSet template's (its containers are trimmed as they are
+/// shared, see [`super::Shared`]).
+impl Trim for super::PodSpec {
+    fn trim(&mut self) {
+        opt(&mut self.volumes, none);
+        opt(&mut self.image_pull_secrets, none);
+    }
+}
+
 impl<M: Trim> Trim for super::Pod<M> {
     fn trim(&mut self) {
         self.metadata.trim();
         if let Some(spec) = &mut self.spec {
-            opt(&mut spec.volumes, none);
-            opt(&mut spec.image_pull_secrets, none);
+            spec.trim();
         }
         if let Some(s) = &mut self.status {
             opt(&mut s.conditions, none);
